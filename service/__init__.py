@@ -1,0 +1,1 @@
+"""The citeqa service: retrieval, cited answers, the HTTP API and the command line."""

@@ -1,0 +1,42 @@
+"""The FastAPI application: `create_app(settings)` wires lifespan, routes and error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from index.errors import StoreUnavailable
+from service.config import Settings
+from service.errors import register_error_handlers
+from service.pipeline import Pipeline
+from service.routes import ask, documents, health
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A citeqa app; the index and model are opened when it starts, not at import."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pipeline = None
+        app.state.startup_error = ""
+        try:
+            app.state.pipeline = Pipeline.open(settings)
+        except StoreUnavailable as error:
+            app.state.startup_error = str(error)
+        yield
+
+    app = FastAPI(
+        title="citeqa",
+        summary="Answers questions about your documents, citing the sentence behind each claim.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    register_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(ask.router)
+    app.include_router(documents.router)
+    return app

@@ -1,0 +1,46 @@
+"""All settings of citeqa, read from `CITEQA_*` environment variables (or a `.env` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.embedding import default_model_path
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; see the settings table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="CITEQA_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the embedded Chroma index lives.")
+    collection: str = Field(
+        "citeqa",
+        min_length=3,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$",
+        description="Chroma collection name for passages.",
+    )
+    embed_model: str = Field(
+        default_factory=default_model_path,
+        description="Path of a sentence-transformers model (default: bundled all-MiniLM-L6-v2).",
+    )
+    seeds_dir: Path = Field(Path("seeds"), description="Documents ingested by default.")
+    host: str = Field("127.0.0.1", description="Address `citeqa serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `citeqa serve` listens on.")
+    top_k: int = Field(4, ge=1, le=20, description="Passages retrieved per question.")
+    chunk_max_words: int = Field(120, ge=20, le=2000, description="Longest chunk, in words.")
+    candidate_pool: int = Field(
+        20, ge=1, le=200, description="Candidates each retriever returns before fusion."
+    )
+    answer_max_words: int = Field(60, ge=10, le=400, description="Longest answer, in words.")
+    min_similarity: float = Field(
+        0.30, ge=-1, le=1, description="Least question-sentence similarity to answer."
+    )
+    min_term_coverage: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Least share of the question's key terms found in the passages.",
+    )

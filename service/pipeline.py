@@ -1,0 +1,107 @@
+"""The question-answering pipeline shared by the HTTP API, the CLI and the evaluator."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from index.chunking import Chunker
+from index.embedding import Embedder
+from index.ingest import Ingestor, IngestReport
+from index.store import ChunkStore, open_client
+from service.answering import Answerer
+from service.config import Settings
+from service.errors import IndexNotReady
+from service.retrieval import Retriever
+from service.schemas import AskResponse, Citation, Timings
+
+
+@cache
+def load_embedder(model: str) -> Embedder:
+    """The embedding model, loaded once per process and shared."""
+    return Embedder(model)
+
+
+@dataclass
+class Pipeline:
+    """Everything a question needs, built once: store, model, retriever, answerer."""
+
+    settings: Settings
+    store: ChunkStore
+    embedder: Embedder
+    retriever: Retriever
+    answerer: Answerer
+
+    @classmethod
+    def open(cls, settings: Settings) -> Pipeline:
+        """Open the index under the settings' data directory and load the model."""
+        store = ChunkStore(open_client(settings.data_dir), settings.collection)
+        embedder = load_embedder(settings.embed_model)
+        retriever = Retriever(store, embedder, settings.candidate_pool)
+        answerer = Answerer(
+            retriever,
+            max_words=settings.answer_max_words,
+            min_similarity=settings.min_similarity,
+            min_term_coverage=settings.min_term_coverage,
+        )
+        return cls(settings, store, embedder, retriever, answerer)
+
+    def check_ready(self) -> None:
+        """Raise `IndexNotReady`, naming the fix, when nothing is indexed."""
+        if not self.retriever.corpus.chunks:
+            raise IndexNotReady(
+                f"The index in {self.settings.data_dir} is empty. "
+                f"Run: citeqa ingest {self.settings.seeds_dir}"
+            )
+
+    def ask(self, question: str, top_k: int | None = None) -> AskResponse:
+        """Answer one question with citations, timing each stage."""
+        self.check_ready()
+        started = time.perf_counter()
+        query = self.retriever.prepare(question)
+        hits = self.retriever.search(query, top_k or self.settings.top_k)
+        retrieved = time.perf_counter()
+        answer = self.answerer.answer(query, hits)
+        finished = time.perf_counter()
+        citations = [
+            Citation(
+                marker=marker,
+                chunk_id=quote.hit.chunk.id,
+                document_id=quote.hit.chunk.document_id,
+                document_title=quote.hit.chunk.document_title,
+                text=quote.hit.chunk.text,
+                quote=quote.text,
+                start=quote.start,
+                end=quote.end,
+                score=round(quote.score, 4),
+            )
+            for marker, quote in enumerate(answer.quotes, start=1)
+        ]
+        return AskResponse(
+            question=question,
+            answer=answer.text,
+            answered=answer.answered,
+            mode="extractive",
+            citations=citations,
+            timings_ms=Timings(
+                retrieve=_ms(started, retrieved),
+                answer=_ms(retrieved, finished),
+                total=_ms(started, finished),
+            ),
+        )
+
+    def ingest(
+        self, paths: Iterable[Path], on_file: Callable[[Path], None] | None = None
+    ) -> IngestReport:
+        """Index files, then make the new passages visible to questions."""
+        ingestor = Ingestor(self.store, self.embedder, Chunker(self.settings.chunk_max_words))
+        report = ingestor.ingest_files(paths, on_file)
+        self.retriever.refresh()
+        return report
+
+
+def _ms(start: float, end: float) -> float:
+    return round((end - start) * 1000, 3)

@@ -1,0 +1,17 @@
+"""Prompt and canned-text files in `prompts/`, loaded by name."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+@cache
+def load_prompt(name: str) -> str:
+    """The text of `prompts/<name>.txt` without its leading `#` comment lines."""
+    lines = (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "\n".join(lines).strip()

@@ -1,0 +1,101 @@
+"""Request and response bodies of the HTTP API; their descriptions become `/docs`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+MAX_QUESTION_CHARS = 2000
+
+
+class AskRequest(BaseModel):
+    """A question about the indexed documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS)] = Field(
+        description="The question, in plain language (1 to 2,000 characters).",
+        examples=["How many Revolutionary Guard commanders were killed in the strike?"],
+    )
+    top_k: Annotated[StrictInt, Field(ge=1, le=20)] | None = Field(
+        None, description="How many passages to retrieve (1 to 20; default from settings)."
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, question: str) -> str:
+        if not question.strip():
+            raise ValueError("must not be empty or only whitespace")
+        return question
+
+
+class Citation(BaseModel):
+    """A passage an answer sentence is quoted from."""
+
+    marker: int = Field(description="The number n of the `[n]` marker in the answer.")
+    chunk_id: str = Field(description="Id of the cited passage.")
+    document_id: str = Field(description="Id of the document the passage belongs to.")
+    document_title: str = Field(description="Title of that document.")
+    text: str = Field(description="The whole cited passage.")
+    quote: str = Field(description="The sentence(s) of the passage the answer uses, verbatim.")
+    start: int = Field(description="Offset of `quote` in the cleaned document text.")
+    end: int = Field(description="End offset: the document's `text[start:end] == quote`.")
+    score: float = Field(description="How well the quote matches the question (higher is better).")
+
+
+class Timings(BaseModel):
+    """Where the time of a request went, in milliseconds."""
+
+    retrieve: float = Field(description="Finding passages.")
+    answer: float = Field(description="Choosing and citing sentences.")
+    total: float = Field(description="The whole request.")
+
+
+class AskResponse(BaseModel):
+    """A short answer whose every sentence carries a citation, or a refusal."""
+
+    question: str = Field(description="The question as asked.")
+    answer: str = Field(description="The answer, each sentence followed by its `[n]` marker.")
+    answered: bool = Field(description="False when the documents do not hold the answer.")
+    mode: Literal["extractive"] = Field(description="How the answer was made.")
+    citations: list[Citation] = Field(description="One per marker, in marker order.")
+    timings_ms: Timings = Field(description="Time spent, in milliseconds.")
+
+
+class DocumentSummary(BaseModel):
+    """A document in the index."""
+
+    id: str = Field(description="Stable id of the document.")
+    title: str = Field(description="Title, from the document's header or file name.")
+    author: str = Field(description="Author, from the byline; empty when unknown.")
+    publication: str = Field(description="Publication, from the header; empty when unknown.")
+    source: str = Field(description="Where the document was read from.")
+    chunk_count: int = Field(description="Number of indexed passages.")
+
+
+class DocumentDetail(DocumentSummary):
+    """A document with its cleaned text, which citation offsets point into."""
+
+    text: str = Field(description="The cleaned text of the document.")
+
+
+class DocumentList(BaseModel):
+    """Every indexed document."""
+
+    documents: list[DocumentSummary]
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: Literal["ok"] = Field(description="Always `ok` when this body is returned.")
+    documents: int | None = Field(None, description="Indexed documents (readiness only).")
+    chunks: int | None = Field(None, description="Indexed passages (readiness only).")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    code: str = Field(description="Stable, machine-readable error code.")
+    message: str = Field(description="What went wrong and how to fix it.")

@@ -1,0 +1,61 @@
+"""Shared fixtures: the real model (loaded once), real Chroma under tmp paths, the real app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from index.embedding import Embedder
+from service.app import create_app
+from service.config import Settings
+from service.pipeline import Pipeline, load_embedder
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+ARTICLE = SEEDS / "why-iran-and-israel-stepped-back-from-the-brink.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's CITEQA_* variables or writes to ./data."""
+    for name in list(__import__("os").environ):
+        if name.startswith("CITEQA_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CITEQA_SEEDS_DIR", str(SEEDS))
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real embedding model, loaded once for the whole run."""
+    return load_embedder(Settings().embed_model)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with an empty index of the test's own."""
+    return Settings(data_dir=tmp_path / "data", seeds_dir=SEEDS)
+
+
+@pytest.fixture(scope="session")
+def article_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    """Settings of an index holding the article, built once and only read by tests."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("article") / "data", seeds_dir=SEEDS)
+    Pipeline.open(settings).ingest([SEEDS])
+    return settings
+
+
+@pytest.fixture(scope="session")
+def pipeline(article_settings: Settings) -> Pipeline:
+    """The question-answering pipeline over the article."""
+    return Pipeline.open(article_settings)
+
+
+@pytest.fixture
+def client(article_settings: Settings) -> Iterator[TestClient]:
+    """The app over the article's index, with its lifespan running."""
+    with TestClient(create_app(article_settings)) as client:
+        yield client

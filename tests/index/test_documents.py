@@ -1,0 +1,90 @@
+from pathlib import Path
+
+import pytest
+
+from index.documents import clean_document, load_document
+from index.errors import InvalidDocument
+from tests.conftest import ARTICLE
+
+
+def test_article_header_becomes_metadata() -> None:
+    document = load_document(ARTICLE)
+    assert (document.title, document.author, document.publication) == (
+        "Why Iran and Israel Stepped Back From the Brink",
+        "Vali Nasr",
+        "Foreign Affairs",
+    )
+
+
+def test_cleaned_text_starts_with_a_byline_built_from_the_metadata() -> None:
+    document = load_document(ARTICLE)
+    first = document.paragraphs[0]
+    assert document.text[first.start : first.end] == (
+        "Why Iran and Israel Stepped Back From the Brink\nBy Vali Nasr\nForeign Affairs"
+    )
+    assert "foreign affairs\n" not in document.text
+
+
+def test_trailing_site_boilerplate_is_dropped() -> None:
+    document = load_document(ARTICLE)
+    assert "comment" not in document.text.lower()
+    assert document.text.endswith("the potential of American statecraft.")
+
+
+def test_pull_quotes_restating_the_body_are_not_kept() -> None:
+    text = load_document(ARTICLE).text
+    assert "Left unchecked, the dangerous competition between Iran" not in text
+    assert "Left unchecked, their dangerous competition will destabilize the region" in text
+    assert (
+        "in the recent volley of attacks and counterattacks between Iran and Israel, but"
+        not in text
+    )
+    assert text.count("but it could next time") == 1
+
+
+def test_paragraph_offsets_round_trip() -> None:
+    document = load_document(ARTICLE)
+    paragraphs = document.text.split("\n\n")
+    assert [document.text[p.start : p.end] for p in document.paragraphs] == paragraphs
+
+
+def test_generic_header_front_matter_and_repeats() -> None:
+    raw = (
+        '---\ntitle: "Tides"\nauthor: Ada Lane\n---\n\n'
+        "The moon pulls the sea twice a day. Tides follow it.\n\n"
+        "Sign up for our newsletter\n\n"
+        "Harbours plan their schedules around high water.\n\n"
+        "The moon pulls the sea twice a day. Tides follow it.\n"
+    )
+    document = clean_document(raw, document_id="tides")
+    assert (document.title, document.author) == ("Tides", "Ada Lane")
+    assert document.text == (
+        "Tides\nBy Ada Lane\n\n"
+        "The moon pulls the sea twice a day. Tides follow it.\n\n"
+        "Harbours plan their schedules around high water."
+    )
+
+
+def test_title_falls_back_to_the_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "plain-notes.txt"
+    path.write_text("Water boils at one hundred degrees at sea level. It freezes at zero.\n")
+    document = load_document(path)
+    assert (document.id, document.title, document.author) == ("plain-notes", "plain-notes", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bad.txt", b"caf\xe9 au lait", "not valid UTF-8"),
+        ("blob.txt", b"abc\x00\x01\x02", "binary"),
+        ("empty.txt", b"   \n\n  ", "no text left"),
+        ("sheet.csv", b"a,b\n1,2\n", "unsupported file type"),
+    ],
+)
+def test_unreadable_files_are_rejected_with_the_reason(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InvalidDocument, match=message):
+        load_document(path)

@@ -1,0 +1,60 @@
+import shutil
+from pathlib import Path
+
+from index.chunking import Chunker
+from index.embedding import Embedder
+from index.ingest import Ingestor, Outcome
+from index.store import ChunkStore, open_client
+from tests.conftest import ARTICLE
+
+
+def _ingestor(data_dir: Path, embedder: Embedder) -> Ingestor:
+    return Ingestor(ChunkStore(open_client(data_dir)), embedder, Chunker(120))
+
+
+def test_reingesting_the_same_file_adds_no_chunks(tmp_path: Path, embedder: Embedder) -> None:
+    ingestor = _ingestor(tmp_path / "data", embedder)
+    first = ingestor.ingest_files([ARTICLE])
+    count = ingestor.store.count_chunks()
+    second = ingestor.ingest_files([ARTICLE])
+    assert [r.outcome for r in first.results] == [Outcome.ADDED]
+    assert [r.outcome for r in second.results] == [Outcome.UNCHANGED]
+    assert ingestor.store.count_chunks() == count == first.results[0].chunk_count
+
+
+def test_changed_file_replaces_its_chunks_leaving_none_stale(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("Otters hold hands while sleeping.\n\nBeavers build dams from branches.\n")
+    ingestor = _ingestor(tmp_path / "data", embedder)
+    ingestor.ingest_files([path])
+    path.write_text("Otters hold hands while sleeping.\n\nHerons stand still for hours.\n")
+    report = ingestor.ingest_files([path])
+    texts = sorted(chunk.text for chunk in ingestor.store.chunks())
+    assert report.results[0].outcome is Outcome.REPLACED
+    assert texts == [
+        "Herons stand still for hours.",
+        "Otters hold hands while sleeping.",
+        "notes",
+    ]
+
+
+def test_index_survives_a_restart(tmp_path: Path, embedder: Embedder) -> None:
+    data = tmp_path / "data"
+    _ingestor(data, embedder).ingest_files([ARTICLE])
+    moved = tmp_path / "moved"
+    shutil.copytree(data, moved)
+    store = ChunkStore(open_client(moved))
+    assert [d.title for d in store.documents()] == [
+        "Why Iran and Israel Stepped Back From the Brink"
+    ]
+    assert store.count_chunks() == len(store.documents()[0].chunk_ids) > 20
+
+
+def test_deleting_a_document_removes_all_its_chunks(tmp_path: Path, embedder: Embedder) -> None:
+    ingestor = _ingestor(tmp_path / "data", embedder)
+    result = ingestor.ingest_files([ARTICLE]).results[0]
+    assert ingestor.store.delete_document(result.document_id)
+    assert ingestor.store.count_chunks() == 0
+    assert ingestor.store.documents() == []

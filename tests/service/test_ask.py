@@ -1,0 +1,139 @@
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.prompts import load_prompt
+
+SEVEN = "How many Revolutionary Guard commanders were killed in the strike on the consulate?"
+
+
+def _ask(client: TestClient, question: str, **extra: object) -> dict:  # type: ignore[type-arg]
+    response = client.post("/v1/ask", json={"question": question, **extra})
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_answer_names_the_number_of_commanders_killed(client: TestClient) -> None:
+    body = _ask(client, SEVEN)
+    assert body["answered"] is True
+    assert "seven" in body["answer"]
+    assert body["mode"] == "extractive"
+    assert body["citations"][0]["document_title"] == (
+        "Why Iran and Israel Stepped Back From the Brink"
+    )
+
+
+def test_who_was_killed_in_the_strike_is_answered(client: TestClient) -> None:
+    body = _ask(client, "Who was killed in the strike on the consulate?")
+    assert body["answered"] is True
+    assert "Zahedi" in body["answer"] or "seven" in body["answer"]
+
+
+def test_authorship_is_answered_from_the_byline(client: TestClient) -> None:
+    body = _ask(client, "Who wrote this article?")
+    assert body["answered"] is True
+    assert "Vali Nasr" in body["answer"]
+    assert body["citations"][0]["quote"] == "By Vali Nasr"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of Australia?", "How do I bake sourdough bread at home?"],
+)
+def test_questions_outside_the_documents_are_refused(client: TestClient, question: str) -> None:
+    body = _ask(client, question)
+    assert body["answered"] is False
+    assert body["citations"] == []
+    assert body["answer"] == load_prompt("refusal")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        SEVEN,
+        "Why did Iran change its strategy after the consulate attack?",
+        "How did Israel respond to Iran's barrage of drones and missiles?",
+        "What should Washington do to avoid a larger war?",
+    ],
+)
+def test_markers_and_citations_match_one_to_one(client: TestClient, question: str) -> None:
+    body = _ask(client, question)
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", body["answer"])]
+    assert sorted(set(markers)) == [c["marker"] for c in body["citations"]]
+    assert len(markers) == len(set(markers))
+
+
+def test_every_answer_sentence_is_a_cited_verbatim_quote(client: TestClient) -> None:
+    body = _ask(client, "How did Israel respond to Iran's barrage of drones and missiles?")
+    pieces = re.split(r" ?\[(\d+)\] ?", body["answer"])
+    quotes = dict(zip(map(int, pieces[1::2]), pieces[0::2], strict=False))
+    for citation in body["citations"]:
+        assert quotes[citation["marker"]] == citation["quote"]
+        assert citation["quote"] in citation["text"]
+
+
+def test_quote_offsets_point_into_the_cleaned_document(client: TestClient) -> None:
+    body = _ask(client, SEVEN)
+    for citation in body["citations"]:
+        document = client.get(f"/v1/documents/{citation['document_id']}").json()
+        assert document["text"][citation["start"] : citation["end"]] == citation["quote"]
+
+
+def test_short_factual_answer(client: TestClient) -> None:
+    body = _ask(client, SEVEN)
+    words = re.sub(r"\[\d+\]", "", body["answer"]).split()
+    assert len(words) <= 60
+
+
+def test_top_k_and_timings_are_reported(client: TestClient) -> None:
+    body = _ask(client, SEVEN, top_k=1)
+    assert body["answered"] is True
+    timings = body["timings_ms"]
+    assert timings["total"] >= timings["retrieve"] >= 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        ({"question": ""}, "question"),
+        ({"question": "   \n\t "}, "empty or only whitespace"),
+        ({"question": "x" * 2001}, "2000 characters"),
+        ({"question": 42}, "question"),
+        ({"question": ["a"]}, "question"),
+        ({}, "question: Field required"),
+        ({"question": "ok?", "top_k": 0}, "top_k"),
+        ({"question": "ok?", "top_k": 21}, "top_k"),
+        ({"question": "ok?", "top_k": "4"}, "top_k"),
+        ({"question": "ok?", "top_k": True}, "top_k"),
+        ({"question": "ok?", "colour": "red"}, "colour"),
+        ([1, 2], "body"),
+        ("a question", "body"),
+    ],
+)
+def test_bad_requests_get_a_4xx_naming_the_problem(
+    client: TestClient, payload: object, fragment: str
+) -> None:
+    response = client.post("/v1/ask", json=payload)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid_request"
+    assert fragment in body["message"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{not json", b"", b"\xff\xfe", b'{"question": "a"'],
+    ids=["garbage", "empty", "bytes", "cut"],
+)
+def test_malformed_json_gets_a_clear_4xx(client: TestClient, raw: bytes) -> None:
+    response = client.post("/v1/ask", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+    assert "JSON" in response.json()["message"] or "body" in response.json()["message"]
+
+
+def test_unknown_route_gets_a_json_404(client: TestClient) -> None:
+    response = client.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -1,0 +1,58 @@
+"""The `citeqa` command, run as a user runs it: a separate process per command."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTICLE, SEEDS
+
+CITEQA = str(Path(sys.executable).with_name("citeqa"))
+
+
+def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CITEQA_DATA_DIR": str(data_dir), "CITEQA_SEEDS_DIR": str(SEEDS)}
+    return subprocess.run(
+        [CITEQA, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def test_ask_on_an_empty_index_prints_one_line_with_the_fix(tmp_path: Path) -> None:
+    result = _run(tmp_path / "data", "ask", "Who wrote this article?")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: The index in {tmp_path / 'data'} is empty. Run: citeqa ingest {SEEDS}"
+    ]
+
+
+def test_ingest_then_ask_in_new_processes_answers_from_the_saved_index(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = _run(data, "ingest")
+    again = _run(data, "ingest", str(ARTICLE))
+    asked = _run(data, "ask", "--json", "How many commanders were killed in the consulate strike?")
+    assert first.returncode == again.returncode == asked.returncode == 0, first.stderr
+    assert "1 added" in first.stderr
+    assert "0 added, 0 replaced, 1 unchanged" in again.stderr
+    body = json.loads(asked.stdout)
+    assert body["answered"] is True and "seven" in body["answer"]
+    assert body["citations"][0]["marker"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "no/such/place"], "Error: no/such/place: no such file or folder."),
+        (["ask", "   "], "Error: The question is empty."),
+        (["ask", "x", "--top-k", "99"], "Error: Invalid value for '--top-k'"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = _run(tmp_path / "data", *args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -112,3 +112,75 @@ def serve(host: str | None, port: int | None) -> None:
 
     settings = Settings()
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+def _thresholds(values: tuple[str, ...], option: str, allowed: list[str]) -> dict[str, float]:
+    parsed = {}
+    for value in values:
+        name, _, number = value.partition("=")
+        if name not in allowed:
+            raise click.BadParameter(
+                f"unknown metric '{name}'. Valid: {', '.join(allowed)}", param_hint=option
+            )
+        try:
+            parsed[name] = float(number)
+        except ValueError:
+            raise click.BadParameter(
+                f"'{value}' is not METRIC=NUMBER, e.g. {allowed[0]}=0.9", param_hint=option
+            ) from None
+    return parsed
+
+
+@main.command(name="eval")
+@click.argument("datasets", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--url", help="Evaluate a running service at this URL instead of in-process.")
+@click.option(
+    "--docs",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Build a temporary index from these files and evaluate against it.",
+)
+@click.option("--top-k", type=click.IntRange(1, 20), default=None, help="Passages per question.")
+@click.option("--report", type=click.Path(path_type=Path), help="Report folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option("--fail-under", multiple=True, help="METRIC=VALUE: exit 1 when METRIC is lower.")
+@click.option("--fail-over", multiple=True, help="METRIC=VALUE: exit 1 when METRIC is higher.")
+def evaluate_command(
+    datasets: tuple[Path, ...],
+    url: str | None,
+    docs: tuple[Path, ...],
+    top_k: int | None,
+    report: Path | None,
+    as_json: bool,
+    fail_under: tuple[str, ...],
+    fail_over: tuple[str, ...],
+) -> None:
+    """Run question sets and report retrieval, answer, citation and refusal quality."""
+    from eval import session
+
+    if url and docs:
+        raise click.UsageError("--url and --docs exclude each other: a remote index is not ours.")
+    under = _thresholds(fail_under, "--fail-under", session.higher_is_better_metrics())
+    over = _thresholds(fail_over, "--fail-over", session.lower_is_better_metrics())
+    try:
+        outcome = session.run(
+            list(datasets) or [session.DEFAULT_DATASET],
+            settings=Settings(),
+            url=url,
+            docs=list(docs),
+            top_k=top_k,
+            report_dir=report,
+            console=console,
+        )
+    except session.EvaluationError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(outcome.summary, indent=2, ensure_ascii=False))
+    else:
+        click.echo(session.markdown_table(outcome.summary))
+        console.print(f"Report: {outcome.report_dir}")
+    failures = session.check_thresholds(outcome.summary["overall"], under, over)
+    for failure in failures:
+        console.print(f"[red]FAIL[/red] {failure}")
+    if failures:
+        raise SystemExit(1)

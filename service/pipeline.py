@@ -16,7 +16,7 @@ from service.answering import Answerer
 from service.config import Settings
 from service.errors import IndexNotReady
 from service.retrieval import Retriever
-from service.schemas import AskResponse, Citation, Timings
+from service.schemas import AskResponse, Citation, Passage, Timings
 
 
 @cache
@@ -57,7 +57,9 @@ class Pipeline:
                 f"Run: citeqa ingest {self.settings.seeds_dir}"
             )
 
-    def ask(self, question: str, top_k: int | None = None) -> AskResponse:
+    def ask(
+        self, question: str, top_k: int | None = None, include_passages: bool = False
+    ) -> AskResponse:
         """Answer one question with citations, timing each stage."""
         self.check_ready()
         started = time.perf_counter()
@@ -91,6 +93,19 @@ class Pipeline:
                 answer=_ms(retrieved, finished),
                 total=_ms(started, finished),
             ),
+            passages=[
+                Passage(
+                    chunk_id=hit.chunk.id,
+                    document_id=hit.chunk.document_id,
+                    text=hit.chunk.text,
+                    start=hit.chunk.start,
+                    end=hit.chunk.end,
+                    score=round(hit.score, 6),
+                )
+                for hit in hits
+            ]
+            if include_passages
+            else None,
         )
 
     def ingest(

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 MAX_QUESTION_CHARS = 2000
 
@@ -20,6 +28,10 @@ class AskRequest(BaseModel):
     )
     top_k: Annotated[StrictInt, Field(ge=1, le=20)] | None = Field(
         None, description="How many passages to retrieve (1 to 20; default from settings)."
+    )
+
+    include_passages: StrictBool = Field(
+        False, description="Also return the retrieved passages, best first (for evaluation)."
     )
 
     @field_validator("question")
@@ -44,6 +56,17 @@ class Citation(BaseModel):
     score: float = Field(description="How well the quote matches the question (higher is better).")
 
 
+class Passage(BaseModel):
+    """A retrieved passage, in retrieval order."""
+
+    chunk_id: str = Field(description="Id of the passage.")
+    document_id: str = Field(description="Id of its document.")
+    text: str = Field(description="The passage.")
+    start: int = Field(description="Offset of the passage in the cleaned document text.")
+    end: int = Field(description="End offset of the passage.")
+    score: float = Field(description="Fused retrieval score (higher is better).")
+
+
 class Timings(BaseModel):
     """Where the time of a request went, in milliseconds."""
 
@@ -61,6 +84,9 @@ class AskResponse(BaseModel):
     mode: Literal["extractive"] = Field(description="How the answer was made.")
     citations: list[Citation] = Field(description="One per marker, in marker order.")
     timings_ms: Timings = Field(description="Time spent, in milliseconds.")
+    passages: list[Passage] | None = Field(
+        None, description="The retrieved passages, when the request set `include_passages`."
+    )
 
 
 class DocumentSummary(BaseModel):

@@ -59,3 +59,55 @@ def client(article_settings: Settings) -> Iterator[TestClient]:
     """The app over the article's index, with its lifespan running."""
     with TestClient(create_app(article_settings)) as client:
         yield client
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(article_settings: Settings) -> Iterator[str]:
+    """`citeqa serve` over the article's index in its own process, on loopback; its URL."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "CITEQA_DATA_DIR": str(article_settings.data_dir)}
+    citeqa = str(Path(sys.executable).with_name("citeqa"))
+    process = subprocess.Popen(
+        [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"citeqa serve exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("citeqa serve did not become ready within 90 s")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

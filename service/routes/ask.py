@@ -13,6 +13,7 @@ router = APIRouter(prefix="/v1", tags=["questions"])
 @router.post(
     "/ask",
     response_model=AskResponse,
+    response_model_exclude_none=True,
     summary="Answer a question with citations",
     responses={
         422: {"model": ErrorBody, "description": "The request is malformed."},
@@ -21,4 +22,4 @@ router = APIRouter(prefix="/v1", tags=["questions"])
 )
 def ask(request: AskRequest, pipeline: PipelineDep) -> AskResponse:
     """Answer from the indexed documents; every sentence carries a `[n]` citation marker."""
-    return pipeline.ask(request.question, request.top_k)
+    return pipeline.ask(request.question, request.top_k, request.include_passages)

@@ -1,0 +1,151 @@
+"""One evaluation run as `citeqa eval` performs it: pick a target, run, summarise, report."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from eval.datasets import DatasetError, EvalCase, file_hash, load_dataset
+from eval.reports import markdown_table, write_reports
+from eval.runner import LOWER_IS_BETTER, check_thresholds, evaluate, summarise
+from eval.targets import HttpTarget, PipelineTarget, Target, TargetError
+
+EVAL_DIR = Path(__file__).resolve().parent
+DEFAULT_DATASET = EVAL_DIR / "datasets" / "article.jsonl"
+REPORTS_DIR = EVAL_DIR / "reports"
+_METRICS = (
+    "hit@1 hit@3 recall@4 mrr@4 ndcg@4 key_fact_accuracy key_fact_recall exact_match token_f1 "
+    "marker_validity citation_coverage evidence_rate citation_precision refusal_rate "
+    "passed_rate"
+).split()
+
+__all__ = ["check_thresholds", "markdown_table"]
+
+
+class EvaluationError(RuntimeError):
+    """The evaluation could not run; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The summary of a run and where its reports are."""
+
+    summary: dict[str, Any]
+    report_dir: Path
+
+
+def higher_is_better_metrics() -> list[str]:
+    """Metric names `--fail-under` accepts."""
+    return list(_METRICS)
+
+
+def lower_is_better_metrics() -> list[str]:
+    """Metric names `--fail-over` accepts."""
+    return sorted(LOWER_IS_BETTER)
+
+
+def run(
+    datasets: list[Path],
+    *,
+    settings: Any,
+    url: str | None = None,
+    docs: list[Path] | None = None,
+    top_k: int | None = None,
+    report_dir: Path | None = None,
+    console: Console | None = None,
+) -> Outcome:
+    """Evaluate `datasets` against a service URL, a temporary index of `docs`, or the index."""
+    cases = _load(datasets)
+    with _target(settings, url, docs or []) as target:
+        progress = Progress(
+            TextColumn("Evaluating"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+            disable=console is None or not console.is_terminal,
+        )
+        with progress:
+            task = progress.add_task("", total=len(cases))
+            results = evaluate(target, cases, top_k, on_done=lambda _: progress.advance(task))
+        summary = summarise(results, target.chunk_count())
+        summary["config"] = {
+            **target.describe(),
+            "top_k": top_k or target.describe().get("default_top_k"),
+            "mode": "extractive",
+            "git_commit": _git_commit(),
+            "datasets": [{"path": str(p), "sha256": file_hash(p)} for p in datasets],
+            "docs": [str(p) for p in docs or []],
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    directory = report_dir or REPORTS_DIR / datetime.now().strftime("%Y%m%d-%H%M%S")
+    write_reports(directory, results, summary)
+    return Outcome(summary, directory)
+
+
+def _load(datasets: list[Path]) -> list[EvalCase]:
+    cases: list[EvalCase] = []
+    for path in datasets:
+        try:
+            loaded = load_dataset(path)
+        except DatasetError as error:
+            raise EvaluationError(str(error)) from None
+        if len(datasets) > 1:
+            loaded = [_prefixed(case, path.stem) for case in loaded]
+        cases.extend(loaded)
+    return cases
+
+
+def _prefixed(case: EvalCase, prefix: str) -> EvalCase:
+    from dataclasses import replace
+
+    return replace(case, id=f"{prefix}/{case.id}")
+
+
+@contextmanager
+def _target(settings: Any, url: str | None, docs: list[Path]) -> Iterator[Target]:
+    from service.pipeline import Pipeline
+
+    if url:
+        try:
+            yield HttpTarget(url)
+        except TargetError as error:
+            raise EvaluationError(str(error)) from None
+        return
+    if docs:
+        with tempfile.TemporaryDirectory(prefix="citeqa-eval-") as scratch:
+            temporary = settings.model_copy(update={"data_dir": Path(scratch)})
+            pipeline = Pipeline.open(temporary)
+            pipeline.ingest(docs)
+            yield PipelineTarget(pipeline)
+        return
+    pipeline = Pipeline.open(settings)
+    if not pipeline.retriever.corpus.chunks:
+        raise EvaluationError(
+            f"The index in {settings.data_dir} is empty. Run: citeqa ingest, or pass --docs PATH."
+        )
+    yield PipelineTarget(pipeline)
+
+
+def _git_commit() -> str:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=EVAL_DIR,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except OSError:
+        return ""
+    return result.stdout.strip()

@@ -1,0 +1,126 @@
+"""Where questions are sent: the in-process pipeline, or a running service over HTTP.
+
+Both return the `/v1/ask` response body as a dict, so every metric is computed the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+import httpx
+
+from eval.datasets import EvalCase
+
+
+class TargetError(RuntimeError):
+    """The target cannot be reached or refused a question; the message says which."""
+
+
+class Target(Protocol):
+    """Something that answers questions as `/v1/ask` does."""
+
+    def ask(self, case: EvalCase, top_k: int | None) -> tuple[dict[str, Any], float]:
+        """The response body for a case, and the wall time it took in milliseconds."""
+        ...
+
+    def document_text(self, document_id: str) -> str:
+        """The cleaned text of a document, which citation offsets point into."""
+        ...
+
+    def chunk_count(self) -> int:
+        """How many passages the index holds (for the chance baseline)."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """The target's configuration, recorded in the report."""
+        ...
+
+
+class PipelineTarget:
+    """Asks the in-process pipeline: the code path behind `POST /v1/ask`."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+
+    def ask(self, case: EvalCase, top_k: int | None) -> tuple[dict[str, Any], float]:
+        started = time.perf_counter()
+        if case.messages:
+            raise TargetError(f"{case.id}: conversations need the chat endpoint (not available).")
+        response = self.pipeline.ask(case.question, top_k, include_passages=True)
+        elapsed = (time.perf_counter() - started) * 1000
+        body: dict[str, Any] = response.model_dump(mode="json")
+        return body, elapsed
+
+    def document_text(self, document_id: str) -> str:
+        document = self.pipeline.store.document(document_id)
+        return document.text if document else ""
+
+    def chunk_count(self) -> int:
+        return len(self.pipeline.retriever.corpus.chunks)
+
+    def describe(self) -> dict[str, Any]:
+        settings = self.pipeline.settings
+        return {
+            "target": "in-process",
+            "data_dir": str(settings.data_dir),
+            "embed_model": settings.embed_model,
+            "chunk_max_words": settings.chunk_max_words,
+            "candidate_pool": settings.candidate_pool,
+            "answer_max_words": settings.answer_max_words,
+            "min_similarity": settings.min_similarity,
+            "min_term_coverage": settings.min_term_coverage,
+            "default_top_k": settings.top_k,
+        }
+
+
+class HttpTarget:
+    """Asks a running citeqa service over HTTP, exactly as its users do."""
+
+    def __init__(self, url: str, timeout_s: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(base_url=self.url, timeout=timeout_s)
+        self._texts: dict[str, str] = {}
+        try:
+            ready = self._client.get("/readyz")
+        except httpx.HTTPError as error:
+            raise TargetError(
+                f"Cannot reach {self.url} ({error}). Is `citeqa serve` running?"
+            ) from None
+        if ready.status_code != 200:
+            raise TargetError(f"{self.url} is not ready: {ready.text}")
+        self._ready = ready.json()
+
+    def ask(self, case: EvalCase, top_k: int | None) -> tuple[dict[str, Any], float]:
+        payload: dict[str, Any] = {"include_passages": True}
+        if top_k:
+            payload["top_k"] = top_k
+        if case.messages:
+            raise TargetError(f"{case.id}: conversations need the chat endpoint (not available).")
+        payload["question"] = case.question
+        started = time.perf_counter()
+        try:
+            response = self._client.post("/v1/ask", json=payload)
+        except httpx.HTTPError as error:
+            raise TargetError(f"{case.id}: request to {self.url} failed ({error}).") from None
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise TargetError(
+                f"{case.id}: {self.url} answered {response.status_code}: {response.text}"
+            )
+        body: dict[str, Any] = response.json()
+        return body, elapsed
+
+    def document_text(self, document_id: str) -> str:
+        if document_id not in self._texts:
+            response = self._client.get(f"/v1/documents/{document_id}")
+            self._texts[document_id] = (
+                response.json().get("text", "") if response.is_success else ""
+            )
+        return self._texts[document_id]
+
+    def chunk_count(self) -> int:
+        return int(self._ready.get("chunks") or 0)
+
+    def describe(self) -> dict[str, Any]:
+        return {"target": self.url, **self._ready}

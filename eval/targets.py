@@ -60,18 +60,8 @@ class PipelineTarget:
         return len(self.pipeline.retriever.corpus.chunks)
 
     def describe(self) -> dict[str, Any]:
-        settings = self.pipeline.settings
-        return {
-            "target": "in-process",
-            "data_dir": str(settings.data_dir),
-            "embed_model": settings.embed_model,
-            "chunk_max_words": settings.chunk_max_words,
-            "candidate_pool": settings.candidate_pool,
-            "answer_max_words": settings.answer_max_words,
-            "min_similarity": settings.min_similarity,
-            "min_term_coverage": settings.min_term_coverage,
-            "default_top_k": settings.top_k,
-        }
+        settings = self.pipeline.settings.model_dump(mode="json")
+        return {"target": "in-process", **settings, "default_top_k": settings["top_k"]}
 
 
 class HttpTarget:

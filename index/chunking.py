@@ -23,6 +23,41 @@ class Chunk:
     text: str
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a chunk; `start`/`end` are offsets in the document text.
+
+    `window` is the text that is embedded for it: the sentence after the one before it in
+    the same chunk, so that "It", "This" or "They" carry what they refer to.
+    """
+
+    id: str
+    chunk_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    window: str
+
+
+def sentences_of(chunk: Chunk) -> list[Sentence]:
+    """The sentences of a chunk, in order, with their embedding windows."""
+    spans = split_sentences(chunk.text)
+    texts = [chunk.text[s.start : s.end] for s in spans]
+    return [
+        Sentence(
+            id=f"{chunk.id}:{i}",
+            chunk_id=chunk.id,
+            index=i,
+            start=chunk.start + span.start,
+            end=chunk.start + span.end,
+            text=texts[i],
+            window=f"{texts[i - 1]} {texts[i]}" if i else texts[i],
+        )
+        for i, span in enumerate(spans)
+    ]
+
+
 def chunk_id_for(document_id: str, text: str) -> str:
     """Stable id of a passage: the same document and text always give the same id."""
     return hashlib.sha256(f"{document_id}\x1f{text}".encode()).hexdigest()[:32]

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.chunking import Chunker
+from index.chunking import Chunker, sentences_of
 from index.documents import SUPPORTED_SUFFIXES, Document, load_document
 from index.errors import InvalidDocument
 
@@ -77,8 +77,12 @@ class Ingestor:
             return IngestResult(document.id, document.title, Outcome.UNCHANGED, len(chunks))
         existing = self.store.existing_ids([chunk.id for chunk in chunks])
         fresh = [chunk for chunk in chunks if chunk.id not in existing]
+        sentences = [sentence for chunk in fresh for sentence in sentences_of(chunk)]
         vectors = self.embedder.embed([chunk.text for chunk in fresh])
-        self.store.write_document(document, fresh, vectors, [chunk.id for chunk in chunks])
+        sentence_vectors = self.embedder.embed([sentence.window for sentence in sentences])
+        self.store.write_document(
+            document, fresh, vectors, sentences, sentence_vectors, [chunk.id for chunk in chunks]
+        )
         outcome = Outcome.REPLACED if previous else Outcome.ADDED
         return IngestResult(document.id, document.title, outcome, len(chunks))
 

@@ -1,9 +1,10 @@
 """Chroma storage for passages and documents, through llama-index's Chroma vector store.
 
-Two collections: `<name>` holds one record per chunk (text, metadata, embedding);
-`<name>-documents` holds one record per document (cleaned text, metadata, the ids of its
-chunks). A document record is written after its chunks and is what makes them visible, so a
-reader never sees a half-ingested document.
+Three collections: `<name>` holds one record per chunk (text, metadata, embedding);
+`<name>-sentences` one per sentence of a chunk (embedded with the sentence before it);
+`<name>-documents` one per document (cleaned text, metadata, the ids of its chunks). A
+document record is written after its chunks and sentences and is what makes them visible,
+so a reader never sees a half-ingested document.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Where
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from index.chunking import Chunk
+from index.chunking import Chunk, Sentence
 from index.documents import Document
 from index.embedding import Vectors
 from index.errors import StoreUnavailable
 
 _DOCUMENTS_SUFFIX = "-documents"
+_SENTENCES_SUFFIX = "-sentences"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ class ChunkStore:
         self._documents: Collection = client.get_or_create_collection(
             collection + _DOCUMENTS_SUFFIX, embedding_function=None
         )
+        self._sentences: Collection = client.get_or_create_collection(
+            collection + _SENTENCES_SUFFIX,
+            embedding_function=None,
+            metadata={"hnsw:space": "cosine"},
+        )
         self._vectors = ChromaVectorStore(chroma_collection=self._chunks)
 
     def count_chunks(self) -> int:
@@ -108,23 +116,36 @@ class ChunkStore:
             )
         ]
 
+    def sentences(self, chunk_ids: list[str]) -> list[Sentence]:
+        """The sentences of the given chunks, each chunk's in order."""
+        if not chunk_ids:
+            return []
+        records = self._sentences.get(
+            where=_any_of("chunk_id", chunk_ids), include=["metadatas", "documents"]
+        )
+        found = [
+            _sentence(id_, text or "", meta)
+            for id_, text, meta in zip(
+                records["ids"], records["documents"] or [], records["metadatas"] or [], strict=True
+            )
+        ]
+        return sorted(found, key=lambda s: (s.chunk_id, s.index))
+
     def nearest(self, vector: Vectors, n: int) -> list[tuple[str, float]]:
         """The `n` chunk ids closest to `vector`, with cosine similarity, best first."""
-        count = self.count_chunks()
-        if count == 0:
-            return []
-        result = self._chunks.query(
-            query_embeddings=[vector.tolist()], n_results=min(n, count), include=["distances"]
-        )
-        distances = (result["distances"] or [[]])[0]
-        return [(id_, 1.0 - float(d)) for id_, d in zip(result["ids"][0], distances, strict=True)]
+        return _nearest(self._chunks, vector, n)
+
+    def nearest_sentences(self, vector: Vectors, n: int) -> list[tuple[str, float]]:
+        """The `n` sentence ids whose windows are closest to `vector`, best first."""
+        return _nearest(self._sentences, vector, n)
 
     def vectors(self, ids: list[str]) -> Vectors:
         """The stored embeddings of chunks, in the order of `ids`."""
-        records = self._chunks.get(ids=ids, include=["embeddings"])
-        embeddings: Any = records["embeddings"]
-        by_id = dict(zip(records["ids"], embeddings, strict=True))
-        return np.asarray([by_id[id_] for id_ in ids], dtype=np.float32)
+        return _vectors(self._chunks, ids)
+
+    def sentence_vectors(self, ids: list[str]) -> Vectors:
+        """The stored window embeddings of sentences, in the order of `ids`."""
+        return _vectors(self._sentences, ids)
 
     def existing_ids(self, ids: list[str]) -> set[str]:
         """Which of `ids` already have a chunk record."""
@@ -133,15 +154,39 @@ class ChunkStore:
         return set(self._chunks.get(ids=ids, include=[])["ids"])
 
     def write_document(
-        self, document: Document, fresh: list[Chunk], vectors: Vectors, chunk_ids: list[str]
+        self,
+        document: Document,
+        fresh: list[Chunk],
+        vectors: Vectors,
+        sentences: list[Sentence],
+        sentence_vectors: Vectors,
+        chunk_ids: list[str],
     ) -> None:
-        """Store fresh chunks, then the document record that makes them visible, then prune.
+        """Store fresh chunks and their sentences, then the document record that makes them
+        visible, then prune what the document no longer has.
 
         `chunk_ids` are all of the document's chunks; those not in `fresh` are already stored.
         """
         previous = self.document(document.id)
         if fresh:
             self._vectors.add([_node(c, v) for c, v in zip(fresh, vectors, strict=True)])
+        if sentences:
+            self._sentences.upsert(
+                ids=[s.id for s in sentences],
+                embeddings=sentence_vectors,
+                documents=[s.text for s in sentences],
+                metadatas=[
+                    {
+                        "chunk_id": s.chunk_id,
+                        "document_id": document.id,
+                        "index": s.index,
+                        "start": s.start,
+                        "end": s.end,
+                        "window": s.window,
+                    }
+                    for s in sentences
+                ],
+            )
         meta: dict[str, Any] = {
             "title": document.title,
             "author": document.author,
@@ -160,13 +205,53 @@ class ChunkStore:
             stale = set(previous.chunk_ids) - set(chunk_ids)
             if stale:
                 self._chunks.delete(ids=sorted(stale))
+                self._sentences.delete(where=_any_of("chunk_id", sorted(stale)))
 
     def delete_document(self, document_id: str) -> bool:
         """Remove a document and all its chunks; False when it was not there."""
         found = self.document(document_id) is not None
         self._documents.delete(ids=[document_id])
         self._vectors.delete(ref_doc_id=document_id)
+        self._sentences.delete(where={"document_id": document_id})
         return found
+
+
+def _any_of(key: str, values: list[str]) -> Where:
+    """A Chroma filter: metadata `key` is one of `values`."""
+    condition: Any = {"$in": values}
+    return {key: condition}
+
+
+def _nearest(collection: Collection, vector: Vectors, n: int) -> list[tuple[str, float]]:
+    count = int(collection.count())
+    if count == 0:
+        return []
+    result = collection.query(
+        query_embeddings=[vector.tolist()], n_results=min(n, count), include=["distances"]
+    )
+    distances = (result["distances"] or [[]])[0]
+    return [(id_, 1.0 - float(d)) for id_, d in zip(result["ids"][0], distances, strict=True)]
+
+
+def _vectors(collection: Collection, ids: list[str]) -> Vectors:
+    if not ids:
+        return np.zeros((0, 0), dtype=np.float32)
+    records = collection.get(ids=ids, include=["embeddings"])
+    embeddings: Any = records["embeddings"]
+    by_id = dict(zip(records["ids"], embeddings, strict=True))
+    return np.asarray([by_id[id_] for id_ in ids], dtype=np.float32)
+
+
+def _sentence(sentence_id: str, text: str, meta: Any) -> Sentence:
+    return Sentence(
+        id=sentence_id,
+        chunk_id=str(meta["chunk_id"]),
+        index=int(meta["index"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+        window=str(meta["window"]),
+    )
 
 
 def _node(chunk: Chunk, vector: Vectors) -> TextNode:

@@ -3,6 +3,11 @@
 Every answer sentence is a verbatim sentence of a passage, followed by the `[n]` marker of
 the citation that points at it. When the passages do not support an answer, the answer is
 the refusal text from `prompts/refusal.txt` and `answered` is false.
+
+A question is refused when its best sentence scores below `min_score`, when it asks for a
+number, a date or a person and the chosen sentences hold none that the question does not
+already name, or when most of its weight is on words no document contains and the best
+sentence is not close in meaning.
 """
 
 from __future__ import annotations
@@ -10,40 +15,56 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
-from index.embedding import Embedder
+from index.chunking import Chunk
+from index.embedding import Vectors
 from service.prompts import load_prompt
-from service.retrieval import Corpus, Hit, Query, Retriever, Sentence
+from service.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
 
-_AUTHORSHIP = re.compile(
-    r"\b(who (wrote|authored|is the author|penned)|author|written by|writer|byline)\b", re.I
+_AUTHOR = re.compile(r"\b(who (wrote|authored|penned)|authors?|written by|writer|byline)\b", re.I)
+_TITLE = re.compile(r"\b(title|headline|called|named)\b.*\b(article|piece|essay|document)\b", re.I)
+_PUBLICATION = re.compile(
+    r"\b(magazine|publication|newspaper|journal|outlet|publisher|published (in|by)|"
+    r"which (site|paper))\b",
+    re.I,
 )
-_BYLINE = re.compile(r"^by\s+\S", re.I)
-_COUNT_QUESTION = re.compile(r"\bhow (many|much)\b|\bwhat number\b|\bhow long\b", re.I)
-_TIME_QUESTION = re.compile(r"\bwhen\b|\bwhat (year|date|month|day|time)\b", re.I)
-_PERSON_QUESTION = re.compile(r"\bwho(m|se)?\b", re.I)
+_COUNT_QUESTION = re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I)
+_TIME_QUESTION = re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bon what date\b", re.I)
+_PERSON_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwho (is|was|are|were)\b", re.I)
 _NUMBER = re.compile(
-    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"dozens?|hundreds?|thousands?|millions?|billions?)\b",
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"thirty|forty|fifty|hundred|thousand|million|billion|dozens?|hundreds|thousands|millions|"
+    r"half|third|quarter|fourth|fifth|several|many|few|all|most)\b",
     re.I,
 )
 _DATE = re.compile(
-    r"\b(1[5-9]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
-    r"October|November|December|yesterday|today|last (year|month|week))\b"
+    r"\b(\d{3,4}|January|February|March|April|May|June|July|August|September|October|"
+    r"November|December|yesterday|today|tomorrow|last (year|month|week)|weeks?|months?|"
+    r"years?|decades?|centur(y|ies)|days?|(this|next) (year|month|week))\b",
+    re.I,
 )
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
-_TYPE_BONUS = 0.08
-_LEXICAL_WEIGHT = 0.5
-_SECOND_SENTENCE_RATIO = 0.85
-_DUPLICATE_SIMILARITY = 0.9
+# A capitalised word that does not start a sentence: most often a name.
+_NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+")
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    """How sentences are scored, chosen and refused; every field is a setting."""
+
+    max_words: int = 60
+    lexical_weight: float = 0.25
+    passage_weight: float = 0.25
+    min_score: float = 0.6
+    second_sentence_ratio: float = 0.9
+    unknown_terms_share: float = 0.5
+    unknown_terms_min_similarity: float = 0.45
+    duplicate_similarity: float = 0.9
 
 
 @dataclass(frozen=True)
 class Quote:
     """A run of consecutive sentences of one passage, used as one cited quote."""
 
-    hit: Hit
+    chunk: Chunk
     start: int
     end: int
     text: str
@@ -61,156 +82,159 @@ class Answer:
 
 @dataclass(frozen=True)
 class _Candidate:
-    hit: Hit
-    sentence: Sentence
-    index: int
-    similarity: float
+    chunk: Chunk
+    scored: ScoredSentence
     score: float
 
 
 class Answerer:
     """Composes a short answer from the best sentences of the retrieved passages."""
 
-    def __init__(
-        self,
-        retriever: Retriever,
-        max_words: int = 60,
-        min_similarity: float = 0.3,
-        min_term_coverage: float = 0.5,
-    ) -> None:
+    def __init__(self, retriever: Retriever, policy: AnswerPolicy | None = None) -> None:
         self.retriever = retriever
-        self.max_words = max_words
-        self.min_similarity = min_similarity
-        self.min_term_coverage = min_term_coverage
+        self.policy = policy or AnswerPolicy()
 
     @property
     def corpus(self) -> Corpus:
+        """The passages the retriever currently serves."""
         return self.retriever.corpus
-
-    @property
-    def embedder(self) -> Embedder:
-        return self.retriever.embedder
 
     def answer(self, query: Query, hits: list[Hit]) -> Answer:
         """The answer to `query` from `hits`, or a refusal."""
         if not hits:
-            return self._refusal()
-        if _AUTHORSHIP.search(query.text):
-            byline = self._byline(hits)
-            if byline:
-                return self._compose([byline])
+            return refusal()
+        metadata = self._metadata_answer(query, hits)
+        if metadata:
+            return compose([metadata])
         candidates = self._candidates(query, hits)
-        best = candidates[0] if candidates else None
-        if best is None or not self._is_supported(query, hits, best):
-            return self._refusal()
-        return self._compose(self._select(candidates))
-
-    def _refusal(self) -> Answer:
-        return Answer(False, (), load_prompt("refusal"))
+        if not candidates or not self._is_supported(query, candidates[0]):
+            return refusal()
+        chosen = self._select(candidates)
+        if not _has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
+            return refusal()
+        return compose(chosen)
 
     def _candidates(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
-        chunks = [hit.chunk for hit in hits]
-        vectors = self.corpus.sentence_vectors(chunks, self.embedder)
-        weights = {t: self.corpus.idf(t) for t in query.terms}
-        total = sum(weights.values()) or 1.0
-        candidates = []
-        for rank, (hit, sentence_vectors) in enumerate(zip(hits, vectors, strict=True)):
-            similarities = sentence_vectors @ query.vector
-            for index, sentence in enumerate(self.corpus.sentences(hit.chunk)):
-                lexical = sum(w for t, w in weights.items() if t in sentence.terms) / total
-                similarity = float(similarities[index])
-                score = (
-                    similarity
-                    + _LEXICAL_WEIGHT * lexical
-                    + _type_bonus(query.text, sentence.text)
-                    - 0.01 * rank
-                )
-                candidates.append(_Candidate(hit, sentence, index, similarity, score))
+        policy = self.policy
+        candidates = [
+            _Candidate(
+                hit.chunk,
+                scored,
+                scored.similarity
+                + policy.lexical_weight * scored.lexical
+                + policy.passage_weight * hit.score,
+            )
+            for hit in hits
+            for scored in hit.sentences
+        ]
         candidates.sort(key=lambda c: -c.score)
         return candidates
 
-    def _is_supported(self, query: Query, hits: list[Hit], best: _Candidate) -> bool:
-        """Answer only when the best sentence is close and the passages hold the key terms."""
-        if best.similarity < self.min_similarity:
+    def _is_supported(self, query: Query, best: _Candidate) -> bool:
+        policy = self.policy
+        if best.score < policy.min_score:
             return False
-        return self.term_coverage(query, hits) >= self.min_term_coverage
-
-    def term_coverage(self, query: Query, hits: list[Hit]) -> float:
-        """IDF-weighted share of the question's terms that the retrieved passages contain."""
-        if not query.terms:
-            return 1.0
-        present: set[str] = set()
-        for hit in hits:
-            for sentence in self.corpus.sentences(hit.chunk):
-                present |= sentence.terms
-        weights = {t: self.corpus.idf(t) for t in query.terms}
-        return sum(w for t, w in weights.items() if t in present) / (sum(weights.values()) or 1)
+        total = sum(query.weights.values())
+        unknown = sum(
+            w for t, w in query.weights.items() if t not in self.corpus.document_frequency
+        )
+        return not (
+            total
+            and unknown / total >= policy.unknown_terms_share
+            and best.scored.similarity < policy.unknown_terms_min_similarity
+        )
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
         best = candidates[0]
         chosen = [best]
-        words = _word_count(best.sentence.text)
+        words = len(best.scored.sentence.text.split())
         for candidate in candidates[1:3]:
-            length = _word_count(candidate.sentence.text)
-            if candidate.score < _SECOND_SENTENCE_RATIO * best.score:
+            if candidate.score < self.policy.second_sentence_ratio * best.score:
                 break
-            if words + length > self.max_words or self._repeats(candidate, chosen):
+            length = len(candidate.scored.sentence.text.split())
+            if words + length > self.policy.max_words or self._repeats(candidate, chosen):
                 continue
             chosen.append(candidate)
             words += length
         return chosen
 
     def _repeats(self, candidate: _Candidate, chosen: list[_Candidate]) -> bool:
-        vectors = self.corpus.sentence_vectors([c.hit.chunk for c in chosen], self.embedder)
-        mine = self.corpus.sentence_vectors([candidate.hit.chunk], self.embedder)[0]
+        mine = self._vector(candidate)
         return any(
-            float(np.dot(vectors[i][c.index], mine[candidate.index])) > _DUPLICATE_SIMILARITY
-            for i, c in enumerate(chosen)
+            float(self._vector(other) @ mine) > self.policy.duplicate_similarity for other in chosen
         )
 
-    def _byline(self, hits: list[Hit]) -> _Candidate | None:
+    def _vector(self, candidate: _Candidate) -> Vectors:
+        sentence = candidate.scored.sentence
+        vector: Vectors = self.corpus.sentence_matrix(sentence.chunk_id)[sentence.index]
+        return vector
+
+    def _metadata_answer(self, query: Query, hits: list[Hit]) -> _Candidate | None:
+        """Authorship, title and publication questions are answered from the byline."""
+        wanted = _metadata_line(query.text, self.corpus, hits[0].chunk.document_id)
         chunk = self.corpus.byline_chunk(hits[0].chunk.document_id)
-        if chunk is None:
+        if wanted is None or chunk is None:
             return None
-        for index, sentence in enumerate(self.corpus.sentences(chunk)):
-            if _BYLINE.match(sentence.text):
-                return _Candidate(Hit(chunk, hits[0].score, 1.0), sentence, index, 1.0, 1.0)
+        for sentence in self.corpus.sentences.get(chunk.id, []):
+            if sentence.text == wanted:
+                return _Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)
         return None
 
-    def _compose(self, chosen: list[_Candidate]) -> Answer:
-        """Merge adjacent sentences of one passage into one quote; order by the document."""
-        chosen = sorted(chosen, key=lambda c: (c.hit.chunk.document_id, c.sentence.start))
-        groups: list[list[_Candidate]] = []
-        for candidate in chosen:
-            last = groups[-1][-1] if groups else None
-            if (
-                last is not None
-                and last.hit.chunk.id == candidate.hit.chunk.id
-                and last.index + 1 == candidate.index
-            ):
-                groups[-1].append(candidate)
-            else:
-                groups.append([candidate])
-        quotes = []
-        for group in groups:
-            chunk = group[0].hit.chunk
-            start, end = group[0].sentence.start, group[-1].sentence.end
-            text = chunk.text[start - chunk.start : end - chunk.start]
-            quotes.append(Quote(group[0].hit, start, end, text, max(c.score for c in group)))
-        body = " ".join(f"{quote.text} [{n}]" for n, quote in enumerate(quotes, start=1))
-        return Answer(True, tuple(quotes), body)
+
+def refusal() -> Answer:
+    """The answer given when the documents do not hold one."""
+    return Answer(False, (), load_prompt("refusal"))
 
 
-def _word_count(text: str) -> int:
-    return len(text.split())
+def compose(chosen: list[_Candidate]) -> Answer:
+    """Merge adjacent sentences of one passage into one quote; order by the document."""
+    chosen = sorted(chosen, key=lambda c: (c.chunk.document_id, c.scored.sentence.start))
+    groups: list[list[_Candidate]] = []
+    for candidate in chosen:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and last.chunk.id == candidate.chunk.id
+            and last.scored.sentence.index + 1 == candidate.scored.sentence.index
+        ):
+            groups[-1].append(candidate)
+        else:
+            groups.append([candidate])
+    quotes, sentences = [], []
+    for marker, group in enumerate(groups, start=1):
+        chunk = group[0].chunk
+        start, end = group[0].scored.sentence.start, group[-1].scored.sentence.end
+        text = chunk.text[start - chunk.start : end - chunk.start]
+        quotes.append(Quote(chunk, start, end, text, max(c.score for c in group)))
+        sentences += [f"{c.scored.sentence.text} [{marker}]" for c in group]
+    return Answer(True, tuple(quotes), " ".join(sentences))
 
 
-def _type_bonus(question: str, sentence: str) -> float:
-    """A small bonus when the sentence holds the kind of thing the question asks for."""
-    if _COUNT_QUESTION.search(question) and _NUMBER.search(sentence):
-        return _TYPE_BONUS
-    if _TIME_QUESTION.search(question) and _DATE.search(sentence):
-        return _TYPE_BONUS
-    if _PERSON_QUESTION.search(question) and _NAME.search(sentence):
-        return _TYPE_BONUS / 2
-    return 0.0
+def _metadata_line(question: str, corpus: Corpus, document_id: str) -> str | None:
+    document = corpus.documents.get(document_id)
+    if document is None:
+        return None
+    if _AUTHOR.search(question) and document.author:
+        return f"By {document.author}"
+    if _PUBLICATION.search(question) and document.publication:
+        return document.publication
+    if _TITLE.search(question):
+        return document.title
+    return None
+
+
+def _has_expected_type(question: str, sentences: list[str]) -> bool:
+    """A question asking for a number, a date or a person needs one the question lacks."""
+    text = " ".join(sentences)
+    if _COUNT_QUESTION.search(question):
+        return bool(_new_matches(_NUMBER, question, text))
+    if _TIME_QUESTION.search(question):
+        return bool(_new_matches(_DATE, question, text))
+    if _PERSON_QUESTION.search(question):
+        return bool(_new_matches(_NAME, question, text))
+    return True
+
+
+def _new_matches(pattern: re.Pattern[str], question: str, text: str) -> set[str]:
+    asked = {m.group().lower() for m in pattern.finditer(question)}
+    return {m.group().lower() for m in pattern.finditer(text)} - asked

@@ -35,12 +35,30 @@ class Settings(BaseSettings):
         20, ge=1, le=200, description="Candidates each retriever returns before fusion."
     )
     answer_max_words: int = Field(60, ge=10, le=400, description="Longest answer, in words.")
-    min_similarity: float = Field(
-        0.30, ge=-1, le=1, description="Least question-sentence similarity to answer."
+    passage_weight: float = Field(
+        0.5, ge=0, le=5, description="Retrieval: weight of question-passage similarity."
     )
-    min_term_coverage: float = Field(
-        0.5,
-        ge=0,
-        le=1,
-        description="Least share of the question's key terms found in the passages.",
+    sentence_weight: float = Field(
+        1.0, ge=0, le=5, description="Retrieval: weight of the best sentence-window similarity."
+    )
+    lexical_weight: float = Field(
+        0.5, ge=0, le=5, description="Retrieval: weight of the best sentence's term overlap."
+    )
+    answer_lexical_weight: float = Field(
+        0.25, ge=0, le=5, description="Answer: weight of a sentence's term overlap."
+    )
+    answer_passage_weight: float = Field(
+        0.25, ge=0, le=5, description="Answer: weight of the sentence's passage score."
+    )
+    min_score: float = Field(
+        0.6, ge=-5, le=10, description="Refuse when the best sentence scores below this."
+    )
+    second_sentence_ratio: float = Field(
+        0.9, ge=0, le=1, description="Add a sentence scoring at least this share of the best."
+    )
+    unknown_terms_share: float = Field(
+        0.5, ge=0, le=1, description="Share of question weight on unknown words that is suspect."
+    )
+    unknown_terms_min_similarity: float = Field(
+        0.45, ge=-1, le=1, description="With that many unknown words, least similarity to answer."
     )

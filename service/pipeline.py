@@ -12,10 +12,11 @@ from index.chunking import Chunker
 from index.embedding import Embedder
 from index.ingest import Ingestor, IngestReport
 from index.store import ChunkStore, open_client
-from service.answering import Answerer
+from service.answering import Answerer, AnswerPolicy, refusal
 from service.config import Settings
 from service.errors import IndexNotReady
-from service.retrieval import Retriever
+from service.retrieval import RetrievalWeights, Retriever
+from service.safety import split_instructions
 from service.schemas import AskResponse, Citation, Passage, Timings
 
 
@@ -40,12 +41,27 @@ class Pipeline:
         """Open the index under the settings' data directory and load the model."""
         store = ChunkStore(open_client(settings.data_dir), settings.collection)
         embedder = load_embedder(settings.embed_model)
-        retriever = Retriever(store, embedder, settings.candidate_pool)
+        retriever = Retriever(
+            store,
+            embedder,
+            settings.candidate_pool,
+            RetrievalWeights(
+                passage=settings.passage_weight,
+                sentence=settings.sentence_weight,
+                lexical=settings.lexical_weight,
+            ),
+        )
         answerer = Answerer(
             retriever,
-            max_words=settings.answer_max_words,
-            min_similarity=settings.min_similarity,
-            min_term_coverage=settings.min_term_coverage,
+            AnswerPolicy(
+                max_words=settings.answer_max_words,
+                lexical_weight=settings.answer_lexical_weight,
+                passage_weight=settings.answer_passage_weight,
+                min_score=settings.min_score,
+                second_sentence_ratio=settings.second_sentence_ratio,
+                unknown_terms_share=settings.unknown_terms_share,
+                unknown_terms_min_similarity=settings.unknown_terms_min_similarity,
+            ),
         )
         return cls(settings, store, embedder, retriever, answerer)
 
@@ -63,18 +79,19 @@ class Pipeline:
         """Answer one question with citations, timing each stage."""
         self.check_ready()
         started = time.perf_counter()
-        query = self.retriever.prepare(question)
-        hits = self.retriever.search(query, top_k or self.settings.top_k)
+        instructions, rest = split_instructions(question)
+        query = self.retriever.prepare(rest if instructions else question)
+        hits = self.retriever.search(query, top_k or self.settings.top_k) if query.terms else []
         retrieved = time.perf_counter()
-        answer = self.answerer.answer(query, hits)
+        answer = self.answerer.answer(query, hits) if hits else refusal()
         finished = time.perf_counter()
         citations = [
             Citation(
                 marker=marker,
-                chunk_id=quote.hit.chunk.id,
-                document_id=quote.hit.chunk.document_id,
-                document_title=quote.hit.chunk.document_title,
-                text=quote.hit.chunk.text,
+                chunk_id=quote.chunk.id,
+                document_id=quote.chunk.document_id,
+                document_title=quote.chunk.document_title,
+                text=quote.chunk.text,
                 quote=quote.text,
                 start=quote.start,
                 end=quote.end,

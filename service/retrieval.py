@@ -1,4 +1,14 @@
-"""Hybrid retrieval: dense similarity from Chroma fused with BM25 over the same passages."""
+"""Hybrid retrieval: candidates from three searches, reranked by sentence-level evidence.
+
+Candidates are the passages found by dense search over passages (Chroma), dense search over
+sentence windows (Chroma) and BM25 over passage words. Each candidate is then scored as
+
+    passage_weight · cos(question, passage)
+  + sentence_weight · max over its sentences of cos(question, sentence window)
+  + lexical_weight  · max over its sentences of the IDF-weighted share of question terms
+
+and every sentence keeps its own similarity and lexical score for the answerer.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +18,25 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import bm25s
+import numpy as np
 
-from index.chunking import Chunk
+from index.chunking import Chunk, Sentence
 from index.embedding import Embedder, Vectors
-from index.sentences import split_sentences
 from index.store import ChunkStore, StoredDocument
 from index.terms import terms
 
-_RRF_K = 60
-# Up to this many passages, every sentence is embedded when the corpus loads, so that no
-# question pays for it; beyond it, sentences are embedded the first time they are retrieved.
-_WARM_SENTENCES_UP_TO = 5000
+# Up to this many passages, every vector is loaded when the corpus loads; beyond it,
+# vectors are fetched from Chroma the first time a passage is a candidate.
+_PRELOAD_UP_TO = 20000
+
+
+@dataclass(frozen=True)
+class RetrievalWeights:
+    """How much each signal counts when candidates are reranked."""
+
+    passage: float = 0.5
+    sentence: float = 1.0
+    lexical: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -28,43 +46,49 @@ class Query:
     text: str
     vector: Vectors
     terms: tuple[str, ...]
+    weights: dict[str, float]
 
 
 @dataclass(frozen=True)
-class Sentence:
-    """A sentence of a passage; `start`/`end` are offsets in the document text."""
+class ScoredSentence:
+    """A sentence of a retrieved passage with its evidence for the question."""
 
-    text: str
-    start: int
-    end: int
-    terms: frozenset[str]
+    sentence: Sentence
+    similarity: float
+    lexical: float
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved passage with its fused score and dense similarity."""
+    """A retrieved passage: its score, dense similarity and scored sentences."""
 
     chunk: Chunk
     score: float
     similarity: float
+    sentences: tuple[ScoredSentence, ...]
 
 
 @dataclass
 class Corpus:
-    """The visible passages, held in memory for BM25, term statistics and sentence lookups."""
+    """The visible passages and their sentences, held in memory for scoring."""
 
     documents: dict[str, StoredDocument]
     chunks: list[Chunk]
+    sentences: dict[str, list[Sentence]]
     position: dict[str, int] = field(init=False)
     document_frequency: Counter[str] = field(init=False)
+    sentence_terms: dict[str, frozenset[str]] = field(init=False)
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
-    _sentences: dict[str, list[Sentence]] = field(init=False, default_factory=dict)
+    _chunk_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
     _sentence_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.position = {chunk.id: i for i, chunk in enumerate(self.chunks)}
         chunk_terms = [terms(chunk.text) for chunk in self.chunks]
         self.document_frequency = Counter(t for ts in chunk_terms for t in set(ts))
+        self.sentence_terms = {
+            s.id: frozenset(terms(s.text)) for ss in self.sentences.values() for s in ss
+        }
         if self.chunks:
             self._bm25 = bm25s.BM25()
             self._bm25.index(chunk_terms, show_progress=False)
@@ -75,7 +99,11 @@ class Corpus:
         documents = {document.id: document for document in store.documents()}
         wanted = [cid for document in documents.values() for cid in document.chunk_ids]
         found = {chunk.id: chunk for chunk in store.chunks(wanted)}
-        return cls(documents, [found[cid] for cid in wanted if cid in found])
+        chunks = [found[cid] for cid in wanted if cid in found]
+        sentences: dict[str, list[Sentence]] = {chunk.id: [] for chunk in chunks}
+        for sentence in store.sentences([chunk.id for chunk in chunks]):
+            sentences.setdefault(sentence.chunk_id, []).append(sentence)
+        return cls(documents, chunks, sentences)
 
     def idf(self, term: str) -> float:
         """Inverse passage frequency; a term no passage has gets the highest weight."""
@@ -83,52 +111,38 @@ class Corpus:
         df = self.document_frequency.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def bm25(self, query_terms: tuple[str, ...], n: int) -> list[tuple[int, float]]:
-        """Up to `n` (passage position, BM25 score) pairs with a positive score, best first."""
-        if self._bm25 is None or not query_terms:
-            return []
+    def bm25(self, query_terms: tuple[str, ...], n: int) -> list[int]:
+        """Positions of up to `n` passages with a positive BM25 score, best first."""
         known = [t for t in query_terms if t in self.document_frequency]
-        if not known:
+        if self._bm25 is None or not known:
             return []
         ids, scores = self._bm25.retrieve(
             [known], k=min(n, len(self.chunks)), show_progress=False, n_threads=1
         )
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
+        return [int(i) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
-    def sentences(self, chunk: Chunk) -> list[Sentence]:
-        """The sentences of a passage, cached."""
-        cached = self._sentences.get(chunk.id)
-        if cached is None:
-            cached = [
-                Sentence(
-                    text=chunk.text[s.start : s.end],
-                    start=chunk.start + s.start,
-                    end=chunk.start + s.end,
-                    terms=frozenset(terms(chunk.text[s.start : s.end])),
-                )
-                for s in split_sentences(chunk.text)
-            ]
-            self._sentences[chunk.id] = cached
-        return cached
+    def load_vectors(self, store: ChunkStore, chunk_ids: list[str]) -> None:
+        """Fetch, once, the passage and sentence vectors of these passages."""
+        missing = [cid for cid in chunk_ids if cid not in self._chunk_vectors]
+        if not missing:
+            return
+        for cid, vector in zip(missing, store.vectors(missing), strict=True):
+            self._chunk_vectors[cid] = vector
+        sentence_ids = [s.id for cid in missing for s in self.sentences.get(cid, [])]
+        vectors = store.sentence_vectors(sentence_ids)
+        offset = 0
+        for cid in missing:
+            count = len(self.sentences.get(cid, []))
+            self._sentence_vectors[cid] = vectors[offset : offset + count]
+            offset += count
 
-    def sentence_vectors(self, chunks: list[Chunk], embedder: Embedder) -> list[Vectors]:
-        """Sentence embeddings of each passage, computed once per passage."""
-        missing = [c for c in chunks if c.id not in self._sentence_vectors]
-        if missing:
-            texts = [s.text for c in missing for s in self.sentences(c)]
-            vectors = embedder.embed(texts)
-            offset = 0
-            for chunk in missing:
-                count = len(self.sentences(chunk))
-                self._sentence_vectors[chunk.id] = vectors[offset : offset + count]
-                offset += count
-        return [self._sentence_vectors[c.id] for c in chunks]
+    def chunk_vector(self, chunk_id: str) -> Vectors:
+        """The embedding of a passage (after `load_vectors`)."""
+        return self._chunk_vectors[chunk_id]
 
-    def reuse_sentence_vectors(self, other: Corpus) -> None:
-        """Take over sentence embeddings already computed for passages both corpora hold."""
-        for chunk_id, vectors in other._sentence_vectors.items():
-            if chunk_id in self.position:
-                self._sentence_vectors[chunk_id] = vectors
+    def sentence_matrix(self, chunk_id: str) -> Vectors:
+        """The window embeddings of a passage's sentences, one row each."""
+        return self._sentence_vectors[chunk_id]
 
     def byline_chunk(self, document_id: str) -> Chunk | None:
         """The first passage of a document, which holds its title and byline."""
@@ -144,12 +158,19 @@ class Corpus:
 
 
 class Retriever:
-    """Finds the passages that best match a question, by reciprocal rank fusion."""
+    """Finds the passages that best answer a question, and scores their sentences."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder, candidate_pool: int = 20) -> None:
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        candidate_pool: int = 20,
+        weights: RetrievalWeights | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.candidate_pool = candidate_pool
+        self.weights = weights or RetrievalWeights()
         self.corpus = self._load()
 
     def refresh(self) -> None:
@@ -158,36 +179,58 @@ class Retriever:
 
     def _load(self) -> Corpus:
         corpus = Corpus.load(self.store)
-        previous: Corpus | None = getattr(self, "corpus", None)
-        if previous is not None:  # passages are immutable: their ids name their text
-            corpus.reuse_sentence_vectors(previous)
-        if len(corpus.chunks) <= _WARM_SENTENCES_UP_TO:
-            corpus.sentence_vectors(corpus.chunks, self.embedder)
+        if len(corpus.chunks) <= _PRELOAD_UP_TO:
+            corpus.load_vectors(self.store, [chunk.id for chunk in corpus.chunks])
         return corpus
 
     def prepare(self, question: str) -> Query:
-        """Embed and tokenise a question once."""
+        """Embed and tokenise a question once; weight its terms by IDF."""
         vector = self.embedder.embed([question])[0]
-        return Query(question, vector, tuple(dict.fromkeys(terms(question))))
+        query_terms = tuple(dict.fromkeys(terms(question)))
+        weights = {t: self.corpus.idf(t) for t in query_terms}
+        return Query(question, vector, query_terms, weights)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """The `k` best passages for `query`, best first."""
         corpus = self.corpus
         if not corpus.chunks:
             return []
-        dense = [
-            (corpus.position[cid], similarity)
-            for cid, similarity in self.store.nearest(query.vector, self.candidate_pool)
-            if cid in corpus.position
+        candidates = self._candidates(query)
+        corpus.load_vectors(self.store, candidates)
+        hits = [self._score(query, chunk_id) for chunk_id in candidates]
+        hits.sort(key=lambda hit: -hit.score)
+        return hits[:k]
+
+    def _candidates(self, query: Query) -> list[str]:
+        corpus, pool = self.corpus, self.candidate_pool
+        found = [cid for cid, _ in self.store.nearest(query.vector, pool)]
+        found += [
+            sid.rsplit(":", 1)[0] for sid, _ in self.store.nearest_sentences(query.vector, pool)
         ]
-        fused: dict[int, float] = {}
-        for ranking in (dense, corpus.bm25(query.terms, self.candidate_pool)):
-            for rank, (position, _) in enumerate(ranking):
-                fused[position] = fused.get(position, 0.0) + 1.0 / (_RRF_K + rank + 1)
-        similarity = dict(dense)
-        best = sorted(fused, key=lambda p: (-fused[p], -similarity.get(p, -1.0)))[:k]
-        missing = [p for p in best if p not in similarity]
-        if missing:
-            vectors = self.store.vectors([corpus.chunks[p].id for p in missing])
-            similarity.update(zip(missing, (vectors @ query.vector).tolist(), strict=True))
-        return [Hit(corpus.chunks[p], fused[p], float(similarity[p])) for p in best]
+        found += [corpus.chunks[p].id for p in corpus.bm25(query.terms, pool)]
+        return [cid for cid in dict.fromkeys(found) if cid in corpus.position]
+
+    def _score(self, query: Query, chunk_id: str) -> Hit:
+        corpus = self.corpus
+        chunk = corpus.chunks[corpus.position[chunk_id]]
+        similarity = float(corpus.chunk_vector(chunk_id) @ query.vector)
+        total = sum(query.weights.values()) or 1.0
+        sentences = corpus.sentences.get(chunk_id, [])
+        similarities = corpus.sentence_matrix(chunk_id) @ query.vector if sentences else np.zeros(0)
+        scored = tuple(
+            ScoredSentence(
+                sentence,
+                float(similarities[i]),
+                sum(w for t, w in query.weights.items() if t in corpus.sentence_terms[sentence.id])
+                / total,
+            )
+            for i, sentence in enumerate(sentences)
+        )
+        best_similarity = max((s.similarity for s in scored), default=similarity)
+        best_lexical = max((s.lexical for s in scored), default=0.0)
+        score = (
+            self.weights.passage * similarity
+            + self.weights.sentence * best_similarity
+            + self.weights.lexical * best_lexical
+        )
+        return Hit(chunk, score, similarity, scored)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # torch first, pinned to the CPU build: anything that pulls torch unpinned gets a CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: run test lint install install-test ingest clean
+.PHONY: run test lint eval-gate sweep install install-test ingest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,17 @@ run: install
 
 test: install-test
 	$(BIN)/pytest
+
+# Quality gate: fails when answer quality drops below today's measured level (docs/quality.md).
+eval-gate: install
+	$(BIN)/citeqa eval --docs seeds --report build/eval-gate \
+		--fail-under hit@1=0.78 --fail-under hit@3=0.89 \
+		--fail-under key_fact_accuracy=0.73 --fail-under evidence_rate=0.78 \
+		--fail-under citation_precision=0.78 --fail-under refusal_rate=0.78 \
+		--fail-over false_refusal_rate=0.06
+
+sweep: install
+	$(BIN)/python -m eval.sweep --output docs/quality-sweep.md
 
 lint: install-test
 	$(BIN)/ruff check .

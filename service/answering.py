@@ -13,14 +13,19 @@ sentence is not close in meaning.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.chunking import Chunk
 from index.embedding import Vectors
+from index.terms import terms
 from service.prompts import load_prompt
 from service.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
 
-_AUTHOR = re.compile(r"\b(who (wrote|authored|penned)|authors?|written by|writer|byline)\b", re.I)
+_AUTHOR = re.compile(
+    r"\b(who (wrote|authored|penned)|who is the (author|writer)|author of (this|the)|"
+    r"written by|byline)\b",
+    re.I,
+)
 _TITLE = re.compile(r"\b(title|headline|called|named)\b.*\b(article|piece|essay|document)\b", re.I)
 _PUBLICATION = re.compile(
     r"\b(magazine|publication|newspaper|journal|outlet|publisher|published (in|by)|"
@@ -30,6 +35,7 @@ _PUBLICATION = re.compile(
 _COUNT_QUESTION = re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I)
 _TIME_QUESTION = re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bon what date\b", re.I)
 _PERSON_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwho (is|was|are|were)\b", re.I)
+_NAME_QUESTION = re.compile(r"\b(what|which) (was|is|were|are) the names?\b|\bcode ?name\b", re.I)
 _NUMBER = re.compile(
     r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
     r"thirty|forty|fifty|hundred|thousand|million|billion|dozens?|hundreds|thousands|millions|"
@@ -42,6 +48,9 @@ _DATE = re.compile(
     r"years?|decades?|centur(y|ies)|days?|(this|next) (year|month|week))\b",
     re.I,
 )
+# Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
+# opens a new clause.
+_CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|where|when)\b)")
 # A capitalised word that does not start a sentence: most often a name.
 _NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+")
 
@@ -51,10 +60,10 @@ class AnswerPolicy:
     """How sentences are scored, chosen and refused; every field is a setting."""
 
     max_words: int = 60
-    lexical_weight: float = 0.25
+    lexical_weight: float = 0.5
     passage_weight: float = 0.25
     min_score: float = 0.6
-    second_sentence_ratio: float = 0.9
+    second_sentence_ratio: float = 0.95
     unknown_terms_share: float = 0.5
     unknown_terms_min_similarity: float = 0.45
     duplicate_similarity: float = 0.9
@@ -101,18 +110,32 @@ class Answerer:
 
     def answer(self, query: Query, hits: list[Hit]) -> Answer:
         """The answer to `query` from `hits`, or a refusal."""
+        chosen = self._choose(query, hits)
+        return compose(chosen) if chosen else refusal()
+
+    def answer_parts(self, parts: list[tuple[Query, list[Hit]]]) -> Answer:
+        """One answer to a question asked in several parts: the best sentence for each part."""
+        chosen: list[_Candidate] = []
+        for query, hits in parts:
+            for candidate in self._choose(query, hits)[:1]:
+                if all(c.scored.sentence.id != candidate.scored.sentence.id for c in chosen):
+                    chosen.append(candidate)
+        return compose(chosen) if chosen else refusal()
+
+    def _choose(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
+        """The sentences that answer `query`, best first; none when it should be refused."""
         if not hits:
-            return refusal()
+            return []
         metadata = self._metadata_answer(query, hits)
         if metadata:
-            return compose([metadata])
+            return [metadata]
         candidates = self._candidates(query, hits)
         if not candidates or not self._is_supported(query, candidates[0]):
-            return refusal()
-        chosen = self._select(candidates)
+            return []
+        chosen = [self._shorten(query, c) for c in self._select(candidates)]
         if not _has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
-            return refusal()
-        return compose(chosen)
+            return []
+        return chosen
 
     def _candidates(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
         policy = self.policy
@@ -125,6 +148,7 @@ class Answerer:
                 + policy.passage_weight * hit.score,
             )
             for hit in hits
+            if not _is_byline(hit.chunk)
             for scored in hit.sentences
         ]
         candidates.sort(key=lambda c: -c.score)
@@ -157,6 +181,39 @@ class Answerer:
             chosen.append(candidate)
             words += length
         return chosen
+
+    def _shorten(self, query: Query, candidate: _Candidate) -> _Candidate:
+        """A sentence longer than the answer limit is cut to its clauses that match best."""
+        sentence = candidate.scored.sentence
+        if len(sentence.text.split()) <= self.policy.max_words:
+            return candidate
+        cuts = [0, *(m.end() for m in _CLAUSE_END.finditer(sentence.text)), len(sentence.text)]
+        clauses = [
+            (a, b) for a, b in zip(cuts, cuts[1:], strict=False) if sentence.text[a:b].strip()
+        ]
+        best: tuple[float, int, int] | None = None
+        for i in range(len(clauses)):
+            for j in range(i, len(clauses)):
+                start, end = clauses[i][0], clauses[j][1]
+                piece = sentence.text[start:end]
+                if len(piece.split()) > self.policy.max_words:
+                    break
+                found = set(terms(piece))
+                weight = sum(w for t, w in query.weights.items() if t in found)
+                if best is None or weight > best[0]:
+                    best = (weight, start, end)
+        if best is None:
+            return candidate
+        piece = sentence.text[best[1] : best[2]]
+        start = best[1] + len(piece) - len(piece.lstrip())
+        piece = piece.strip().rstrip(",;:—–")
+        trimmed = replace(
+            sentence,
+            start=sentence.start + start,
+            end=sentence.start + start + len(piece),
+            text=piece,
+        )
+        return replace(candidate, scored=replace(candidate.scored, sentence=trimmed))
 
     def _repeats(self, candidate: _Candidate, chosen: list[_Candidate]) -> bool:
         mine = self._vector(candidate)
@@ -210,6 +267,11 @@ def compose(chosen: list[_Candidate]) -> Answer:
     return Answer(True, tuple(quotes), " ".join(sentences))
 
 
+def _is_byline(chunk: Chunk) -> bool:
+    """The first paragraph of every cleaned document is its title and byline: metadata."""
+    return chunk.paragraph_index == 0
+
+
 def _metadata_line(question: str, corpus: Corpus, document_id: str) -> str | None:
     document = corpus.documents.get(document_id)
     if document is None:
@@ -230,7 +292,7 @@ def _has_expected_type(question: str, sentences: list[str]) -> bool:
         return bool(_new_matches(_NUMBER, question, text))
     if _TIME_QUESTION.search(question):
         return bool(_new_matches(_DATE, question, text))
-    if _PERSON_QUESTION.search(question):
+    if _PERSON_QUESTION.search(question) or _NAME_QUESTION.search(question):
         return bool(_new_matches(_NAME, question, text))
     return True
 

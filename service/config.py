@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         0.5, ge=0, le=5, description="Retrieval: weight of the best sentence's term overlap."
     )
     answer_lexical_weight: float = Field(
-        0.25, ge=0, le=5, description="Answer: weight of a sentence's term overlap."
+        0.5, ge=0, le=5, description="Answer: weight of a sentence's term overlap."
     )
     answer_passage_weight: float = Field(
         0.25, ge=0, le=5, description="Answer: weight of the sentence's passage score."
@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         0.6, ge=-5, le=10, description="Refuse when the best sentence scores below this."
     )
     second_sentence_ratio: float = Field(
-        0.9, ge=0, le=1, description="Add a sentence scoring at least this share of the best."
+        0.95, ge=0, le=1, description="Add a sentence scoring at least this share of the best."
     )
     unknown_terms_share: float = Field(
         0.5, ge=0, le=1, description="Share of question weight on unknown words that is suspect."

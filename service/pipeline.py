@@ -12,9 +12,10 @@ from index.chunking import Chunker
 from index.embedding import Embedder
 from index.ingest import Ingestor, IngestReport
 from index.store import ChunkStore, open_client
-from service.answering import Answerer, AnswerPolicy, refusal
+from service.answering import Answerer, AnswerPolicy
 from service.config import Settings
 from service.errors import IndexNotReady
+from service.questions import split_parts
 from service.retrieval import RetrievalWeights, Retriever
 from service.safety import split_instructions
 from service.schemas import AskResponse, Citation, Passage, Timings
@@ -80,11 +81,17 @@ class Pipeline:
         self.check_ready()
         started = time.perf_counter()
         instructions, rest = split_instructions(question)
-        query = self.retriever.prepare(rest if instructions else question)
-        hits = self.retriever.search(query, top_k or self.settings.top_k) if query.terms else []
+        k = top_k or self.settings.top_k
+        parts = []
+        for part in split_parts(rest if instructions else question):
+            query = self.retriever.prepare(part)
+            parts.append((query, self.retriever.search(query, k) if query.terms else []))
         retrieved = time.perf_counter()
-        answer = self.answerer.answer(query, hits) if hits else refusal()
+        answer = (
+            self.answerer.answer_parts(parts) if len(parts) > 1 else self.answerer.answer(*parts[0])
+        )
         finished = time.perf_counter()
+        hits = [hit for _, part_hits in parts for hit in part_hits]
         citations = [
             Citation(
                 marker=marker,

@@ -185,7 +185,7 @@ class Retriever:
 
     def prepare(self, question: str) -> Query:
         """Embed and tokenise a question once; weight its terms by IDF."""
-        vector = self.embedder.embed([question])[0]
+        vector = self.embedder.embed_query(question)
         query_terms = tuple(dict.fromkeys(terms(question)))
         weights = {t: self.corpus.idf(t) for t in query_terms}
         return Query(question, vector, query_terms, weights)

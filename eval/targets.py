@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import httpx
 
 from eval.datasets import EvalCase
+from service.conversation import Turn
 
 
 class TargetError(RuntimeError):
@@ -46,8 +47,10 @@ class PipelineTarget:
     def ask(self, case: EvalCase, top_k: int | None) -> tuple[dict[str, Any], float]:
         started = time.perf_counter()
         if case.messages:
-            raise TargetError(f"{case.id}: conversations need the chat endpoint (not available).")
-        response = self.pipeline.ask(case.question, top_k, include_passages=True)
+            turns = [Turn(m.role, m.content) for m in case.messages]
+            response = self.pipeline.chat(turns, top_k, include_passages=True)
+        else:
+            response = self.pipeline.ask(case.question, top_k, include_passages=True)
         elapsed = (time.perf_counter() - started) * 1000
         body: dict[str, Any] = response.model_dump(mode="json")
         return body, elapsed
@@ -86,11 +89,12 @@ class HttpTarget:
         if top_k:
             payload["top_k"] = top_k
         if case.messages:
-            raise TargetError(f"{case.id}: conversations need the chat endpoint (not available).")
-        payload["question"] = case.question
+            payload["messages"] = [{"role": m.role, "content": m.content} for m in case.messages]
+        else:
+            payload["question"] = case.question
         started = time.perf_counter()
         try:
-            response = self._client.post("/v1/ask", json=payload)
+            response = self._client.post("/v1/chat" if case.messages else "/v1/ask", json=payload)
         except httpx.HTTPError as error:
             raise TargetError(f"{case.id}: request to {self.url} failed ({error}).") from None
         elapsed = (time.perf_counter() - started) * 1000

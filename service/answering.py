@@ -67,6 +67,7 @@ class AnswerPolicy:
     unknown_terms_share: float = 0.5
     unknown_terms_min_similarity: float = 0.45
     duplicate_similarity: float = 0.9
+    continuation_bonus: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -139,18 +140,21 @@ class Answerer:
 
     def _candidates(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
         policy = self.policy
-        candidates = [
-            _Candidate(
-                hit.chunk,
-                scored,
-                scored.similarity
-                + policy.lexical_weight * scored.lexical
-                + policy.passage_weight * hit.score,
-            )
-            for hit in hits
-            if not _is_byline(hit.chunk)
-            for scored in hit.sentences
-        ]
+        candidates = []
+        for hit in hits:
+            if _is_byline(hit.chunk):
+                continue
+            told = [bool(query.seen) and s.sentence.text in query.seen for s in hit.sentences]
+            for i, scored in enumerate(hit.sentences):
+                if told[i]:
+                    continue  # the conversation already gave this sentence
+                score = (
+                    scored.similarity
+                    + policy.lexical_weight * scored.lexical
+                    + policy.passage_weight * hit.score
+                    + (policy.continuation_bonus if i and told[i - 1] else 0.0)
+                )
+                candidates.append(_Candidate(hit.chunk, scored, score))
         candidates.sort(key=lambda c: -c.score)
         return candidates
 

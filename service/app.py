@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from index.errors import StoreUnavailable
 from service.config import Settings
 from service.errors import register_error_handlers
 from service.pipeline import Pipeline
-from service.routes import ask, documents, health
+from service.routes import ask, documents, health, widget
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,8 +36,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "accept"],
+            max_age=600,
+        )
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ask.router)
     app.include_router(documents.router)
+    app.include_router(widget.router)
     return app

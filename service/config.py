@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.embedding import default_model_path
 
@@ -59,6 +60,20 @@ class Settings(BaseSettings):
     unknown_terms_share: float = Field(
         0.5, ge=0, le=1, description="Share of question weight on unknown words that is suspect."
     )
+    followup_context_weight: float = Field(
+        0.5, ge=0, le=2, description="Weight of earlier turns blended into a follow-up's search."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (comma-separated) whose pages may call the API from a browser.",
+    )
     unknown_terms_min_similarity: float = Field(
         0.45, ge=-1, le=1, description="With that many unknown words, least similarity to answer."
     )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value

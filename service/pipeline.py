@@ -14,6 +14,7 @@ from index.ingest import Ingestor, IngestReport
 from index.store import ChunkStore, open_client
 from service.answering import Answerer, AnswerPolicy
 from service.config import Settings
+from service.conversation import Turn, resolve
 from service.errors import IndexNotReady
 from service.questions import split_parts
 from service.retrieval import RetrievalWeights, Retriever
@@ -74,17 +75,44 @@ class Pipeline:
                 f"Run: citeqa ingest {self.settings.seeds_dir}"
             )
 
-    def ask(
-        self, question: str, top_k: int | None = None, include_passages: bool = False
+    def chat(
+        self, turns: list[Turn], top_k: int | None = None, include_passages: bool = False
     ) -> AskResponse:
-        """Answer one question with citations, timing each stage."""
+        """Answer the last user message of a conversation, resolving follow-ups first."""
+        resolved = resolve(turns)
+        return self.ask(
+            turns[-1].content,
+            top_k,
+            include_passages,
+            resolved.question,
+            resolved.context,
+            resolved.seen,
+        )
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        include_passages: bool = False,
+        search_as: str | None = None,
+        context: str = "",
+        seen: str = "",
+    ) -> AskResponse:
+        """Answer one question with citations, timing each stage.
+
+        `search_as` is the question as resolved from a conversation, `context` the earlier
+        turns to blend into the search, `seen` the earlier answers; the response still shows
+        `question` as asked.
+        """
         self.check_ready()
         started = time.perf_counter()
-        instructions, rest = split_instructions(question)
+        instructions, rest = split_instructions(search_as or question)
         k = top_k or self.settings.top_k
         parts = []
-        for part in split_parts(rest if instructions else question):
-            query = self.retriever.prepare(part)
+        for part in split_parts(rest if instructions else (search_as or question)):
+            query = self.retriever.prepare(
+                part, context, self.settings.followup_context_weight, seen
+            )
             parts.append((query, self.retriever.search(query, k) if query.terms else []))
         retrieved = time.perf_counter()
         answer = (

@@ -47,6 +47,7 @@ class Query:
     vector: Vectors
     terms: tuple[str, ...]
     weights: dict[str, float]
+    seen: str = ""  # what the conversation already told the user
 
 
 @dataclass(frozen=True)
@@ -183,12 +184,24 @@ class Retriever:
             corpus.load_vectors(self.store, [chunk.id for chunk in corpus.chunks])
         return corpus
 
-    def prepare(self, question: str) -> Query:
-        """Embed and tokenise a question once; weight its terms by IDF."""
+    def prepare(
+        self, question: str, context: str = "", context_weight: float = 0.5, seen: str = ""
+    ) -> Query:
+        """Embed and tokenise a question once; weight its terms by IDF.
+
+        `context` (earlier turns of a conversation) is blended in with `context_weight`:
+        into the vector, and as extra terms weighted that much less.
+        """
         vector = self.embedder.embed_query(question)
         query_terms = tuple(dict.fromkeys(terms(question)))
         weights = {t: self.corpus.idf(t) for t in query_terms}
-        return Query(question, vector, query_terms, weights)
+        if context and context_weight > 0:
+            blended = vector + context_weight * self.embedder.embed_query(context)
+            vector = (blended / np.linalg.norm(blended)).astype(np.float32)
+            for term in dict.fromkeys(terms(context)):
+                weights.setdefault(term, context_weight * self.corpus.idf(term))
+            query_terms = tuple(weights)
+        return Query(question, vector, query_terms, weights, seen)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """The `k` best passages for `query`, best first."""

@@ -42,6 +42,50 @@ class AskRequest(BaseModel):
         return question
 
 
+MAX_MESSAGES = 50
+
+
+class ChatMessage(BaseModel):
+    """One turn of a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"] = Field(description="Who said it.")
+    content: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS)] = Field(
+        description="What was said (at most 2,000 characters)."
+    )
+
+
+class ChatRequest(BaseModel):
+    """A conversation whose last message is the user's question.
+
+    The server keeps no session: send the whole history (at most 50 messages) each time.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[ChatMessage] = Field(
+        min_length=1,
+        max_length=MAX_MESSAGES,
+        description="The conversation so far, oldest first; the last message is the user's.",
+    )
+    top_k: Annotated[StrictInt, Field(ge=1, le=20)] | None = Field(
+        None, description="How many passages to retrieve (1 to 20; default from settings)."
+    )
+    include_passages: StrictBool = Field(
+        False, description="Also return the retrieved passages, best first (for evaluation)."
+    )
+
+    @field_validator("messages")
+    @classmethod
+    def _ends_with_a_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        if messages[-1].role != "user":
+            raise ValueError("the last message must have role 'user'")
+        if not messages[-1].content.strip():
+            raise ValueError("the last message must not be empty or only whitespace")
+        return messages
+
+
 class Citation(BaseModel):
     """A passage an answer sentence is quoted from."""
 

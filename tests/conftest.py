@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,9 +71,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(article_settings: Settings) -> Iterator[str]:
-    """`citeqa serve` over the article's index in its own process, on loopback; its URL."""
+@contextmanager
+def running_citeqa(data_dir: Path, **env: str) -> Iterator[str]:
+    """`citeqa serve` over `data_dir` in its own process on loopback; yields its URL.
+
+    Extra `CITEQA_*` settings come as keyword arguments (`cors_origins="..."`). The process
+    is stopped by its id when the block ends.
+    """
     import os
     import subprocess
     import sys
@@ -81,11 +86,12 @@ def live_server(article_settings: Settings) -> Iterator[str]:
     import httpx
 
     port = free_port()
-    env = {**os.environ, "CITEQA_DATA_DIR": str(article_settings.data_dir)}
+    settings = {f"CITEQA_{k.upper()}": v for k, v in env.items()}
+    environment = {**os.environ, "CITEQA_DATA_DIR": str(data_dir), **settings}
     citeqa = str(Path(sys.executable).with_name("citeqa"))
     process = subprocess.Popen(
         [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
+        env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -94,7 +100,8 @@ def live_server(article_settings: Settings) -> Iterator[str]:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"citeqa serve exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
+                stderr = process.stderr.read() if process.stderr else b""
+                raise RuntimeError(f"citeqa serve exited: {stderr!r}")
             try:
                 if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                     break
@@ -111,3 +118,10 @@ def live_server(article_settings: Settings) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(article_settings: Settings) -> Iterator[str]:
+    """`citeqa serve` over the article's index, in its own process; its URL."""
+    with running_citeqa(article_settings.data_dir) as url:
+        yield url

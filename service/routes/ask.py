@@ -1,13 +1,33 @@
-"""Questions in, cited answers out."""
+"""Questions in, cited answers out: one question, a conversation, or either as a stream."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
+from fastapi import APIRouter, Request
+from sse_starlette.sse import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from service.conversation import Turn
 from service.dependencies import PipelineDep
-from service.schemas import AskRequest, AskResponse, ErrorBody
+from service.errors import CiteqaError
+from service.schemas import AskRequest, AskResponse, ChatRequest, ErrorBody
 
 router = APIRouter(prefix="/v1", tags=["questions"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "The request is malformed."},
+    503: {"model": ErrorBody, "description": "The index is empty or unavailable."},
+}
+_STREAM_DESCRIPTION = (
+    "Server-Sent Events: `citations` (the list), then `delta` events "
+    '(`{"text": ...}`), then `done` (the whole response body); `error` '
+    '(`{"code", "message"}`) if the answer fails.'
+)
+_WORD = re.compile(r"\S+\s*")
 
 
 @router.post(
@@ -15,11 +35,72 @@ router = APIRouter(prefix="/v1", tags=["questions"])
     response_model=AskResponse,
     response_model_exclude_none=True,
     summary="Answer a question with citations",
-    responses={
-        422: {"model": ErrorBody, "description": "The request is malformed."},
-        503: {"model": ErrorBody, "description": "The index is empty or unavailable."},
-    },
+    responses=_ERRORS,
 )
 def ask(request: AskRequest, pipeline: PipelineDep) -> AskResponse:
     """Answer from the indexed documents; every sentence carries a `[n]` citation marker."""
     return pipeline.ask(request.question, request.top_k, request.include_passages)
+
+
+@router.post(
+    "/chat",
+    response_model=AskResponse,
+    response_model_exclude_none=True,
+    summary="Answer the last message of a conversation",
+    responses=_ERRORS,
+)
+def chat(request: ChatRequest, pipeline: PipelineDep) -> AskResponse:
+    """Like `/v1/ask`, with follow-up questions resolved from the earlier messages."""
+    return pipeline.chat(_turns(request), request.top_k, request.include_passages)
+
+
+@router.post(
+    "/ask/stream",
+    summary="Answer a question as a stream of events",
+    description=_STREAM_DESCRIPTION,
+    response_class=EventSourceResponse,
+    responses=_ERRORS,
+)
+def ask_stream(request: AskRequest, pipeline: PipelineDep, raw: Request) -> EventSourceResponse:
+    """Stream the answer to one question."""
+    pipeline.check_ready()
+    return _stream(raw, lambda: pipeline.ask(request.question, request.top_k))
+
+
+@router.post(
+    "/chat/stream",
+    summary="Answer the last message of a conversation as a stream of events",
+    description=_STREAM_DESCRIPTION,
+    response_class=EventSourceResponse,
+    responses=_ERRORS,
+)
+def chat_stream(request: ChatRequest, pipeline: PipelineDep, raw: Request) -> EventSourceResponse:
+    """Stream the answer to the last message of a conversation."""
+    pipeline.check_ready()
+    return _stream(raw, lambda: pipeline.chat(_turns(request), request.top_k))
+
+
+def _turns(request: ChatRequest) -> list[Turn]:
+    return [Turn(m.role, m.content) for m in request.messages]
+
+
+def _stream(request: Request, answer: Callable[[], AskResponse]) -> EventSourceResponse:
+    async def events() -> AsyncIterator[dict[str, str]]:
+        try:
+            response = await run_in_threadpool(answer)
+        except CiteqaError as error:
+            yield _event("error", {"code": error.code, "message": error.message})
+            return
+        body = response.model_dump(mode="json", exclude_none=True)
+        yield _event("citations", body["citations"])
+        for word in _WORD.findall(response.answer):
+            if await request.is_disconnected():
+                return
+            yield _event("delta", {"text": word})
+        yield _event("done", body)
+
+    return EventSourceResponse(events(), ping=15)
+
+
+def _event(name: str, data: Any) -> dict[str, str]:
+    return {"event": name, "data": json.dumps(data, ensure_ascii=False)}

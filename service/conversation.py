@@ -1,0 +1,81 @@
+"""Follow-up questions resolved from the conversation, offline, without a language model.
+
+"Who was killed in the consulate strike?" → "The strike killed Mohammad Reza Zahedi, …" →
+"Why was he important?" is searched as "Why was Mohammad Reza Zahedi important?", with the
+previous question and answer blended into the query as context. A question that stands on
+its own is searched as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.terms import terms
+from service.prompts import load_prompt
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+_CONNECTIVE = re.compile(
+    r"^\s*(and|but|so|also|then|what about|how about|and what|and why|and how|why not)\b", re.I
+)
+_PRONOUN = re.compile(
+    r"\b(he|she|him|his|her|hers|it|its|they|them|their|theirs|these|those)\b", re.I
+)
+_PERSON = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
+# Runs of capitalised words that do not start a sentence: names, most often.
+_NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
+_MIN_STANDALONE_TERMS = 2
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a conversation."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The question to search for, and the conversation context to blend into it."""
+
+    question: str
+    context: str
+    seen: str = ""  # earlier answers: not worth repeating
+
+
+def resolve(turns: list[Turn]) -> Resolved:
+    """The last user message, made to stand on its own when it is a follow-up."""
+    question = turns[-1].content
+    previous_question = next((t.content for t in reversed(turns[:-1]) if t.role == "user"), "")
+    previous_answer = next((t.content for t in reversed(turns[:-1]) if t.role == "assistant"), "")
+    if previous_answer.strip() == load_prompt("refusal"):
+        previous_answer = ""
+    previous_answer = _MARKER.sub("", previous_answer)
+    seen = " ".join(_MARKER.sub("", t.content) for t in turns[:-1] if t.role == "assistant")
+    if not previous_question or not is_follow_up(question):
+        return Resolved(question, "", seen)
+    name = _first_name(previous_answer, previous_question) or _first_name(previous_question, "")
+    if name and _PERSON.search(question):
+        question = _PERSON.sub(lambda m: _possessive(name, m.group()), question)
+    return Resolved(question, f"{previous_question} {previous_answer}".strip(), seen)
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question leans on what was said before it."""
+    return bool(
+        _CONNECTIVE.search(question)
+        or _PRONOUN.search(question)
+        or len(set(terms(question))) < _MIN_STANDALONE_TERMS
+    )
+
+
+def _first_name(text: str, exclude: str) -> str:
+    for match in _NAME.finditer(text):
+        if match.group() not in exclude:
+            return match.group()
+    return ""
+
+
+def _possessive(name: str, pronoun: str) -> str:
+    return f"{name}’s" if pronoun.lower() in ("his", "hers") else name

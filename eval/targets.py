@@ -63,7 +63,7 @@ class PipelineTarget:
         return len(self.pipeline.retriever.corpus.chunks)
 
     def describe(self) -> dict[str, Any]:
-        settings = self.pipeline.settings.model_dump(mode="json")
+        settings = self.pipeline.settings.model_dump(mode="json", exclude={"llm_api_key"})
         return {"target": "in-process", **settings, "default_top_k": settings["top_k"]}
 
 

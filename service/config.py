@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -62,6 +62,26 @@ class Settings(BaseSettings):
     )
     followup_context_weight: float = Field(
         0.5, ge=0, le=2, description="Weight of earlier turns blended into a follow-up's search."
+    )
+    llm: Literal["none", "openai-like", "ollama"] = Field(
+        "none", description="Language model for `mode: llm` answers; `none` keeps citeqa offline."
+    )
+    llm_base_url: str = Field(
+        "http://127.0.0.1:11434/v1",
+        description="Base URL of the model server (OpenAI-compatible `/v1`, or Ollama's root).",
+    )
+    llm_model: str = Field("llama3.1", description="Model name the server knows.")
+    llm_api_key: str = Field("", description="API key for the model server, if it needs one.")
+    llm_timeout_s: float = Field(
+        20.0, gt=0, le=600, description="Give up on the model after this many seconds."
+    )
+    llm_max_tokens: int = Field(300, ge=16, le=8192, description="Longest generated answer.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    verify_min_similarity: float = Field(
+        0.35, ge=-1, le=1, description="LLM sentence kept when this similar to a cited sentence."
+    )
+    verify_min_lexical: float = Field(
+        0.5, ge=0, le=1, description="...and this share of its content words is in the passage."
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -1,25 +1,38 @@
-"""The question-answering pipeline shared by the HTTP API, the CLI and the evaluator."""
+"""The question-answering pipeline shared by the HTTP API, the CLI and the evaluator.
+
+question ─► instructions set aside ─► parts ─► retrieve ─► answer ─► response
+                                                            │
+                    extractive (default) ◄──────────────────┤
+                    LLM + verification (mode "llm") ◄───────┘  falls back to extractive
+"""
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal
 
 from index.chunking import Chunker
 from index.embedding import Embedder
 from index.ingest import Ingestor, IngestReport
 from index.store import ChunkStore, open_client
-from service.answering import Answerer, AnswerPolicy
+from service.answering import Answer, Answerer, AnswerPolicy, refusal
 from service.config import Settings
 from service.conversation import Turn, resolve
-from service.errors import IndexNotReady
+from service.errors import IndexNotReady, InvalidRequest
+from service.generation import Generator, LLMFailed, build_llm
 from service.questions import split_parts
-from service.retrieval import RetrievalWeights, Retriever
+from service.retrieval import Hit, Query, RetrievalWeights, Retriever
 from service.safety import split_instructions
 from service.schemas import AskResponse, Citation, Passage, Timings
+from service.verification import Verifier
+
+Mode = Literal["extractive", "llm"]
+_WORD = re.compile(r"\S+\s*")
 
 
 @cache
@@ -29,14 +42,39 @@ def load_embedder(model: str) -> Embedder:
 
 
 @dataclass
+class _Retrieved:
+    """A question prepared and searched: its parts, their hits, and when each stage ended.
+
+    `asked` is the question as the user asked it; `question` is what was searched and what
+    a model is asked (follow-ups resolved, instructions set aside).
+    """
+
+    asked: str
+    question: str
+    parts: list[tuple[Query, list[Hit]]]
+    started: float
+    retrieved: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def hits(self) -> list[Hit]:
+        seen: dict[str, Hit] = {}
+        for _, hits in self.parts:
+            for hit in hits:
+                seen.setdefault(hit.chunk.id, hit)
+        return list(seen.values())
+
+
+@dataclass
 class Pipeline:
-    """Everything a question needs, built once: store, model, retriever, answerer."""
+    """Everything a question needs, built once: store, model, retriever, answerer, LLM."""
 
     settings: Settings
     store: ChunkStore
     embedder: Embedder
     retriever: Retriever
     answerer: Answerer
+    generator: Generator | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Pipeline:
@@ -65,7 +103,9 @@ class Pipeline:
                 unknown_terms_min_similarity=settings.unknown_terms_min_similarity,
             ),
         )
-        return cls(settings, store, embedder, retriever, answerer)
+        llm = build_llm(settings)
+        generator = Generator(llm) if llm is not None else None
+        return cls(settings, store, embedder, retriever, answerer, generator)
 
     def check_ready(self) -> None:
         """Raise `IndexNotReady`, naming the fix, when nothing is indexed."""
@@ -75,51 +115,148 @@ class Pipeline:
                 f"Run: citeqa ingest {self.settings.seeds_dir}"
             )
 
-    def chat(
-        self, turns: list[Turn], top_k: int | None = None, include_passages: bool = False
-    ) -> AskResponse:
-        """Answer the last user message of a conversation, resolving follow-ups first."""
-        resolved = resolve(turns)
-        return self.ask(
-            turns[-1].content,
-            top_k,
-            include_passages,
-            resolved.question,
-            resolved.context,
-            resolved.seen,
-        )
-
     def ask(
         self,
         question: str,
         top_k: int | None = None,
         include_passages: bool = False,
-        search_as: str | None = None,
+        mode: Mode | None = None,
+    ) -> AskResponse:
+        """Answer one question with citations, timing each stage."""
+        return self._respond(self._retrieve(question, question, top_k), mode, include_passages)
+
+    def chat(
+        self,
+        turns: list[Turn],
+        top_k: int | None = None,
+        include_passages: bool = False,
+        mode: Mode | None = None,
+    ) -> AskResponse:
+        """Answer the last user message of a conversation, resolving follow-ups first."""
+        return self._respond(self._retrieve_turns(turns, top_k, mode), mode, include_passages)
+
+    def events(
+        self, question: str | None, turns: list[Turn] | None, top_k: int | None, mode: Mode | None
+    ) -> Iterator[tuple[str, Any]]:
+        """The answer as stream events: `citations`, `delta`s, `done` (LLM: deltas first)."""
+        retrieved = (
+            self._retrieve_turns(turns, top_k, mode)
+            if turns
+            else self._retrieve(question or "", question or "", top_k)
+        )
+        if self._mode(mode) == "llm" and self.generator is not None and retrieved.hits:
+            pieces: list[str] = []
+            try:
+                for piece in self.generator.stream(retrieved.question, retrieved.hits):
+                    pieces.append(piece)
+                    yield "delta", {"text": piece}
+                response = self._llm_response(retrieved, "".join(pieces), False)
+            except LLMFailed as error:
+                retrieved.warnings.append(_fallback_warning(str(error)))
+                response = self._extractive_response(retrieved, False)
+            body = response.model_dump(mode="json", exclude_none=True)
+            yield "citations", body["citations"]
+            yield "done", body
+            return
+        response = self._respond(retrieved, "extractive", False)
+        body = response.model_dump(mode="json", exclude_none=True)
+        yield "citations", body["citations"]
+        for word in _WORD.findall(response.answer):
+            yield "delta", {"text": word}
+        yield "done", body
+
+    def _mode(self, mode: Mode | None) -> Mode:
+        if mode == "llm" and self.generator is None:
+            raise InvalidRequest(
+                "LLM mode is not configured. Set CITEQA_LLM=openai-like (or ollama), "
+                "CITEQA_LLM_BASE_URL and CITEQA_LLM_MODEL, or ask with mode 'extractive'."
+            )
+        return mode or ("llm" if self.generator is not None else "extractive")
+
+    def _retrieve_turns(
+        self, turns: list[Turn], top_k: int | None, mode: Mode | None
+    ) -> _Retrieved:
+        resolved = resolve(turns)
+        warnings: list[str] = []
+        search_as, context = resolved.question, resolved.context
+        if self.generator is not None and self._mode(mode) == "llm" and len(turns) > 1:
+            try:
+                search_as, context = self.generator.condense(turns), ""
+            except LLMFailed as error:
+                warnings.append(f"Follow-up resolved offline: {error}.")
+        retrieved = self._retrieve(turns[-1].content, search_as, top_k, context, resolved.seen)
+        retrieved.warnings += warnings
+        return retrieved
+
+    def _retrieve(
+        self,
+        question: str,
+        search_as: str,
+        top_k: int | None,
         context: str = "",
         seen: str = "",
-    ) -> AskResponse:
-        """Answer one question with citations, timing each stage.
-
-        `search_as` is the question as resolved from a conversation, `context` the earlier
-        turns to blend into the search, `seen` the earlier answers; the response still shows
-        `question` as asked.
-        """
+    ) -> _Retrieved:
+        """Prepare and search each part of a question (instructions set aside)."""
         self.check_ready()
         started = time.perf_counter()
-        instructions, rest = split_instructions(search_as or question)
+        instructions, rest = split_instructions(search_as)
         k = top_k or self.settings.top_k
         parts = []
-        for part in split_parts(rest if instructions else (search_as or question)):
+        for part in split_parts(rest if instructions else search_as):
             query = self.retriever.prepare(
                 part, context, self.settings.followup_context_weight, seen
             )
             parts.append((query, self.retriever.search(query, k) if query.terms else []))
-        retrieved = time.perf_counter()
-        answer = (
-            self.answerer.answer_parts(parts) if len(parts) > 1 else self.answerer.answer(*parts[0])
+        searched = rest if instructions else search_as
+        return _Retrieved(question, searched, parts, started, time.perf_counter())
+
+    def _respond(
+        self, retrieved: _Retrieved, mode: Mode | None, include_passages: bool
+    ) -> AskResponse:
+        if self._mode(mode) == "llm" and self.generator is not None and retrieved.hits:
+            try:
+                generated = self.generator.generate(retrieved.question, retrieved.hits)
+            except LLMFailed as error:
+                retrieved.warnings.append(_fallback_warning(str(error)))
+            else:
+                return self._llm_response(retrieved, generated, include_passages)
+        return self._extractive_response(retrieved, include_passages)
+
+    def _extractive_response(self, retrieved: _Retrieved, include_passages: bool) -> AskResponse:
+        parts = retrieved.parts
+        if not parts:
+            answer = refusal()
+        elif len(parts) > 1:
+            answer = self.answerer.answer_parts(parts)
+        else:
+            answer = self.answerer.answer(*parts[0])
+        return self._response(retrieved, answer, "extractive", include_passages)
+
+    def _llm_response(
+        self, retrieved: _Retrieved, generated: str, include_passages: bool
+    ) -> AskResponse:
+        verifier = Verifier(
+            self.retriever.corpus,
+            self.embedder,
+            self.settings.verify_min_similarity,
+            self.settings.verify_min_lexical,
         )
+        verified = verifier.verify(generated, retrieved.hits)
+        retrieved.warnings += verified.warnings
+        if verified.refused:
+            return self._response(retrieved, refusal(), "llm", include_passages)
+        if not verified.quotes:
+            retrieved.warnings.append(
+                "No generated sentence was supported by the sources; answered extractively."
+            )
+            return self._extractive_response(retrieved, include_passages)
+        answer = Answer(True, tuple(verified.quotes), verified.text)
+        return self._response(retrieved, answer, "llm", include_passages)
+
+    def _response(
+        self, retrieved: _Retrieved, answer: Answer, mode: Mode, include_passages: bool
+    ) -> AskResponse:
         finished = time.perf_counter()
-        hits = [hit for _, part_hits in parts for hit in part_hits]
         citations = [
             Citation(
                 marker=marker,
@@ -134,30 +271,30 @@ class Pipeline:
             )
             for marker, quote in enumerate(answer.quotes, start=1)
         ]
+        passages = [
+            Passage(
+                chunk_id=hit.chunk.id,
+                document_id=hit.chunk.document_id,
+                text=hit.chunk.text,
+                start=hit.chunk.start,
+                end=hit.chunk.end,
+                score=round(hit.score, 6),
+            )
+            for hit in retrieved.hits
+        ]
         return AskResponse(
-            question=question,
+            question=retrieved.asked,
             answer=answer.text,
             answered=answer.answered,
-            mode="extractive",
+            mode=mode,
             citations=citations,
+            warnings=retrieved.warnings,
             timings_ms=Timings(
-                retrieve=_ms(started, retrieved),
-                answer=_ms(retrieved, finished),
-                total=_ms(started, finished),
+                retrieve=_ms(retrieved.started, retrieved.retrieved),
+                answer=_ms(retrieved.retrieved, finished),
+                total=_ms(retrieved.started, finished),
             ),
-            passages=[
-                Passage(
-                    chunk_id=hit.chunk.id,
-                    document_id=hit.chunk.document_id,
-                    text=hit.chunk.text,
-                    start=hit.chunk.start,
-                    end=hit.chunk.end,
-                    score=round(hit.score, 6),
-                )
-                for hit in hits
-            ]
-            if include_passages
-            else None,
+            passages=passages if include_passages else None,
         )
 
     def ingest(
@@ -168,6 +305,10 @@ class Pipeline:
         report = ingestor.ingest_files(paths, on_file)
         self.retriever.refresh()
         return report
+
+
+def _fallback_warning(cause: str) -> str:
+    return f"LLM answer unavailable: {cause}; answered extractively."
 
 
 def _ms(start: float, end: float) -> float:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from string import Template
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+def render_prompt(name: str, **values: str) -> str:
+    """A prompt file with its `$variables` filled in; a missing variable is an error."""
+    return Template(load_prompt(name)).substitute(values)
 
 
 @cache

@@ -30,7 +30,8 @@ _COMMAND = re.compile(
 )
 
 
-def _is_instruction(sentence: str) -> bool:
+def is_instruction(sentence: str) -> bool:
+    """Whether a sentence gives instructions (to a reader or a model) rather than content."""
     if _ALWAYS.search(sentence):
         return True
     return not sentence.rstrip().endswith("?") and bool(_COMMAND.search(sentence))
@@ -42,5 +43,5 @@ def split_instructions(question: str) -> tuple[list[str], str]:
     rest: list[str] = []
     for span in split_sentences(question):
         sentence = question[span.start : span.end]
-        (instructions if _is_instruction(sentence) else rest).append(sentence)
+        (instructions if is_instruction(sentence) else rest).append(sentence)
     return instructions, " ".join(rest)

@@ -33,6 +33,11 @@ class AskRequest(BaseModel):
     include_passages: StrictBool = Field(
         False, description="Also return the retrieved passages, best first (for evaluation)."
     )
+    mode: Literal["extractive", "llm"] | None = Field(
+        None,
+        description="`extractive` quotes sentences; `llm` writes an answer with the configured "
+        "model and verifies every sentence. Default: `llm` when a model is configured.",
+    )
 
     @field_validator("question")
     @classmethod
@@ -74,6 +79,9 @@ class ChatRequest(BaseModel):
     )
     include_passages: StrictBool = Field(
         False, description="Also return the retrieved passages, best first (for evaluation)."
+    )
+    mode: Literal["extractive", "llm"] | None = Field(
+        None, description="As in `/v1/ask`: `extractive` or `llm` (default from settings)."
     )
 
     @field_validator("messages")
@@ -125,8 +133,15 @@ class AskResponse(BaseModel):
     question: str = Field(description="The question as asked.")
     answer: str = Field(description="The answer, each sentence followed by its `[n]` marker.")
     answered: bool = Field(description="False when the documents do not hold the answer.")
-    mode: Literal["extractive"] = Field(description="How the answer was made.")
+    mode: Literal["extractive", "llm"] = Field(
+        description="How the answer was made: quoted sentences, or written by the model and "
+        "verified against the sources."
+    )
     citations: list[Citation] = Field(description="One per marker, in marker order.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What did not go as asked: model failures, removed sentences, dropped markers.",
+    )
     timings_ms: Timings = Field(description="Time spent, in milliseconds.")
     passages: list[Passage] | None = Field(
         None, description="The retrieved passages, when the request set `include_passages`."

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from sse_starlette.sse import EventSourceResponse
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool
 
 from service.conversation import Turn
 from service.dependencies import PipelineDep
@@ -27,7 +27,7 @@ _STREAM_DESCRIPTION = (
     '(`{"text": ...}`), then `done` (the whole response body); `error` '
     '(`{"code", "message"}`) if the answer fails.'
 )
-_WORD = re.compile(r"\S+\s*")
+log = logging.getLogger("citeqa")
 
 
 @router.post(
@@ -39,7 +39,7 @@ _WORD = re.compile(r"\S+\s*")
 )
 def ask(request: AskRequest, pipeline: PipelineDep) -> AskResponse:
     """Answer from the indexed documents; every sentence carries a `[n]` citation marker."""
-    return pipeline.ask(request.question, request.top_k, request.include_passages)
+    return pipeline.ask(request.question, request.top_k, request.include_passages, request.mode)
 
 
 @router.post(
@@ -51,7 +51,7 @@ def ask(request: AskRequest, pipeline: PipelineDep) -> AskResponse:
 )
 def chat(request: ChatRequest, pipeline: PipelineDep) -> AskResponse:
     """Like `/v1/ask`, with follow-up questions resolved from the earlier messages."""
-    return pipeline.chat(_turns(request), request.top_k, request.include_passages)
+    return pipeline.chat(_turns(request), request.top_k, request.include_passages, request.mode)
 
 
 @router.post(
@@ -64,7 +64,7 @@ def chat(request: ChatRequest, pipeline: PipelineDep) -> AskResponse:
 def ask_stream(request: AskRequest, pipeline: PipelineDep, raw: Request) -> EventSourceResponse:
     """Stream the answer to one question."""
     pipeline.check_ready()
-    return _stream(raw, lambda: pipeline.ask(request.question, request.top_k))
+    return _stream(raw, pipeline.events(request.question, None, request.top_k, request.mode))
 
 
 @router.post(
@@ -77,29 +77,29 @@ def ask_stream(request: AskRequest, pipeline: PipelineDep, raw: Request) -> Even
 def chat_stream(request: ChatRequest, pipeline: PipelineDep, raw: Request) -> EventSourceResponse:
     """Stream the answer to the last message of a conversation."""
     pipeline.check_ready()
-    return _stream(raw, lambda: pipeline.chat(_turns(request), request.top_k))
+    return _stream(raw, pipeline.events(None, _turns(request), request.top_k, request.mode))
 
 
 def _turns(request: ChatRequest) -> list[Turn]:
     return [Turn(m.role, m.content) for m in request.messages]
 
 
-def _stream(request: Request, answer: Callable[[], AskResponse]) -> EventSourceResponse:
-    async def events() -> AsyncIterator[dict[str, str]]:
+def _stream(request: Request, events: Iterator[tuple[str, Any]]) -> EventSourceResponse:
+    """Send the pipeline's events as SSE; stop the work when the client goes away."""
+
+    async def send() -> AsyncIterator[dict[str, str]]:
         try:
-            response = await run_in_threadpool(answer)
+            async for name, data in iterate_in_threadpool(events):
+                if await request.is_disconnected():
+                    return
+                yield _event(name, data)
         except CiteqaError as error:
             yield _event("error", {"code": error.code, "message": error.message})
-            return
-        body = response.model_dump(mode="json", exclude_none=True)
-        yield _event("citations", body["citations"])
-        for word in _WORD.findall(response.answer):
-            if await request.is_disconnected():
-                return
-            yield _event("delta", {"text": word})
-        yield _event("done", body)
+        except Exception:
+            log.exception("stream failed")
+            yield _event("error", {"code": "internal_error", "message": "The answer failed."})
 
-    return EventSourceResponse(events(), ping=15)
+    return EventSourceResponse(send(), ping=15)
 
 
 def _event(name: str, data: Any) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """`citeqa eval` end to end: in-process, over HTTP, on a temporary index, and as a CI gate."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,9 @@ def test_reports_are_written(dataset: Path, article_settings: Settings, tmp_path
     assert len(summary["config"]["datasets"][0]["sha256"]) == 64
     assert set(summary["categories"]) == {"fact", "off-topic"}
     page = (outcome.report_dir / "report.html").read_text()
-    assert "<svg" in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "<svg" in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing fetched
+    assert "llm_api_key" not in json.dumps(summary)
 
 
 def test_docs_build_a_temporary_index_and_leave_the_main_one_alone(

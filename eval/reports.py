@@ -96,11 +96,29 @@ def markdown_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def comparison_table(summary: dict[str, Any]) -> str:
+    """Both answer modes side by side, when the run compared them; else empty."""
+    compare = summary.get("compare")
+    if not compare:
+        return ""
+    modes = list(compare)
+    lines = ["| metric | " + " | ".join(modes) + " |", "|---|" + "---:|" * len(modes)]
+    for name in HEADLINE:
+        if any(name in compare[m] for m in modes):
+            cells = [_format(compare[m].get(name, "")) for m in modes]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown_report(summary: dict[str, Any]) -> str:
     """The summary as a Markdown page."""
     config = summary.get("config", {})
     settings = "\n".join(f"- {k}: `{v}`" for k, v in config.items())
-    return f"# citeqa evaluation\n\n{markdown_table(summary)}\n## Configuration\n\n{settings}\n"
+    compare = comparison_table(summary)
+    modes = f"## Answer modes\n\n{compare}\n" if compare else ""
+    return (
+        f"# citeqa evaluation\n\n{markdown_table(summary)}\n{modes}## Configuration\n\n{settings}\n"
+    )
 
 
 def _bar_chart(title: str, values: dict[str, float], maximum: float = 1.0) -> str:

@@ -51,13 +51,14 @@ def evaluate(
     cases: Sequence[EvalCase],
     top_k: int | None = None,
     on_done: Callable[[QuestionResult], None] | None = None,
+    mode: str = "extractive",
 ) -> list[QuestionResult]:
     """Ask every case and score it; a failed request is recorded, not raised."""
     results = []
     for case in cases:
         result = QuestionResult(case.id, case.category, case.question, case.answerable)
         try:
-            body, result.latency_ms = target.ask(case, top_k)
+            body, result.latency_ms = target.ask(case, top_k, mode)
         except TargetError as error:
             result.error = str(error)
         else:

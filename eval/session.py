@@ -15,8 +15,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from eval.datasets import DatasetError, EvalCase, file_hash, load_dataset
-from eval.reports import markdown_table, write_reports
-from eval.runner import LOWER_IS_BETTER, check_thresholds, evaluate, summarise
+from eval.reports import comparison_table, markdown_table, write_reports
+from eval.runner import (
+    LOWER_IS_BETTER,
+    QuestionResult,
+    check_thresholds,
+    evaluate,
+    summarise,
+)
 from eval.targets import HttpTarget, PipelineTarget, Target, TargetError
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -28,7 +34,7 @@ _METRICS = (
     "passed_rate"
 ).split()
 
-__all__ = ["check_thresholds", "markdown_table"]
+__all__ = ["check_thresholds", "comparison_table", "markdown_table"]
 
 
 class EvaluationError(RuntimeError):
@@ -62,26 +68,27 @@ def run(
     top_k: int | None = None,
     report_dir: Path | None = None,
     console: Console | None = None,
+    mode: str = "extractive",
 ) -> Outcome:
-    """Evaluate `datasets` against a service URL, a temporary index of `docs`, or the index."""
+    """Evaluate `datasets` against a service URL, a temporary index of `docs`, or the index.
+
+    With `mode="llm"` every question is asked in both modes; the summary is the LLM run's,
+    with both runs' overall figures side by side under `compare`.
+    """
     cases = _load(datasets)
     with _target(settings, url, docs or []) as target:
-        progress = Progress(
-            TextColumn("Evaluating"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-            transient=True,
-            disable=console is None or not console.is_terminal,
-        )
-        with progress:
-            task = progress.add_task("", total=len(cases))
-            results = evaluate(target, cases, top_k, on_done=lambda _: progress.advance(task))
+        modes = ["extractive", "llm"] if mode == "llm" else ["extractive"]
+        runs = {m: _evaluate(target, cases, top_k, m, console) for m in modes}
+        results = runs[mode]
         summary = summarise(results, target.chunk_count())
+        if len(runs) > 1:
+            summary["compare"] = {
+                m: summarise(r, target.chunk_count())["overall"] for m, r in runs.items()
+            }
         summary["config"] = {
             **target.describe(),
             "top_k": top_k or target.describe().get("default_top_k"),
-            "mode": "extractive",
+            "mode": mode,
             "git_commit": _git_commit(),
             "datasets": [{"path": str(p), "sha256": file_hash(p)} for p in datasets],
             "docs": [str(p) for p in docs or []],
@@ -90,6 +97,22 @@ def run(
     directory = report_dir or REPORTS_DIR / datetime.now().strftime("%Y%m%d-%H%M%S")
     write_reports(directory, results, summary)
     return Outcome(summary, directory)
+
+
+def _evaluate(
+    target: Target, cases: list[EvalCase], top_k: int | None, mode: str, console: Console | None
+) -> list[QuestionResult]:
+    progress = Progress(
+        TextColumn(f"Evaluating ({mode})"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=console is None or not console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("", total=len(cases))
+        return evaluate(target, cases, top_k, lambda _: progress.advance(task), mode)
 
 
 def _load(datasets: list[Path]) -> list[EvalCase]:

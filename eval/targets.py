@@ -12,6 +12,7 @@ import httpx
 
 from eval.datasets import EvalCase
 from service.conversation import Turn
+from service.errors import CiteqaError
 
 
 class TargetError(RuntimeError):
@@ -21,7 +22,9 @@ class TargetError(RuntimeError):
 class Target(Protocol):
     """Something that answers questions as `/v1/ask` does."""
 
-    def ask(self, case: EvalCase, top_k: int | None) -> tuple[dict[str, Any], float]:
+    def ask(
+        self, case: EvalCase, top_k: int | None, mode: str = "extractive"
+    ) -> tuple[dict[str, Any], float]:
         """The response body for a case, and the wall time it took in milliseconds."""
         ...
 
@@ -44,13 +47,19 @@ class PipelineTarget:
     def __init__(self, pipeline: Any) -> None:
         self.pipeline = pipeline
 
-    def ask(self, case: EvalCase, top_k: int | None) -> tuple[dict[str, Any], float]:
+    def ask(
+        self, case: EvalCase, top_k: int | None, mode: str = "extractive"
+    ) -> tuple[dict[str, Any], float]:
         started = time.perf_counter()
-        if case.messages:
-            turns = [Turn(m.role, m.content) for m in case.messages]
-            response = self.pipeline.chat(turns, top_k, include_passages=True)
-        else:
-            response = self.pipeline.ask(case.question, top_k, include_passages=True)
+        chosen = "llm" if mode == "llm" else "extractive"
+        try:
+            if case.messages:
+                turns = [Turn(m.role, m.content) for m in case.messages]
+                response = self.pipeline.chat(turns, top_k, True, chosen)
+            else:
+                response = self.pipeline.ask(case.question, top_k, True, chosen)
+        except CiteqaError as error:
+            raise TargetError(f"{case.id}: {error.message}") from None
         elapsed = (time.perf_counter() - started) * 1000
         body: dict[str, Any] = response.model_dump(mode="json")
         return body, elapsed
@@ -84,8 +93,10 @@ class HttpTarget:
             raise TargetError(f"{self.url} is not ready: {ready.text}")
         self._ready = ready.json()
 
-    def ask(self, case: EvalCase, top_k: int | None) -> tuple[dict[str, Any], float]:
-        payload: dict[str, Any] = {"include_passages": True}
+    def ask(
+        self, case: EvalCase, top_k: int | None, mode: str = "extractive"
+    ) -> tuple[dict[str, Any], float]:
+        payload: dict[str, Any] = {"include_passages": True, "mode": mode}
         if top_k:
             payload["top_k"] = top_k
         if case.messages:

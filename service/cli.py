@@ -143,6 +143,12 @@ def _thresholds(values: tuple[str, ...], option: str, allowed: list[str]) -> dic
 @click.option("--top-k", type=click.IntRange(1, 20), default=None, help="Passages per question.")
 @click.option("--report", type=click.Path(path_type=Path), help="Report folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option(
+    "--mode",
+    type=click.Choice(["extractive", "llm"]),
+    default="extractive",
+    help="llm: ask every question in both modes and report them side by side.",
+)
 @click.option("--fail-under", multiple=True, help="METRIC=VALUE: exit 1 when METRIC is lower.")
 @click.option("--fail-over", multiple=True, help="METRIC=VALUE: exit 1 when METRIC is higher.")
 def evaluate_command(
@@ -152,6 +158,7 @@ def evaluate_command(
     top_k: int | None,
     report: Path | None,
     as_json: bool,
+    mode: str,
     fail_under: tuple[str, ...],
     fail_over: tuple[str, ...],
 ) -> None:
@@ -171,6 +178,7 @@ def evaluate_command(
             top_k=top_k,
             report_dir=report,
             console=console,
+            mode=mode,
         )
     except session.EvaluationError as error:
         raise click.ClickException(str(error)) from None
@@ -178,6 +186,7 @@ def evaluate_command(
         click.echo(json.dumps(outcome.summary, indent=2, ensure_ascii=False))
     else:
         click.echo(session.markdown_table(outcome.summary))
+        click.echo(session.comparison_table(outcome.summary))
         console.print(f"Report: {outcome.report_dir}")
     failures = session.check_thresholds(outcome.summary["overall"], under, over)
     for failure in failures:

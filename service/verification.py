@@ -16,6 +16,7 @@ Each surviving sentence's citation quotes the passage sentence that supports it 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +52,7 @@ class _Support:
     hit_index: int
     sentence_index: int
     similarity: float
+    score: float
 
 
 class Verifier:
@@ -94,12 +96,13 @@ class Verifier:
         return Verified(" ".join(parts), quotes, warnings)
 
     def _best_support(
-        self, text: str, vector: np.ndarray, hits: list[Hit], candidates: object
+        self, text: str, vector: np.ndarray, hits: list[Hit], candidates: Iterable[int]
     ) -> _Support | None:
+        """The passage sentence among `candidates` that supports `text` best, if any does."""
         words = set(terms(text))
         numbers = {m.group().lower() for m in _NUMBER.finditer(text)}
         best: _Support | None = None
-        for index in candidates:  # type: ignore[attr-defined]
+        for index in candidates:
             hit = hits[index]
             sentences = self.corpus.sentences.get(hit.chunk.id, [])
             if not sentences:
@@ -117,13 +120,13 @@ class Verifier:
                 continue
             similarities = self.corpus.sentence_matrix(hit.chunk.id) @ vector
             for i, sentence in enumerate(sentences):
-                if sentence not in evidence:
-                    continue
                 similarity = float(similarities[i])
-                if similarity >= self.min_similarity and (
-                    best is None or similarity > best.similarity
-                ):
-                    best = _Support(index, i, similarity)
+                if sentence not in evidence or similarity < self.min_similarity:
+                    continue
+                # Windows carry the sentence before; the sentence's own words pick the quote.
+                own = len(words & self.corpus.sentence_terms[sentence.id]) / max(1, len(words))
+                if best is None or similarity + own > best.score:
+                    best = _Support(index, i, similarity, similarity + own)
         return best
 
     def _quote(self, hit: Hit, support: _Support) -> Quote:

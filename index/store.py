@@ -9,10 +9,14 @@ so a reader never sees a half-ingested document.
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
@@ -28,8 +32,11 @@ from index.documents import Document
 from index.embedding import Vectors
 from index.errors import StoreUnavailable
 
+P = ParamSpec("P")
+R = TypeVar("R")
 _DOCUMENTS_SUFFIX = "-documents"
 _SENTENCES_SUFFIX = "-sentences"
+_META_SUFFIX = "-meta"
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class StoredDocument:
     content_hash: str
     chunk_ids: tuple[str, ...]
     text: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def chunk_count(self) -> int:
@@ -51,8 +59,21 @@ class StoredDocument:
         return len(self.chunk_ids)
 
 
-def open_client(data_dir: Path) -> ClientAPI:
-    """An embedded Chroma client persisting under `data_dir`, telemetry off."""
+@dataclass(frozen=True)
+class ChromaServer:
+    """Where a Chroma server runs, and how to reach it."""
+
+    url: str
+    tenant: str = "default_tenant"
+    database: str = "default_database"
+    token: str = ""
+
+
+def open_client(data_dir: Path, server: ChromaServer | None = None) -> ClientAPI:
+    """A Chroma client, telemetry off: the server when one is given, else embedded in
+    `data_dir`."""
+    if server is not None:
+        return _http_client(server)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(
@@ -66,9 +87,54 @@ def open_client(data_dir: Path) -> ClientAPI:
         ) from None
 
 
-class ChunkStore:
-    """Reads and writes chunks and documents in two Chroma collections."""
+def _http_client(server: ChromaServer) -> ClientAPI:
+    parsed = urlparse(server.url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise StoreUnavailable(
+            f"CITEQA_CHROMA_URL '{server.url}' is not a URL. Example: http://127.0.0.1:8001"
+        )
+    headers = {"Authorization": f"Bearer {server.token}"} if server.token else None
+    try:
+        client = chromadb.HttpClient(
+            host=parsed.hostname,
+            port=parsed.port or (443 if parsed.scheme == "https" else 80),
+            ssl=parsed.scheme == "https",
+            headers=headers,
+            settings=ChromaSettings(anonymized_telemetry=False),
+            tenant=server.tenant,
+            database=server.database,
+        )
+        client.heartbeat()
+    except Exception as error:
+        raise StoreUnavailable(
+            f"The Chroma server at {server.url} is unavailable ({type(error).__name__}). "
+            "Start it (chroma run --path DIR --host HOST --port PORT) or fix CITEQA_CHROMA_URL."
+        ) from None
+    return client
 
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Any failure to talk to Chroma becomes `StoreUnavailable`, with the cause named."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except StoreUnavailable:
+            raise
+        except Exception as error:
+            raise StoreUnavailable(
+                f"The vector store is unavailable ({type(error).__name__}). "
+                "Check that Chroma is running and reachable; citeqa retries on its own."
+            ) from error
+
+    return call
+
+
+class ChunkStore:
+    """Reads and writes chunks, sentences and documents in Chroma collections."""
+
+    @_guarded
     def __init__(self, client: ClientAPI, collection: str = "citeqa") -> None:
         self._chunks: Collection = client.get_or_create_collection(
             collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
@@ -81,12 +147,30 @@ class ChunkStore:
             embedding_function=None,
             metadata={"hnsw:space": "cosine"},
         )
+        self._meta: Collection = client.get_or_create_collection(
+            collection + _META_SUFFIX, embedding_function=None
+        )
         self._vectors = ChromaVectorStore(chroma_collection=self._chunks)
 
+    @_guarded
+    def generation(self) -> str:
+        """A token that changes whenever any document is written or deleted, by anyone."""
+        record = self._meta.get(ids=["generation"], include=["documents"])
+        return (record["documents"] or [""])[0] or ""
+
+    def _bump_generation(self) -> None:
+        self._meta.upsert(
+            ids=["generation"],
+            documents=[uuid.uuid4().hex],
+            embeddings=np.zeros((1, 1), dtype=np.float32),
+        )
+
+    @_guarded
     def count_chunks(self) -> int:
         """Number of chunk records, visible or not."""
         return int(self._chunks.count())
 
+    @_guarded
     def documents(self) -> list[StoredDocument]:
         """Every document, without its text."""
         records = self._documents.get(include=["metadatas"])
@@ -95,6 +179,7 @@ class ChunkStore:
             for id_, meta in zip(records["ids"], records["metadatas"] or [], strict=True)
         ]
 
+    @_guarded
     def document(self, document_id: str) -> StoredDocument | None:
         """One document with its cleaned text, or None."""
         records = self._documents.get(ids=[document_id], include=["metadatas", "documents"])
@@ -104,6 +189,7 @@ class ChunkStore:
         text = (records["documents"] or [""])[0] or ""
         return _stored_document(document_id, meta, text)
 
+    @_guarded
     def chunks(self, ids: list[str] | None = None) -> list[Chunk]:
         """Chunk records by id (all of them when `ids` is None)."""
         if ids is not None and not ids:
@@ -116,6 +202,7 @@ class ChunkStore:
             )
         ]
 
+    @_guarded
     def sentences(self, chunk_ids: list[str]) -> list[Sentence]:
         """The sentences of the given chunks, each chunk's in order."""
         if not chunk_ids:
@@ -131,28 +218,34 @@ class ChunkStore:
         ]
         return sorted(found, key=lambda s: (s.chunk_id, s.index))
 
+    @_guarded
     def nearest(self, vector: Vectors, n: int) -> list[tuple[str, float]]:
         """The `n` chunk ids closest to `vector`, with cosine similarity, best first."""
         return _nearest(self._chunks, vector, n)
 
+    @_guarded
     def nearest_sentences(self, vector: Vectors, n: int) -> list[tuple[str, float]]:
         """The `n` sentence ids whose windows are closest to `vector`, best first."""
         return _nearest(self._sentences, vector, n)
 
+    @_guarded
     def vectors(self, ids: list[str]) -> Vectors:
         """The stored embeddings of chunks, in the order of `ids`."""
         return _vectors(self._chunks, ids)
 
+    @_guarded
     def sentence_vectors(self, ids: list[str]) -> Vectors:
         """The stored window embeddings of sentences, in the order of `ids`."""
         return _vectors(self._sentences, ids)
 
+    @_guarded
     def existing_ids(self, ids: list[str]) -> set[str]:
         """Which of `ids` already have a chunk record."""
         if not ids:
             return set()
         return set(self._chunks.get(ids=ids, include=[])["ids"])
 
+    @_guarded
     def write_document(
         self,
         document: Document,
@@ -168,6 +261,34 @@ class ChunkStore:
         `chunk_ids` are all of the document's chunks; those not in `fresh` are already stored.
         """
         previous = self.document(document.id)
+        try:
+            self._add(document, fresh, vectors, sentences, sentence_vectors, chunk_ids)
+        except Exception:
+            # Nothing half-written stays: chunks no document lists are removed again.
+            if fresh:
+                self._chunks.delete(
+                    ids=[
+                        c.id for c in fresh if c.id not in (previous.chunk_ids if previous else ())
+                    ]
+                )
+                self._sentences.delete(where=_any_of("chunk_id", [c.id for c in fresh]))
+            raise
+        if previous:
+            stale = set(previous.chunk_ids) - set(chunk_ids)
+            if stale:
+                self._chunks.delete(ids=sorted(stale))
+                self._sentences.delete(where=_any_of("chunk_id", sorted(stale)))
+        self._bump_generation()
+
+    def _add(
+        self,
+        document: Document,
+        fresh: list[Chunk],
+        vectors: Vectors,
+        sentences: list[Sentence],
+        sentence_vectors: Vectors,
+        chunk_ids: list[str],
+    ) -> None:
         if fresh:
             self._vectors.add([_node(c, v) for c, v in zip(fresh, vectors, strict=True)])
         if sentences:
@@ -194,6 +315,7 @@ class ChunkStore:
             "source": document.source,
             "content_hash": document.content_hash,
             "chunk_ids": json.dumps(chunk_ids),
+            "metadata": json.dumps(document.metadata),
         }
         self._documents.upsert(
             ids=[document.id],
@@ -201,18 +323,15 @@ class ChunkStore:
             metadatas=[meta],
             embeddings=np.zeros((1, 1), dtype=np.float32),  # looked up by id, not similarity
         )
-        if previous:
-            stale = set(previous.chunk_ids) - set(chunk_ids)
-            if stale:
-                self._chunks.delete(ids=sorted(stale))
-                self._sentences.delete(where=_any_of("chunk_id", sorted(stale)))
 
+    @_guarded
     def delete_document(self, document_id: str) -> bool:
         """Remove a document and all its chunks; False when it was not there."""
         found = self.document(document_id) is not None
         self._documents.delete(ids=[document_id])
         self._vectors.delete(ref_doc_id=document_id)
         self._sentences.delete(where={"document_id": document_id})
+        self._bump_generation()
         return found
 
 
@@ -291,4 +410,5 @@ def _stored_document(document_id: str, meta: Any, text: str = "") -> StoredDocum
         content_hash=str(meta.get("content_hash", "")),
         chunk_ids=tuple(json.loads(meta.get("chunk_ids", "[]"))),
         text=text,
+        metadata=json.loads(meta.get("metadata", "{}")),
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from index.errors import StoreUnavailable
+from index.errors import IngestError
+from service import limits, observability
 from service.config import Settings
 from service.errors import register_error_handlers
 from service.pipeline import Pipeline
@@ -18,14 +21,17 @@ from service.routes import ask, documents, health, widget
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A citeqa app; the index and model are opened when it starts, not at import."""
     settings = settings or Settings()
+    observability.configure_logging()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pipeline = None
         app.state.startup_error = ""
+        app.state.opening = threading.Lock()
+        app.state.opened_at = time.monotonic()
         try:
             app.state.pipeline = Pipeline.open(settings)
-        except StoreUnavailable as error:
+        except IngestError as error:
             app.state.startup_error = str(error)
         yield
 
@@ -45,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     register_error_handlers(app)
+    limits.install(app, settings)
+    observability.install(app)
     app.include_router(health.router)
     app.include_router(ask.router)
     app.include_router(documents.router)

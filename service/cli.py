@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from index.errors import IngestError
 from index.ingest import Outcome, find_files
+from index.locking import writer_lock
 from service.config import Settings
 from service.errors import CiteqaError
 
@@ -50,6 +52,21 @@ def ingest(paths: tuple[Path, ...], if_empty: bool) -> None:
         raise click.ClickException(str(error)) from None
     if not files:
         raise click.UsageError(f"No .txt or .md files in: {', '.join(map(str, targets))}")
+    with contextlib.ExitStack() as stack:
+        _hold_writer_lock(stack, settings)
+        _ingest_files(settings, files, if_empty)
+
+
+def _hold_writer_lock(stack: contextlib.ExitStack, settings: Settings) -> None:
+    """With embedded Chroma, one process writes: hold the index's lock until `stack` ends."""
+    if not settings.chroma_url:
+        try:
+            stack.enter_context(writer_lock(settings.data_dir))
+        except IngestError as error:
+            raise click.ClickException(str(error)) from None
+
+
+def _ingest_files(settings: Settings, files: list[Path], if_empty: bool) -> None:
     pipeline = _open(settings)
     if if_empty and pipeline.retriever.corpus.chunks:
         console.print(f"Index in {settings.data_dir} already has documents; nothing to do.")
@@ -104,14 +121,39 @@ def ask(question: str, top_k: int | None, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default from settings).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    help="Worker processes; more than one needs a Chroma server (CITEQA_CHROMA_URL).",
+)
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the HTTP API."""
+    import os
+    import tempfile
+
     import uvicorn
 
-    from service.app import create_app
-
     settings = Settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    if workers > 1 and not settings.chroma_url:
+        raise click.UsageError(
+            "--workers above 1 needs a Chroma server: embedded Chroma is safe for one process "
+            "only. Run `chroma run --path DIR --port 8001` and set "
+            "CITEQA_CHROMA_URL=http://127.0.0.1:8001."
+        )
+    address, number = host or settings.host, port or settings.port
+    with contextlib.ExitStack() as stack:
+        _hold_writer_lock(stack, settings)
+        if workers > 1:
+            metrics_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="citeqa-metrics-"))
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+            uvicorn.run(
+                "service.app:create_app", factory=True, workers=workers, host=address, port=number
+            )
+        else:
+            from service.app import create_app
+
+            uvicorn.run(create_app(settings), host=address, port=number)
 
 
 def _thresholds(values: tuple[str, ...], option: str, allowed: list[str]) -> dict[str, float]:

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.embedding import default_model_path
+from index.store import ChromaServer
 
 
 class Settings(BaseSettings):
@@ -23,6 +24,12 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$",
         description="Chroma collection name for passages.",
     )
+    chroma_url: str = Field(
+        "", description="A Chroma server (http://host:port); empty keeps Chroma embedded."
+    )
+    chroma_tenant: str = Field("default_tenant", description="Chroma server tenant.")
+    chroma_database: str = Field("default_database", description="Chroma server database.")
+    chroma_token: str = Field("", description="Bearer token for the Chroma server, if any.")
     embed_model: str = Field(
         default_factory=default_model_path,
         description="Path of a sentence-transformers model (default: bundled all-MiniLM-L6-v2).",
@@ -83,6 +90,20 @@ class Settings(BaseSettings):
     verify_min_lexical: float = Field(
         0.5, ge=0, le=1, description="...and this share of its content words is in the passage."
     )
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Keys for write endpoints: comma-separated, or the path of a file, one a line.",
+    )
+    require_key_for_read: bool = Field(False, description="Require a key for reading too.")
+    rate_limit: str = Field(
+        "", description="Requests per key or client, e.g. `60/minute`; empty for no limit."
+    )
+    max_document_bytes: int = Field(
+        5_000_000, ge=1, description="Largest document accepted by POST /v1/documents."
+    )
+    request_timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="A request taking longer answers 503."
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins (comma-separated) whose pages may call the API from a browser.",
@@ -97,3 +118,43 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _read_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            path = Path(value.strip())
+            if value.strip() and path.is_file():
+                value = path.read_text(encoding="utf-8").replace("\n", ",")
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        if value and parse_rate(value) is None:
+            raise ValueError(
+                f"'{value}' is not a rate. Use COUNT/UNIT, e.g. 60/minute (units: second, "
+                "minute, hour)"
+            )
+        return value
+
+    def chroma_server(self) -> ChromaServer | None:
+        """The Chroma server to use, or None for embedded Chroma."""
+        if not self.chroma_url:
+            return None
+        return ChromaServer(
+            self.chroma_url, self.chroma_tenant, self.chroma_database, self.chroma_token
+        )
+
+
+_UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+
+
+def parse_rate(value: str) -> tuple[int, float] | None:
+    """`60/minute` → (60, 60.0): so many requests per so many seconds; None if malformed."""
+    count, _, unit = value.strip().partition("/")
+    unit = unit.strip().lower().rstrip("s")
+    if not count.strip().isdigit() or int(count) < 1 or unit not in _UNITS:
+        return None
+    return int(count), _UNITS[unit]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from index.errors import IngestError
 from service.config import Settings
 from service.errors import StoreUnavailable
 from service.pipeline import Pipeline
@@ -17,12 +19,26 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+_RETRY_EVERY_S = 2.0
+
+
 def get_pipeline(request: Request) -> Pipeline:
-    """The pipeline opened at startup; 503 naming the cause when it could not be opened."""
-    pipeline: Pipeline | None = request.app.state.pipeline
-    if pipeline is None:
-        raise StoreUnavailable(request.app.state.startup_error)
-    return pipeline
+    """The pipeline opened at startup; when the store was unavailable then, it is opened
+    again (at most every two seconds) so the service recovers without a restart."""
+    state = request.app.state
+    pipeline: Pipeline | None = state.pipeline
+    if pipeline is not None:
+        return pipeline
+    with state.opening:
+        if state.pipeline is None and time.monotonic() - state.opened_at >= _RETRY_EVERY_S:
+            state.opened_at = time.monotonic()
+            try:
+                state.pipeline = Pipeline.open(state.settings)
+            except IngestError as error:
+                state.startup_error = str(error)
+    if state.pipeline is None:
+        raise StoreUnavailable(state.startup_error)
+    return state.pipeline  # type: ignore[no-any-return]
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

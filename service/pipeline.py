@@ -9,17 +9,19 @@ question ─► instructions set aside ─► parts ─► retrieve ─► answe
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from index.chunking import Chunker
+from index.documents import clean_document
 from index.embedding import Embedder
 from index.ingest import Ingestor, IngestReport
-from index.store import ChunkStore, open_client
+from index.store import ChunkStore, StoredDocument, open_client
 from service.answering import Answer, Answerer, AnswerPolicy, refusal
 from service.config import Settings
 from service.conversation import Turn, resolve
@@ -75,11 +77,14 @@ class Pipeline:
     retriever: Retriever
     answerer: Answerer
     generator: Generator | None = None
+    _writing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Pipeline:
         """Open the index under the settings' data directory and load the model."""
-        store = ChunkStore(open_client(settings.data_dir), settings.collection)
+        store = ChunkStore(
+            open_client(settings.data_dir, settings.chroma_server()), settings.collection
+        )
         embedder = load_embedder(settings.embed_model)
         retriever = Retriever(
             store,
@@ -197,6 +202,7 @@ class Pipeline:
         seen: str = "",
     ) -> _Retrieved:
         """Prepare and search each part of a question (instructions set aside)."""
+        self.retriever.refresh_if_changed()
         self.check_ready()
         started = time.perf_counter()
         instructions, rest = split_instructions(search_as)
@@ -301,10 +307,54 @@ class Pipeline:
         self, paths: Iterable[Path], on_file: Callable[[Path], None] | None = None
     ) -> IngestReport:
         """Index files, then make the new passages visible to questions."""
-        ingestor = Ingestor(self.store, self.embedder, Chunker(self.settings.chunk_max_words))
-        report = ingestor.ingest_files(paths, on_file)
-        self.retriever.refresh()
+        with self._writing:
+            report = self._ingestor().ingest_files(paths, on_file)
+            self.retriever.refresh()
         return report
+
+    def add_document(
+        self,
+        text: str,
+        *,
+        title: str = "",
+        author: str = "",
+        source: str = "",
+        metadata: dict[str, str] | None = None,
+    ) -> tuple[StoredDocument, bool]:
+        """Index a document given as text; its id is a hash of its content.
+
+        Returns the stored document and whether it is new (the same content again adds
+        nothing and returns the existing one).
+        """
+        document = clean_document(
+            text,
+            document_id="pending",
+            source=source,
+            fallback_title="Untitled document",
+            title=title,
+            author=author,
+        )
+        document_id = "doc-" + document.content_hash[:20]
+        document = replace(document, id=document_id, metadata=dict(metadata or {}))
+        with self._writing:
+            existing = self.store.document(document_id)
+            if existing is not None:
+                return existing, False
+            self._ingestor().ingest(document)
+            self.retriever.refresh()
+            stored = self.store.document(document_id)
+        assert stored is not None, "a document just written must be readable"
+        return stored, True
+
+    def delete_document(self, document_id: str) -> bool:
+        """Remove a document and all its passages; False when there was none."""
+        with self._writing:
+            found = self.store.delete_document(document_id)
+            self.retriever.refresh()
+        return found
+
+    def _ingestor(self) -> Ingestor:
+        return Ingestor(self.store, self.embedder, Chunker(self.settings.chunk_max_words))
 
 
 def _fallback_warning(cause: str) -> str:

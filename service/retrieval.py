@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -76,6 +77,7 @@ class Corpus:
     documents: dict[str, StoredDocument]
     chunks: list[Chunk]
     sentences: dict[str, list[Sentence]]
+    generation: str = ""
     position: dict[str, int] = field(init=False)
     document_frequency: Counter[str] = field(init=False)
     sentence_terms: dict[str, frozenset[str]] = field(init=False)
@@ -97,6 +99,7 @@ class Corpus:
     @classmethod
     def load(cls, store: ChunkStore) -> Corpus:
         """Read every visible passage (those listed by a document record) from the store."""
+        generation = store.generation()
         documents = {document.id: document for document in store.documents()}
         wanted = [cid for document in documents.values() for cid in document.chunk_ids]
         found = {chunk.id: chunk for chunk in store.chunks(wanted)}
@@ -104,7 +107,7 @@ class Corpus:
         sentences: dict[str, list[Sentence]] = {chunk.id: [] for chunk in chunks}
         for sentence in store.sentences([chunk.id for chunk in chunks]):
             sentences.setdefault(sentence.chunk_id, []).append(sentence)
-        return cls(documents, chunks, sentences)
+        return cls(documents, chunks, sentences, generation)
 
     def idf(self, term: str) -> float:
         """Inverse passage frequency; a term no passage has gets the highest weight."""
@@ -172,11 +175,19 @@ class Retriever:
         self.embedder = embedder
         self.candidate_pool = candidate_pool
         self.weights = weights or RetrievalWeights()
+        self._reloading = threading.Lock()
         self.corpus = self._load()
 
     def refresh(self) -> None:
         """Reload the passages after documents were added or removed."""
         self.corpus = self._load()
+
+    def refresh_if_changed(self) -> None:
+        """Reload when any process changed the documents since the corpus was loaded."""
+        if self.store.generation() != self.corpus.generation:
+            with self._reloading:
+                if self.store.generation() != self.corpus.generation:
+                    self.corpus = self._load()
 
     def _load(self) -> Corpus:
         corpus = Corpus.load(self.store)

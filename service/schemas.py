@@ -157,12 +157,37 @@ class DocumentSummary(BaseModel):
     publication: str = Field(description="Publication, from the header; empty when unknown.")
     source: str = Field(description="Where the document was read from.")
     chunk_count: int = Field(description="Number of indexed passages.")
+    metadata: dict[str, str] = Field(
+        default_factory=dict, description="Metadata given when the document was added."
+    )
 
 
 class DocumentDetail(DocumentSummary):
     """A document with its cleaned text, which citation offsets point into."""
 
     text: str = Field(description="The cleaned text of the document.")
+
+
+class DocumentIn(BaseModel):
+    """A document sent as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: StrictStr = Field(description="The document's text (plain text or Markdown).")
+    title: StrictStr = Field("", max_length=500, description="Title; default from the text.")
+    author: StrictStr = Field("", max_length=500, description="Author, if known.")
+    source: StrictStr = Field("", max_length=2000, description="Where it comes from (a URL).")
+    metadata: dict[StrictStr, StrictStr] = Field(
+        default_factory=dict, description="Any string key-value pairs to keep with it."
+    )
+
+
+class DocumentCreated(BaseModel):
+    """The id of an added (or already present) document."""
+
+    id: str = Field(description="The document's id: a hash of its content.")
+    chunk_count: int = Field(description="Number of indexed passages.")
+    created: bool = Field(description="False when the same content was already indexed.")
 
 
 class DocumentList(BaseModel):

@@ -14,9 +14,11 @@ from starlette.concurrency import iterate_in_threadpool
 from service.conversation import Turn
 from service.dependencies import PipelineDep
 from service.errors import CiteqaError
+from service.observability import observe_answer
 from service.schemas import AskRequest, AskResponse, ChatRequest, ErrorBody
+from service.security import ReadKey
 
-router = APIRouter(prefix="/v1", tags=["questions"])
+router = APIRouter(prefix="/v1", tags=["questions"], dependencies=[ReadKey])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The request is malformed."},
@@ -37,9 +39,10 @@ log = logging.getLogger("citeqa")
     summary="Answer a question with citations",
     responses=_ERRORS,
 )
-def ask(request: AskRequest, pipeline: PipelineDep) -> AskResponse:
+def ask(request: AskRequest, pipeline: PipelineDep, raw: Request) -> AskResponse:
     """Answer from the indexed documents; every sentence carries a `[n]` citation marker."""
-    return pipeline.ask(request.question, request.top_k, request.include_passages, request.mode)
+    response = pipeline.ask(request.question, request.top_k, request.include_passages, request.mode)
+    return _observed(raw, response)
 
 
 @router.post(
@@ -49,9 +52,18 @@ def ask(request: AskRequest, pipeline: PipelineDep) -> AskResponse:
     summary="Answer the last message of a conversation",
     responses=_ERRORS,
 )
-def chat(request: ChatRequest, pipeline: PipelineDep) -> AskResponse:
+def chat(request: ChatRequest, pipeline: PipelineDep, raw: Request) -> AskResponse:
     """Like `/v1/ask`, with follow-up questions resolved from the earlier messages."""
-    return pipeline.chat(_turns(request), request.top_k, request.include_passages, request.mode)
+    response = pipeline.chat(_turns(request), request.top_k, request.include_passages, request.mode)
+    return _observed(raw, response)
+
+
+def _observed(raw: Request, response: AskResponse) -> AskResponse:
+    """Record the answer for the metrics and the request's log line."""
+    observe_answer(response)
+    raw.state.answered = response.answered
+    raw.state.top_score = response.citations[0].score if response.citations else None
+    return response
 
 
 @router.post(
@@ -92,6 +104,8 @@ def _stream(request: Request, events: Iterator[tuple[str, Any]]) -> EventSourceR
             async for name, data in iterate_in_threadpool(events):
                 if await request.is_disconnected():
                     return
+                if name == "done":
+                    observe_answer(AskResponse.model_validate(data))
                 yield _event(name, data)
         except CiteqaError as error:
             yield _event("error", {"code": error.code, "message": error.message})

@@ -320,6 +320,7 @@ class Pipeline:
         author: str = "",
         source: str = "",
         metadata: dict[str, str] | None = None,
+        fallback_title: str = "Untitled document",
     ) -> tuple[StoredDocument, bool]:
         """Index a document given as text; its id is a hash of its content.
 
@@ -330,7 +331,7 @@ class Pipeline:
             text,
             document_id="pending",
             source=source,
-            fallback_title="Untitled document",
+            fallback_title=fallback_title,
             title=title,
             author=author,
         )

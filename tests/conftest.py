@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -72,11 +73,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_citeqa(data_dir: Path, **env: str) -> Iterator[str]:
+def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
     """`citeqa serve` over `data_dir` in its own process on loopback; yields its URL.
 
-    Extra `CITEQA_*` settings come as keyword arguments (`cors_origins="..."`). The process
-    is stopped by its id when the block ends.
+    Extra command-line arguments come as `args` (`"--workers", "2"`), extra `CITEQA_*`
+    settings as keyword arguments (`cors_origins="..."`). The process is stopped by its id
+    when the block ends.
     """
     import os
     import subprocess
@@ -90,7 +92,7 @@ def running_citeqa(data_dir: Path, **env: str) -> Iterator[str]:
     environment = {**os.environ, "CITEQA_DATA_DIR": str(data_dir), **settings}
     citeqa = str(Path(sys.executable).with_name("citeqa"))
     process = subprocess.Popen(
-        [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -125,3 +127,67 @@ def live_server(article_settings: Settings) -> Iterator[str]:
     """`citeqa serve` over the article's index, in its own process; its URL."""
     with running_citeqa(article_settings.data_dir) as url:
         yield url
+
+
+class ChromaProcess:
+    """A real Chroma server (`chroma run`) on loopback, which tests may stop and restart."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: Any = None
+
+    def start(self) -> None:
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        chroma = str(Path(sys.executable).with_name("chroma"))
+        self.process = subprocess.Popen(
+            [
+                chroma,
+                "run",
+                "--path",
+                str(self.path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("chroma run did not answer within 60 s")
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaProcess]:
+    """A Chroma server for the whole run, stopped by its process id at the end."""
+    server = ChromaProcess(tmp_path_factory.mktemp("chroma-server"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -172,7 +172,8 @@ async def _from_upload(request: Request, limit: int) -> dict[str, Any]:
         title = title or html_title
     return {
         "text": _not_empty(text, name),
-        "title": title or PurePath(name).stem,
+        "title": title,
+        "fallback_title": PurePath(name).stem,
         "author": str(form.get("author") or ""),
         "source": str(form.get("source") or name),
     }

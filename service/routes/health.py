@@ -24,6 +24,7 @@ def healthz() -> Health:
 )
 def readyz(pipeline: PipelineDep) -> Health:
     """200 when questions can be answered; 503 with the fix otherwise."""
+    pipeline.retriever.refresh_if_changed()  # also proves the store answers
     pipeline.check_ready()
     corpus = pipeline.retriever.corpus
     return Health(status="ok", documents=len(corpus.documents), chunks=len(corpus.chunks))

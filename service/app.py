@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -16,6 +17,16 @@ from service.config import Settings
 from service.errors import register_error_handlers
 from service.pipeline import Pipeline
 from service.routes import ask, documents, health, widget
+from service.schemas import ErrorBody
+
+# What any route may answer, from the middleware and the access checks.
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "A key is required and none was sent."},
+    403: {"model": ErrorBody, "description": "The key is wrong."},
+    413: {"model": ErrorBody, "description": "The request body is too large."},
+    429: {"model": ErrorBody, "description": "Rate limited; see Retry-After."},
+    503: {"model": ErrorBody, "description": "Not ready, store unavailable, or timed out."},
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Answers questions about your documents, citing the sentence behind each claim.",
         version="0.1.0",
         lifespan=lifespan,
+        responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
     if settings.cors_origins:

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     unknown_terms_share: float = Field(
         0.5, ge=0, le=1, description="Share of question weight on unknown words that is suspect."
     )
+    answer_cache_size: int = Field(
+        1024, ge=0, le=1_000_000, description="Answers kept for repeated questions; 0 turns off."
+    )
     followup_context_weight: float = Field(
         0.5, ge=0, le=2, description="Weight of earlier turns blended into a follow-up's search."
     )

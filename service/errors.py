@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from index import errors as index_errors
 
@@ -78,6 +79,16 @@ def _describe_validation(error: RequestValidationError) -> str:
     return "Invalid request. " + "; ".join(problems)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def register_error_handlers(app: FastAPI) -> None:
     """Map every error a request can raise to a JSON body with a stable code."""
 
@@ -100,12 +111,27 @@ def register_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # a body that cannot be read at all
+            return JSONResponse(
+                error_body(
+                    InvalidRequest.code,
+                    "The request body could not be read. Send UTF-8 JSON, e.g. "
+                    '{"question": "..."}.',
+                ),
+                status_code=422,
+            )
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        headers = dict(getattr(error, "headers", None) or {})
+        message = str(error.detail)
+        if error.status_code == 405:
+            allowed = _allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed here. Allowed: {', '.join(allowed)}"
         return JSONResponse(
-            error_body(code, str(error.detail)),
-            status_code=error.status_code,
-            headers=getattr(error, "headers", None),
+            error_body(code, message),
+            status_code=405 if error.status_code == 405 else error.status_code,
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)

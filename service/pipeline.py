@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -25,7 +26,7 @@ from index.store import ChunkStore, StoredDocument, open_client
 from service.answering import Answer, Answerer, AnswerPolicy, refusal
 from service.config import Settings
 from service.conversation import Turn, resolve
-from service.errors import IndexNotReady, InvalidRequest
+from service.errors import IndexNotReady
 from service.generation import Generator, LLMFailed, build_llm
 from service.questions import split_parts
 from service.retrieval import Hit, Query, RetrievalWeights, Retriever
@@ -78,6 +79,10 @@ class Pipeline:
     answerer: Answerer
     generator: Generator | None = None
     _writing: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _cache: OrderedDict[tuple[Any, ...], AskResponse] = field(
+        default_factory=OrderedDict, repr=False
+    )
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Pipeline:
@@ -128,7 +133,13 @@ class Pipeline:
         mode: Mode | None = None,
     ) -> AskResponse:
         """Answer one question with citations, timing each stage."""
-        return self._respond(self._retrieve(question, question, top_k), mode, include_passages)
+        key = ("ask", question, top_k, include_passages, mode)
+        return self._cached(
+            key,
+            lambda: self._respond(
+                self._retrieve(question, question, top_k), mode, include_passages
+            ),
+        )
 
     def chat(
         self,
@@ -138,7 +149,38 @@ class Pipeline:
         mode: Mode | None = None,
     ) -> AskResponse:
         """Answer the last user message of a conversation, resolving follow-ups first."""
-        return self._respond(self._retrieve_turns(turns, top_k, mode), mode, include_passages)
+        key = ("chat", tuple(turns), top_k, include_passages, mode)
+        return self._cached(
+            key,
+            lambda: self._respond(self._retrieve_turns(turns, top_k, mode), mode, include_passages),
+        )
+
+    def _cached(self, key: tuple[Any, ...], answer: Callable[[], AskResponse]) -> AskResponse:
+        """Answers are kept per index generation: any ingestion or deletion invalidates them.
+
+        Answers with warnings (a model failure, say) are not kept.
+        """
+        if not self.settings.answer_cache_size:
+            return answer()
+        started = time.perf_counter()
+        self.retriever.refresh_if_changed()
+        full_key = (self.retriever.corpus.generation, *key)
+        with self._cache_lock:
+            hit = self._cache.get(full_key)
+            if hit is not None:
+                self._cache.move_to_end(full_key)
+        if hit is not None:
+            elapsed = _ms(started, time.perf_counter())
+            return hit.model_copy(
+                update={"timings_ms": Timings(retrieve=0.0, answer=0.0, total=elapsed)}
+            )
+        response = answer()
+        if not response.warnings:
+            with self._cache_lock:
+                self._cache[full_key] = response
+                while len(self._cache) > self.settings.answer_cache_size:
+                    self._cache.popitem(last=False)
+        return response
 
     def events(
         self, question: str | None, turns: list[Turn] | None, top_k: int | None, mode: Mode | None
@@ -149,6 +191,7 @@ class Pipeline:
             if turns
             else self._retrieve(question or "", question or "", top_k)
         )
+        self._note_mode(retrieved, mode)
         if self._mode(mode) == "llm" and self.generator is not None and retrieved.hits:
             pieces: list[str] = []
             try:
@@ -171,12 +214,15 @@ class Pipeline:
         yield "done", body
 
     def _mode(self, mode: Mode | None) -> Mode:
+        """The mode a request gets: LLM only when a model is configured."""
+        return (mode or "llm") if self.generator is not None else "extractive"
+
+    def _note_mode(self, retrieved: _Retrieved, mode: Mode | None) -> None:
         if mode == "llm" and self.generator is None:
-            raise InvalidRequest(
-                "LLM mode is not configured. Set CITEQA_LLM=openai-like (or ollama), "
-                "CITEQA_LLM_BASE_URL and CITEQA_LLM_MODEL, or ask with mode 'extractive'."
+            retrieved.warnings.append(
+                "LLM mode is not configured, so the answer is extractive. Set CITEQA_LLM="
+                "openai-like (or ollama), CITEQA_LLM_BASE_URL and CITEQA_LLM_MODEL to enable it."
             )
-        return mode or ("llm" if self.generator is not None else "extractive")
 
     def _retrieve_turns(
         self, turns: list[Turn], top_k: int | None, mode: Mode | None
@@ -219,6 +265,7 @@ class Pipeline:
     def _respond(
         self, retrieved: _Retrieved, mode: Mode | None, include_passages: bool
     ) -> AskResponse:
+        self._note_mode(retrieved, mode)
         if self._mode(mode) == "llm" and self.generator is not None and retrieved.hits:
             try:
                 generated = self.generator.generate(retrieved.question, retrieved.hits)

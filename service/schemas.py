@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     StrictStr,
     field_validator,
 )
 
 MAX_QUESTION_CHARS = 2000
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON's integers, written 7 or 7.0; not true/false, not "7", not 7.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+TopK = Annotated[int, Field(ge=1, le=20), BeforeValidator(_whole_number)]
+# In the schema: at least one character that is not white space (checked by validators).
+_NOT_BLANK: dict[str, Any] = {"pattern": r"\S"}
+# White space as JSON Schema's (ECMAScript) `\s` means it, so the check and the schema agree.
+_BLANK = re.compile("^[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*$")
+
+
+def _is_blank(text: str) -> bool:
+    return bool(_BLANK.match(text))
 
 
 class AskRequest(BaseModel):
@@ -23,10 +46,11 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS)] = Field(
-        description="The question, in plain language (1 to 2,000 characters).",
+        json_schema_extra=_NOT_BLANK,
+        description="The question, in plain language (1 to 2,000 characters, not all spaces).",
         examples=["How many Revolutionary Guard commanders were killed in the strike?"],
     )
-    top_k: Annotated[StrictInt, Field(ge=1, le=20)] | None = Field(
+    top_k: TopK | None = Field(
         None, description="How many passages to retrieve (1 to 20; default from settings)."
     )
 
@@ -42,7 +66,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _not_blank(cls, question: str) -> str:
-        if not question.strip():
+        if _is_blank(question):
             raise ValueError("must not be empty or only whitespace")
         return question
 
@@ -57,8 +81,16 @@ class ChatMessage(BaseModel):
 
     role: Literal["user", "assistant"] = Field(description="Who said it.")
     content: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS)] = Field(
-        description="What was said (at most 2,000 characters)."
+        json_schema_extra=_NOT_BLANK,
+        description="What was said (at most 2,000 characters, not all spaces).",
     )
+
+    @field_validator("content")
+    @classmethod
+    def _not_blank(cls, content: str) -> str:
+        if _is_blank(content):
+            raise ValueError("must not be empty or only whitespace")
+        return content
 
 
 class ChatRequest(BaseModel):
@@ -74,7 +106,7 @@ class ChatRequest(BaseModel):
         max_length=MAX_MESSAGES,
         description="The conversation so far, oldest first; the last message is the user's.",
     )
-    top_k: Annotated[StrictInt, Field(ge=1, le=20)] | None = Field(
+    top_k: TopK | None = Field(
         None, description="How many passages to retrieve (1 to 20; default from settings)."
     )
     include_passages: StrictBool = Field(
@@ -89,7 +121,7 @@ class ChatRequest(BaseModel):
     def _ends_with_a_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
         if messages[-1].role != "user":
             raise ValueError("the last message must have role 'user'")
-        if not messages[-1].content.strip():
+        if _is_blank(messages[-1].content):
             raise ValueError("the last message must not be empty or only whitespace")
         return messages
 
@@ -173,7 +205,9 @@ class DocumentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: StrictStr = Field(description="The document's text (plain text or Markdown).")
+    text: StrictStr = Field(
+        json_schema_extra=_NOT_BLANK, description="The document's text (plain text or Markdown)."
+    )
     title: StrictStr = Field("", max_length=500, description="Title; default from the text.")
     author: StrictStr = Field("", max_length=500, description="Author, if known.")
     source: StrictStr = Field("", max_length=2000, description="Where it comes from (a URL).")

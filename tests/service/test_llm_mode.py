@@ -204,10 +204,12 @@ def test_a_request_can_choose_extractive_mode(llm: TestClient, model: ScriptedMo
     assert model.requests == []
 
 
-def test_llm_mode_without_a_model_is_a_clear_422(client: TestClient) -> None:
+def test_llm_mode_without_a_model_answers_extractively_and_says_why(client: TestClient) -> None:
     response = client.post("/v1/ask", json={"question": SEVEN, "mode": "llm"})
-    assert response.status_code == 422
-    assert "Set CITEQA_LLM=openai-like" in response.json()["message"]
+    assert response.status_code == 200
+    body = response.json()
+    assert body["mode"] == "extractive" and "seven" in body["answer"]
+    assert "Set CITEQA_LLM=openai-like" in body["warnings"][0]
 
 
 def test_streamed_llm_answer_sends_tokens_then_verified_citations(

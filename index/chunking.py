@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 
 from index.documents import Document, Paragraph
@@ -63,6 +64,10 @@ def chunk_id_for(document_id: str, text: str) -> str:
     return hashlib.sha256(f"{document_id}\x1f{text}".encode()).hexdigest()[:32]
 
 
+# A sentence more than this many times `max_words` long is not one: it is cut in word runs.
+_RUN_ON_FACTOR = 3
+
+
 class Chunker:
     """Makes one chunk per paragraph, or several sentence-aligned chunks of a long paragraph."""
 
@@ -92,7 +97,11 @@ class Chunker:
     def _pieces(self, text: str, paragraph: Paragraph) -> list[tuple[int, int]]:
         """Balanced runs of whole sentences, each near `max_words` words at most."""
         body = text[paragraph.start : paragraph.end]
-        sentences = split_sentences(body, paragraph.start)
+        sentences = [
+            piece
+            for sentence in split_sentences(body, paragraph.start)
+            for piece in self._runs_of_words(text, sentence)
+        ]
         if len(body.split()) <= self.max_words or len(sentences) < 2:
             return [(paragraph.start, paragraph.end)]
         target = len(body.split()) / math.ceil(len(body.split()) / self.max_words)
@@ -106,3 +115,14 @@ class Chunker:
             pieces[-1].append(sentence)
             words += length
         return [(piece[0].start, piece[-1].end) for piece in pieces]
+
+    def _runs_of_words(self, text: str, sentence: Span) -> list[Span]:
+        """A "sentence" far longer than a chunk (a line without punctuation) in word runs."""
+        words = list(re.finditer(r"\S+", text[sentence.start : sentence.end]))
+        if len(words) <= _RUN_ON_FACTOR * self.max_words:
+            return [sentence]
+        runs = []
+        for first in range(0, len(words), self.max_words):
+            last = words[min(first + self.max_words, len(words)) - 1]
+            runs.append(Span(sentence.start + words[first].start(), sentence.start + last.end()))
+        return runs

@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
@@ -67,6 +68,7 @@ class ChromaServer:
     tenant: str = "default_tenant"
     database: str = "default_database"
     token: str = ""
+    timeout_s: float = 5.0
 
 
 def open_client(data_dir: Path, server: ChromaServer | None = None) -> ClientAPI:
@@ -104,6 +106,10 @@ def _http_client(server: ChromaServer) -> ClientAPI:
             tenant=server.tenant,
             database=server.database,
         )
+        # Chroma's HTTP client waits forever by default; a stuck server must not hang us.
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if isinstance(session, httpx.Client):
+            session.timeout = httpx.Timeout(server.timeout_s)
         client.heartbeat()
     except Exception as error:
         raise StoreUnavailable(
@@ -273,12 +279,21 @@ class ChunkStore:
                 )
                 self._sentences.delete(where=_any_of("chunk_id", [c.id for c in fresh]))
             raise
-        if previous:
-            stale = set(previous.chunk_ids) - set(chunk_ids)
-            if stale:
-                self._chunks.delete(ids=sorted(stale))
-                self._sentences.delete(where=_any_of("chunk_id", sorted(stale)))
+        # Whatever this document no longer lists goes: chunks it replaced, and orphans an
+        # interrupted ingestion left behind.
+        listed = set(chunk_ids)
+        held = self._chunks.get(where={"document_id": document.id}, include=[])["ids"]
+        stale = sorted(set(held) - listed)
+        if stale:
+            self._chunks.delete(ids=stale)
+            self._sentences.delete(where=_any_of("chunk_id", stale))
         self._bump_generation()
+
+    @_guarded
+    def orphan_count(self) -> int:
+        """Chunk records that no document lists (left by an interrupted ingestion)."""
+        listed = {cid for document in self.documents() for cid in document.chunk_ids}
+        return sum(1 for cid in self._chunks.get(include=[])["ids"] if cid not in listed)
 
     def _add(
         self,

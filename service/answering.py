@@ -45,7 +45,9 @@ _NUMBER = re.compile(
 _DATE = re.compile(
     r"\b(\d{3,4}|January|February|March|April|May|June|July|August|September|October|"
     r"November|December|yesterday|today|tomorrow|last (year|month|week)|weeks?|months?|"
-    r"years?|decades?|centur(y|ies)|days?|(this|next) (year|month|week))\b",
+    r"years?|decades?|centur(y|ies)|days?|(this|next) (year|month|week)|dawn|dusk|noon|"
+    r"midnight|morning|afternoon|evening|night|o'clock|\d{1,2}(:\d{2})? ?(am|pm)|\d{1,2}:\d{2}|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|winter)\b",
     re.I,
 )
 # Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
@@ -192,6 +194,9 @@ class Answerer:
         if len(sentence.text.split()) <= self.policy.max_words:
             return candidate
         cuts = [0, *(m.end() for m in _CLAUSE_END.finditer(sentence.text)), len(sentence.text)]
+        if len(cuts) < 3:  # no clause boundary: cut at words
+            cuts = [0, *(m.start() for m in re.finditer(r"(?<=\s)\S", sentence.text))]
+            cuts = [*cuts[:: self.policy.max_words // 2 or 1], len(sentence.text)]
         clauses = [
             (a, b) for a, b in zip(cuts, cuts[1:], strict=False) if sentence.text[a:b].strip()
         ]

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     chroma_tenant: str = Field("default_tenant", description="Chroma server tenant.")
     chroma_database: str = Field("default_database", description="Chroma server database.")
     chroma_token: str = Field("", description="Bearer token for the Chroma server, if any.")
+    chroma_timeout_s: float = Field(
+        5.0, gt=0, le=300, description="Give up on a Chroma server request after this long."
+    )
     embed_model: str = Field(
         default_factory=default_model_path,
         description="Path of a sentence-transformers model (default: bundled all-MiniLM-L6-v2).",
@@ -147,7 +150,11 @@ class Settings(BaseSettings):
         if not self.chroma_url:
             return None
         return ChromaServer(
-            self.chroma_url, self.chroma_tenant, self.chroma_database, self.chroma_token
+            self.chroma_url,
+            self.chroma_tenant,
+            self.chroma_database,
+            self.chroma_token,
+            self.chroma_timeout_s,
         )
 
 

@@ -83,6 +83,7 @@ def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
     import os
     import subprocess
     import sys
+    import tempfile
     import time
 
     import httpx
@@ -91,19 +92,22 @@ def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
     settings = {f"CITEQA_{k.upper()}": v for k, v in env.items()}
     environment = {**os.environ, "CITEQA_DATA_DIR": str(data_dir), **settings}
     citeqa = str(Path(sys.executable).with_name("citeqa"))
+    # The server logs a line a request: into a file, since a pipe nobody reads fills and
+    # blocks it.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
         env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                stderr = process.stderr.read() if process.stderr else b""
-                raise RuntimeError(f"citeqa serve exited: {stderr!r}")
+                log.seek(0)
+                raise RuntimeError(f"citeqa serve exited: {log.read()[-2000:]!r}")
             try:
                 if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                     break
@@ -120,6 +124,7 @@ def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 @pytest.fixture(scope="session")

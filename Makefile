@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # torch first, pinned to the CPU build: anything that pulls torch unpinned gets a CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: run test lint eval-gate sweep install install-test ingest browser clean
+.PHONY: run test lint eval-gate sweep reliability install install-test ingest browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ eval-gate: install
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
 		--fail-under key_fact_accuracy=0.5 --fail-under hit@3=0.75
+
+# Runs the reliability families and regenerates docs/reliability.md from their results.
+reliability: install-test browser
+	-$(BIN)/pytest tests/reliability tests/service/test_llm_mode.py \
+		tests/service/test_widget_browser.py -p no:cacheprovider --junitxml=build/reliability.xml
+	$(BIN)/python -m tests.reliability.report build/reliability.xml docs/reliability.md
 
 sweep: install
 	$(BIN)/python -m eval.sweep --output docs/quality-sweep.md

@@ -92,39 +92,38 @@ def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
     settings = {f"CITEQA_{k.upper()}": v for k, v in env.items()}
     environment = {**os.environ, "CITEQA_DATA_DIR": str(data_dir), **settings}
     citeqa = str(Path(sys.executable).with_name("citeqa"))
+    url = f"http://127.0.0.1:{port}"
     # The server logs a line a request: into a file, since a pipe nobody reads fills and
     # blocks it.
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-        env=environment,
-        stdout=log,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"citeqa serve exited: {log.read()[-2000:]!r}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("citeqa serve did not become ready within 90 s")
-        yield url
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            env=environment,
+            stdout=log,
+            stderr=log,
+        )
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"citeqa serve exited: {log.read()[-2000:]!r}")
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+            else:
+                raise RuntimeError("citeqa serve did not become ready within 90 s")
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @pytest.fixture(scope="session")

@@ -110,6 +110,8 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
 
 def _ask(page: Page, question: str) -> None:
+    # A question typed while an answer still streams stays in the box: wait for the last one.
+    expect(page.get_by_role("button", name="Send")).to_be_enabled(timeout=15000)
     box = page.get_by_label("Ask a question")
     box.fill(question)
     box.press("Enter")

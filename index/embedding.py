@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,9 @@ class Embedder:
                 "Set CITEQA_EMBED_MODEL to a local sentence-transformers folder."
             ) from None
         self.batch_size = batch_size
+        # Every model call runs on one thread: the CPU's cores go to the model's own
+        # parallelism, and per-thread buffers are not multiplied by the server's threads.
+        self._model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citeqa-model")
         self.model = model
 
     @property
@@ -48,6 +52,11 @@ class Embedder:
         return int(self._model.get_embedding_dimension() or 0)
 
     def embed_query(self, text: str) -> Vectors:
+        """One unit vector for a short text (see `_embed_query`), computed on the model's
+        own thread."""
+        return self._model_thread.submit(self._embed_query, text).result()
+
+    def _embed_query(self, text: str) -> Vectors:
         """One unit vector for a short text, through the model directly.
 
         Equal to `embed([text])[0]`; skipping sentence-transformers' batching machinery
@@ -70,7 +79,10 @@ class Embedder:
         return np.asarray(vector.numpy(), dtype=np.float32)
 
     def embed(self, texts: list[str]) -> Vectors:
-        """One row per text, each of unit length."""
+        """One row per text, each of unit length, computed on the model's own thread."""
+        return self._model_thread.submit(self._embed, texts).result()
+
+    def _embed(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         vectors = self._model.encode(

@@ -18,7 +18,7 @@ from tests.reliability.artifacts import record
 
 REQUESTS = 5000
 CONCURRENCY = 32
-WARM_UP = 1500  # every worker has seen every question: caches and buffers are full
+WARM_UP = 2500  # every worker has seen every question: caches and buffers are full
 
 
 def _server_pid(url: str) -> int:

@@ -31,6 +31,7 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
+    reconnects: int = 0
 
     def percentile(self, q: float) -> float:
         """The q-th percentile latency in milliseconds (nearest rank)."""
@@ -45,6 +46,7 @@ class LoadResult:
             "requests": self.requests,
             "errors": self.errors,
             "timeouts": self.timeouts,
+            "reconnects": self.reconnects,
             "p50_ms": round(self.percentile(50), 2),
             "p95_ms": round(self.percentile(95), 2),
             "p99_ms": round(self.percentile(99), 2),
@@ -85,7 +87,13 @@ async def run_load(
                 path, body = payloads[i % len(payloads)]
                 started = time.perf_counter()
                 try:
-                    response = await client.post(path, json=body)
+                    try:
+                        response = await client.post(path, json=body)
+                    except httpx.RemoteProtocolError:
+                        # A kept-alive connection the server closed as it was reused: a
+                        # client race, not a failed request. Ask again once, as clients do.
+                        result.reconnects += 1
+                        response = await client.post(path, json=body)
                 except httpx.TimeoutException:
                     result.timeouts += 1
                     result.errors += 1

@@ -6,7 +6,7 @@ WORKDIR /app
 COPY . .
 RUN make install && .venv/bin/citeqa ingest seeds/ \
     && rm -f data/writer.lock
-ENV CITEQA_HOST=0.0.0.0 CITEQA_PORT=8000 CITEQA_DATA_DIR=/app/data
+ENV MALLOC_ARENA_MAX=2 CITEQA_HOST=0.0.0.0 CITEQA_PORT=8000 CITEQA_DATA_DIR=/app/data
 EXPOSE 8000
 HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz')"
 CMD [".venv/bin/citeqa", "serve"]

@@ -22,7 +22,7 @@ def default_model_path() -> str:
 class Embedder:
     """Turns texts into unit-length vectors with a local sentence-transformers model."""
 
-    def __init__(self, model: str, batch_size: int = 64) -> None:
+    def __init__(self, model: str, batch_size: int = 64, threads: int = 0) -> None:
         # Weights are never downloaded: a name that is not on disk fails instead of fetching.
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -40,6 +40,12 @@ class Embedder:
                 f"Cannot load the embedding model '{model}' from disk ({error}). "
                 "Set CITEQA_EMBED_MODEL to a local sentence-transformers folder."
             ) from None
+        if threads > 0:
+            import torch
+
+            # Process-wide. Several worker processes on few cores each take a share: threads
+            # beyond the cores spin against each other and stall requests for seconds.
+            torch.set_num_threads(threads)
         self.batch_size = batch_size
         # Every model call runs on one thread: the CPU's cores go to the model's own
         # parallelism, and per-thread buffers are not multiplied by the server's threads.

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         default_factory=default_model_path,
         description="Path of a sentence-transformers model (default: bundled all-MiniLM-L6-v2).",
     )
+    model_threads: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="CPU threads of the embedding model per process; 0: the cores divided "
+        "among `citeqa serve --workers`.",
+    )
     seeds_dir: Path = Field(Path("seeds"), description="Documents ingested by default.")
     host: str = Field("127.0.0.1", description="Address `citeqa serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `citeqa serve` listens on.")
@@ -44,6 +51,12 @@ class Settings(BaseSettings):
     chunk_max_words: int = Field(120, ge=20, le=2000, description="Longest chunk, in words.")
     candidate_pool: int = Field(
         20, ge=1, le=200, description="Candidates each retriever returns before fusion."
+    )
+    memory_search_limit: int = Field(
+        20000,
+        ge=0,
+        le=10_000_000,
+        description="Up to this many passages, dense search is exact and in memory; beyond, Chroma.",
     )
     answer_max_words: int = Field(60, ge=10, le=400, description="Longest answer, in words.")
     passage_weight: float = Field(

@@ -39,9 +39,9 @@ _WORD = re.compile(r"\S+\s*")
 
 
 @cache
-def load_embedder(model: str) -> Embedder:
+def load_embedder(model: str, threads: int = 0) -> Embedder:
     """The embedding model, loaded once per process and shared."""
-    return Embedder(model)
+    return Embedder(model, threads=threads)
 
 
 @dataclass
@@ -90,7 +90,7 @@ class Pipeline:
         store = ChunkStore(
             open_client(settings.data_dir, settings.chroma_server()), settings.collection
         )
-        embedder = load_embedder(settings.embed_model)
+        embedder = load_embedder(settings.embed_model, settings.model_threads)
         retriever = Retriever(
             store,
             embedder,
@@ -100,6 +100,7 @@ class Pipeline:
                 sentence=settings.sentence_weight,
                 lexical=settings.lexical_weight,
             ),
+            settings.memory_search_limit,
         )
         answerer = Answerer(
             retriever,

@@ -1,7 +1,10 @@
 """Hybrid retrieval: candidates from three searches, reranked by sentence-level evidence.
 
-Candidates are the passages found by dense search over passages (Chroma), dense search over
-sentence windows (Chroma) and BM25 over passage words. Each candidate is then scored as
+Candidates are the passages found by dense search over passages, dense search over sentence
+windows and BM25 over passage words. Dense search is exact, in memory, while the corpus fits
+(`memory_search_limit` passages: every vector is loaded once, and a question costs no Chroma
+query); beyond that it is Chroma's approximate nearest-neighbour search. Each candidate is then
+scored as
 
     passage_weight · cos(question, passage)
   + sentence_weight · max over its sentences of cos(question, sentence window)
@@ -25,10 +28,6 @@ from index.chunking import Chunk, Sentence
 from index.embedding import Embedder, Vectors
 from index.store import ChunkStore, StoredDocument
 from index.terms import terms
-
-# Up to this many passages, every vector is loaded when the corpus loads; beyond it,
-# vectors are fetched from Chroma the first time a passage is a candidate.
-_PRELOAD_UP_TO = 20000
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,32 @@ class Hit:
     sentences: tuple[ScoredSentence, ...]
 
 
+@dataclass(frozen=True)
+class DenseIndex:
+    """Every passage vector and sentence-window vector of a corpus, for exact search in memory."""
+
+    chunk_ids: list[str]
+    chunk_matrix: Vectors
+    sentence_owners: list[str]  # the passage of each sentence row
+    sentence_matrix: Vectors
+
+    def nearest(self, vector: Vectors, n: int) -> list[str]:
+        """The ids of the `n` passages closest to `vector`, best first."""
+        return [self.chunk_ids[i] for i in _top(self.chunk_matrix @ vector, n)]
+
+    def nearest_sentences(self, vector: Vectors, n: int) -> list[str]:
+        """The passages of the `n` sentence windows closest to `vector`, best first."""
+        return [self.sentence_owners[i] for i in _top(self.sentence_matrix @ vector, n)]
+
+
+def _top(similarities: Vectors, n: int) -> list[int]:
+    n = min(n, len(similarities))
+    if n == 0:
+        return []
+    best = np.argpartition(-similarities, n - 1)[:n]
+    return [int(i) for i in best[np.argsort(-similarities[best])]]
+
+
 @dataclass
 class Corpus:
     """The visible passages and their sentences, held in memory for scoring."""
@@ -84,6 +109,7 @@ class Corpus:
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
     _chunk_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
     _sentence_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
+    dense: DenseIndex | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.position = {chunk.id: i for i, chunk in enumerate(self.chunks)}
@@ -140,6 +166,19 @@ class Corpus:
             self._sentence_vectors[cid] = vectors[offset : offset + count]
             offset += count
 
+    def hold_in_memory(self, store: ChunkStore) -> None:
+        """Load every vector and search them exactly in memory from now on."""
+        ids = [chunk.id for chunk in self.chunks]
+        if not ids:
+            return
+        self.load_vectors(store, ids)
+        self.dense = DenseIndex(
+            ids,
+            np.vstack([self._chunk_vectors[cid] for cid in ids]),
+            [cid for cid in ids for _ in range(len(self._sentence_vectors[cid]))],
+            np.vstack([self._sentence_vectors[cid] for cid in ids]),
+        )
+
     def chunk_vector(self, chunk_id: str) -> Vectors:
         """The embedding of a passage (after `load_vectors`)."""
         return self._chunk_vectors[chunk_id]
@@ -170,11 +209,13 @@ class Retriever:
         embedder: Embedder,
         candidate_pool: int = 20,
         weights: RetrievalWeights | None = None,
+        memory_search_limit: int = 20000,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.candidate_pool = candidate_pool
         self.weights = weights or RetrievalWeights()
+        self.memory_search_limit = memory_search_limit
         self._reloading = threading.Lock()
         self.corpus = self._load()
 
@@ -191,8 +232,8 @@ class Retriever:
 
     def _load(self) -> Corpus:
         corpus = Corpus.load(self.store)
-        if len(corpus.chunks) <= _PRELOAD_UP_TO:
-            corpus.load_vectors(self.store, [chunk.id for chunk in corpus.chunks])
+        if len(corpus.chunks) <= self.memory_search_limit:
+            corpus.hold_in_memory(self.store)
         return corpus
 
     def prepare(
@@ -227,10 +268,15 @@ class Retriever:
 
     def _candidates(self, query: Query) -> list[str]:
         corpus, pool = self.corpus, self.candidate_pool
-        found = [cid for cid, _ in self.store.nearest(query.vector, pool)]
-        found += [
-            sid.rsplit(":", 1)[0] for sid, _ in self.store.nearest_sentences(query.vector, pool)
-        ]
+        if corpus.dense is not None:
+            found = corpus.dense.nearest(query.vector, pool)
+            found += corpus.dense.nearest_sentences(query.vector, pool)
+        else:
+            found = [cid for cid, _ in self.store.nearest(query.vector, pool)]
+            found += [
+                sid.rsplit(":", 1)[0]
+                for sid, _ in self.store.nearest_sentences(query.vector, pool)
+            ]
         found += [corpus.chunks[p].id for p in corpus.bm25(query.terms, pool)]
         return [cid for cid in dict.fromkeys(found) if cid in corpus.position]
 

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
         20000,
         ge=0,
         le=10_000_000,
-        description="Up to this many passages, dense search is exact and in memory; beyond, Chroma.",
+        description="Up to this many passages, dense search is exact, in memory; beyond, Chroma.",
     )
     answer_max_words: int = Field(60, ge=10, le=400, description="Longest answer, in words.")
     passage_weight: float = Field(

@@ -274,8 +274,7 @@ class Retriever:
         else:
             found = [cid for cid, _ in self.store.nearest(query.vector, pool)]
             found += [
-                sid.rsplit(":", 1)[0]
-                for sid, _ in self.store.nearest_sentences(query.vector, pool)
+                sid.rsplit(":", 1)[0] for sid, _ in self.store.nearest_sentences(query.vector, pool)
             ]
         found += [corpus.chunks[p].id for p in corpus.bm25(query.terms, pool)]
         return [cid for cid in dict.fromkeys(found) if cid in corpus.position]

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # torch first, pinned to the CPU build: anything that pulls torch unpinned gets a CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: run test lint eval-gate sweep reliability install install-test ingest browser clean
+.PHONY: run test lint eval-gate sweep reliability bench install install-test ingest browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -55,6 +59,10 @@ reliability: install-test browser
 	-$(BIN)/pytest tests/reliability tests/service/test_llm_mode.py \
 		tests/service/test_widget_browser.py -p no:cacheprovider --junitxml=build/reliability.xml
 	$(BIN)/python -m tests.reliability.report build/reliability.xml docs/reliability.md
+
+# Speed and scale benchmarks; regenerates docs/benchmarks.md and its plots (about 30 minutes).
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run --output docs/benchmarks.md
 
 sweep: install
 	$(BIN)/python -m eval.sweep --output docs/quality-sweep.md

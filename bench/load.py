@@ -54,12 +54,19 @@ class LoadResult:
         }
 
 
-def _payloads() -> list[tuple[str, dict[str, object]]]:
-    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()]
+def questions() -> list[str]:
+    """The questions of the article's evaluation set, in order."""
+    return [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()]
+
+
+def _payloads(chat: bool) -> list[tuple[str, dict[str, object]]]:
+    asked = questions()
     payloads: list[tuple[str, dict[str, object]]] = []
-    for i, question in enumerate(questions):
+    for i, question in enumerate(asked):
         payloads.append(("/v1/ask", {"question": question}))
-        previous = questions[i - 1]
+        if not chat:
+            continue
+        previous = asked[i - 1]
         messages = [
             {"role": "user", "content": previous},
             {"role": "assistant", "content": "An earlier answer. [1]"},
@@ -70,11 +77,14 @@ def _payloads() -> list[tuple[str, dict[str, object]]]:
 
 
 async def run_load(
-    url: str, requests: int, concurrency: int, timeout_s: float = 30.0
+    url: str, requests: int, concurrency: int, timeout_s: float = 30.0, chat: bool = True
 ) -> LoadResult:
-    """Send `requests` requests, `concurrency` at a time; every error is counted."""
+    """Send `requests` requests, `concurrency` at a time; every error is counted.
+
+    Half are `/v1/ask` and half `/v1/chat`; with `chat=False`, all are `/v1/ask`.
+    """
     result = LoadResult()
-    payloads = _payloads()
+    payloads = _payloads(chat)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(requests):
         queue.put_nowait(i)

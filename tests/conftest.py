@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.processes import ChromaProcess, running_citeqa
 from index.embedding import Embedder
 from service.app import create_app
 from service.config import Settings
@@ -63,127 +62,11 @@ def client(article_settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
-    """`citeqa serve` over `data_dir` in its own process on loopback; yields its URL.
-
-    Extra command-line arguments come as `args` (`"--workers", "2"`), extra `CITEQA_*`
-    settings as keyword arguments (`cors_origins="..."`). The process is stopped by its id
-    when the block ends.
-    """
-    import os
-    import subprocess
-    import sys
-    import tempfile
-    import time
-
-    import httpx
-
-    port = free_port()
-    settings = {f"CITEQA_{k.upper()}": v for k, v in env.items()}
-    environment = {**os.environ, "CITEQA_DATA_DIR": str(data_dir), **settings}
-    citeqa = str(Path(sys.executable).with_name("citeqa"))
-    url = f"http://127.0.0.1:{port}"
-    # The server logs a line a request: into a file, since a pipe nobody reads fills and
-    # blocks it.
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-            env=environment,
-            stdout=log,
-            stderr=log,
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"citeqa serve exited: {log.read()[-2000:]!r}")
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-            else:
-                raise RuntimeError("citeqa serve did not become ready within 90 s")
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 @pytest.fixture(scope="session")
 def live_server(article_settings: Settings) -> Iterator[str]:
     """`citeqa serve` over the article's index, in its own process; its URL."""
     with running_citeqa(article_settings.data_dir) as url:
         yield url
-
-
-class ChromaProcess:
-    """A real Chroma server (`chroma run`) on loopback, which tests may stop and restart."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: Any = None
-
-    def start(self) -> None:
-        import subprocess
-        import sys
-        import time
-
-        import httpx
-
-        chroma = str(Path(sys.executable).with_name("chroma"))
-        self.process = subprocess.Popen(
-            [
-                chroma,
-                "run",
-                "--path",
-                str(self.path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("chroma run did not answer within 60 s")
-
-    def stop(self) -> None:
-        import subprocess
-
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from bench.load import resident_mib, run_load
+from bench.processes import ChromaProcess, listening_pid, running_citeqa
 from service.config import Settings
 from service.pipeline import Pipeline
-from tests.conftest import ARTICLE, ChromaProcess, running_citeqa
+from tests.conftest import ARTICLE
 from tests.reliability.artifacts import record
 
 REQUESTS = 5000
@@ -21,29 +22,8 @@ CONCURRENCY = 32
 WARM_UP = 2500  # every worker has seen every question: caches and buffers are full
 
 
-def _server_pid(url: str) -> int:
-    """The id of the process listening on the URL's port (the uvicorn parent)."""
-    port = int(url.rsplit(":", 1)[1])
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
-                inodes.add(fields[9])
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            links = {p.readlink().as_posix() for p in (proc / "fd").iterdir()}
-        except OSError:
-            continue
-        if any(f"socket:[{inode}]" in links for inode in inodes):
-            return int(proc.name)
-    raise RuntimeError(f"no process listens on {url}")
-
-
 def _load(url: str, name: str) -> None:
-    pid = _server_pid(url)
+    pid = listening_pid(url)
     warm = asyncio.run(run_load(url, WARM_UP, CONCURRENCY))
     before = resident_mib(pid)
     result = asyncio.run(run_load(url, REQUESTS, CONCURRENCY, timeout_s=30))

@@ -1,0 +1,138 @@
+"""Processes that benchmarks and tests start on loopback and stop by their id: `citeqa serve`
+and a Chroma server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
+    """`citeqa serve` over `data_dir` in its own process on loopback; yields its URL.
+
+    Extra command-line arguments come as `args` (`"--workers", "2"`), extra `CITEQA_*`
+    settings as keyword arguments (`cors_origins="..."`). The process is stopped by its id
+    when the block ends.
+    """
+    port = free_port()
+    settings = {f"CITEQA_{k.upper()}": v for k, v in env.items()}
+    environment = {**os.environ, "CITEQA_DATA_DIR": str(data_dir), **settings}
+    citeqa = str(Path(sys.executable).with_name("citeqa"))
+    url = f"http://127.0.0.1:{port}"
+    # The server logs a line a request: into a file, since a pipe nobody reads fills and
+    # blocks it.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+            env=environment,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"citeqa serve exited: {log.read()[-2000:]!r}")
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.05)
+            else:
+                raise RuntimeError("citeqa serve did not become ready within 90 s")
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class ChromaProcess:
+    """A real Chroma server (`chroma run`) on loopback, which tests may stop and restart."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: Any = None
+
+    def start(self) -> None:
+        """Start `chroma run` and wait, at most 60 s, until it answers its heartbeat."""
+        chroma = str(Path(sys.executable).with_name("chroma"))
+        self.process = subprocess.Popen(
+            [
+                chroma,
+                "run",
+                "--path",
+                str(self.path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("chroma run did not answer within 60 s")
+
+    def stop(self) -> None:
+        """Stop the server by its process id (SIGTERM, then SIGKILL after 10 s)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def listening_pid(url: str) -> int:
+    """The id of the process listening on the URL's port (the uvicorn parent)."""
+    port = int(url.rsplit(":", 1)[1])
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                inodes.add(fields[9])
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            links = {p.readlink().as_posix() for p in (proc / "fd").iterdir()}
+        except OSError:
+            continue
+        if any(f"socket:[{inode}]" in links for inode in inodes):
+            return int(proc.name)
+    raise RuntimeError(f"no process listens on {url}")

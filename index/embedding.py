@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,54 +24,77 @@ def default_model_path() -> str:
 
 
 class Embedder:
-    """Turns texts into unit-length vectors with a local sentence-transformers model."""
+    """Turns texts into unit-length vectors with a local sentence-transformers model.
 
-    def __init__(self, model: str, batch_size: int = 64, threads: int = 0) -> None:
-        # Weights are never downloaded: a name that is not on disk fails instead of fetching.
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
-        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
+    Every model call runs on one thread of the embedder's own: the CPU's cores go to the
+    model's own parallelism, and per-thread buffers are not multiplied by the server's
+    threads. Subclasses say how a batch and a single question are computed.
+    """
 
-        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    model: str
+    dimensions: int
 
-        try:
-            self._model = SentenceTransformer(model, device="cpu")
-        except OSError as error:
-            raise ValueError(
-                f"Cannot load the embedding model '{model}' from disk ({error}). "
-                "Set CITEQA_EMBED_MODEL to a local sentence-transformers folder."
-            ) from None
-        if threads > 0:
-            import torch
-
-            # Process-wide. Several worker processes on few cores each take a share: threads
-            # beyond the cores spin against each other and stall requests for seconds.
-            torch.set_num_threads(threads)
-        self.batch_size = batch_size
-        # Every model call runs on one thread: the CPU's cores go to the model's own
-        # parallelism, and per-thread buffers are not multiplied by the server's threads.
+    def __init__(self) -> None:
         self._model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citeqa-model")
-        self.model = model
 
-    @property
-    def dimensions(self) -> int:
-        """Length of each vector."""
-        return int(self._model.get_embedding_dimension() or 0)
+    def embed(self, texts: list[str]) -> Vectors:
+        """One unit-length row per text."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return self._model_thread.submit(self._embed, texts).result()
 
     def embed_query(self, text: str) -> Vectors:
-        """One unit vector for a short text (see `_embed_query`), computed on the model's
-        own thread."""
+        """One unit vector for a short text; equal to `embed([text])[0]`, faster."""
         return self._model_thread.submit(self._embed_query, text).result()
 
-    def _embed_query(self, text: str) -> Vectors:
-        """One unit vector for a short text, through the model directly.
+    def _embed(self, texts: list[str]) -> Vectors:
+        raise NotImplementedError
 
-        Equal to `embed([text])[0]`; skipping sentence-transformers' batching machinery
-        saves about 2 ms a question on a 2-core CPU (see docs/quality.md).
-        """
+    def _embed_query(self, text: str) -> Vectors:
+        raise NotImplementedError
+
+
+def _offline() -> None:
+    # Weights are never downloaded: a name that is not on disk fails instead of fetching.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+
+
+def _sentence_transformer(model: str, threads: int) -> Any:
+    _offline()
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    if threads > 0:
+        # Process-wide. Several worker processes on few cores each take a share: threads
+        # beyond the cores spin against each other and stall requests for seconds.
+        torch.set_num_threads(threads)
+    try:
+        return SentenceTransformer(model, device="cpu")
+    except OSError as error:
+        raise ValueError(
+            f"Cannot load the embedding model '{model}' from disk ({error}). "
+            "Set CITEQA_EMBED_MODEL to a local sentence-transformers folder."
+        ) from None
+
+
+class TorchEmbedder(Embedder):
+    """The model run by sentence-transformers on PyTorch."""
+
+    def __init__(self, model: str, batch_size: int = 64, threads: int = 0) -> None:
+        super().__init__()
+        self._model = _sentence_transformer(model, threads)
+        self.model = model
+        self.batch_size = batch_size
+        self.dimensions = int(self._model.get_embedding_dimension() or 0)
+
+    def _embed_query(self, text: str) -> Vectors:
+        """Through the model directly: skipping sentence-transformers' batching machinery
+        saves about 2 ms a question on a 2-core CPU (see docs/quality.md)."""
         import torch
 
         transformer: Any = self._model[0]
@@ -84,13 +111,7 @@ class Embedder:
             vector = torch.nn.functional.normalize(pooled, dim=1)[0]
         return np.asarray(vector.numpy(), dtype=np.float32)
 
-    def embed(self, texts: list[str]) -> Vectors:
-        """One row per text, each of unit length, computed on the model's own thread."""
-        return self._model_thread.submit(self._embed, texts).result()
-
     def _embed(self, texts: list[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,
@@ -99,3 +120,137 @@ class Embedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class OnnxEmbedder(Embedder):
+    """The same model exported once to ONNX and run by ONNX Runtime.
+
+    The export (about a second) is kept in `cache_dir` and reused by every later start, which
+    then loads neither PyTorch nor sentence-transformers. The whole sentence-transformers
+    pipeline (transformer, pooling, normalisation) is exported, so vectors equal PyTorch's
+    to 1e-6 and an index built by either backend serves the other.
+    """
+
+    def __init__(self, model: str, cache_dir: Path, batch_size: int = 16, threads: int = 0) -> None:
+        super().__init__()
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.model = model
+        self.batch_size = batch_size
+        exported = _exported_model(model, cache_dir)
+        facts = json.loads(exported.with_suffix(".json").read_text())
+        self.dimensions = int(facts["dimensions"])
+        self._inputs: list[str] = facts["inputs"]
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        # Idle threads sleep instead of spinning: spinning would take the CPU from request
+        # handling and from other workers between questions.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = onnxruntime.InferenceSession(
+            str(exported), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(Path(model) / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=int(facts["max_length"]))
+        self._pad = (int(facts["pad_id"]), str(facts["pad_token"]))
+
+    def _run(self, texts: list[str]) -> Vectors:
+        encodings = self._tokenizer.encode_batch(texts)
+        fields = {
+            "input_ids": [e.ids for e in encodings],
+            "attention_mask": [e.attention_mask for e in encodings],
+            "token_type_ids": [e.type_ids for e in encodings],
+        }
+        feed = {name: np.asarray(fields[name], dtype=np.int64) for name in self._inputs}
+        return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+
+    def _embed_query(self, text: str) -> Vectors:
+        self._tokenizer.no_padding()
+        vector: Vectors = self._run([text])[0]
+        return vector
+
+    def _embed(self, texts: list[str]) -> Vectors:
+        # Batches of similar length waste the least work on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        pad_id, pad_token = self._pad
+        self._tokenizer.enable_padding(pad_id=pad_id, pad_token=pad_token)
+        vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            vectors[batch] = self._run([texts[i] for i in batch])
+        return vectors
+
+
+def _exported_model(model: str, cache_dir: Path) -> Path:
+    """The ONNX export of `model` in `cache_dir`, made now if it is not there yet."""
+    folder = Path(model)
+    if not (folder / "tokenizer.json").is_file():
+        raise ValueError(
+            f"The embedding model '{model}' has no tokenizer.json, which the ONNX backend "
+            "needs. Set CITEQA_EMBED_BACKEND=torch."
+        )
+    weights = sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin"))
+    stamp = "|".join([str(folder.resolve())] + [f"{w.name}:{w.stat().st_size}" for w in weights])
+    target = cache_dir / f"embedding-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.onnx"
+    if target.is_file() and target.with_suffix(".json").is_file():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    _export(model, target)
+    return target
+
+
+def _export(model: str, target: Path) -> None:
+    import torch
+
+    encoder = _sentence_transformer(model, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sample = encoder.tokenize(["An example sentence to trace the model with."])
+    inputs = [name for name in ("input_ids", "attention_mask", "token_type_ids") if name in sample]
+
+    class Pipeline(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, *tensors: Any) -> Any:
+            features = dict(zip(inputs, tensors, strict=True))
+            return self.encoder(features)["sentence_embedding"]
+
+    # Written under a temporary name and renamed: workers exporting at the same time each
+    # finish a whole file, and a reader never sees half of one.
+    partial = target.with_name(f"{target.stem}.{os.getpid()}.partial")
+    with warnings.catch_warnings():  # the tracer's notes on the model's Python code
+        warnings.simplefilter("ignore")
+        _trace(Pipeline().eval(), sample, inputs, partial)
+    tokenizer_file = json.loads((Path(model) / "tokenizer.json").read_text())
+    padding = tokenizer_file.get("padding") or {}
+    facts = {
+        "dimensions": int(encoder.get_embedding_dimension() or 0),
+        "inputs": inputs,
+        "max_length": int(encoder.max_seq_length),
+        "pad_id": int(padding.get("pad_id", 0)),
+        "pad_token": str(padding.get("pad_token", "[PAD]")),
+    }
+    sidecar = partial.with_suffix(".json.partial")
+    sidecar.write_text(json.dumps(facts))
+    os.replace(sidecar, target.with_suffix(".json"))
+    os.replace(partial, target)
+
+
+def _trace(module: Any, sample: dict[str, Any], inputs: list[str], path: Path) -> None:
+    import torch
+
+    axes = {name: {0: "batch", 1: "tokens"} for name in inputs}
+    torch.onnx.export(
+        module,
+        tuple(sample[name] for name in inputs),
+        str(path),
+        input_names=inputs,
+        output_names=["sentence_embedding"],
+        dynamic_axes={**axes, "sentence_embedding": {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
+    )

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from index.chunking import Chunker
 from index.documents import clean_document
-from index.embedding import Embedder
+from index.embedding import Embedder, OnnxEmbedder, TorchEmbedder
 from index.ingest import Ingestor, IngestReport
 from index.store import ChunkStore, StoredDocument, open_client
 from service.answering import Answer, Answerer, AnswerPolicy, refusal
@@ -39,9 +39,13 @@ _WORD = re.compile(r"\S+\s*")
 
 
 @cache
-def load_embedder(model: str, threads: int = 0) -> Embedder:
+def load_embedder(
+    model: str, threads: int = 0, backend: str = "onnx", cache_dir: Path | None = None
+) -> Embedder:
     """The embedding model, loaded once per process and shared."""
-    return Embedder(model, threads=threads)
+    if backend == "torch":
+        return TorchEmbedder(model, threads=threads)
+    return OnnxEmbedder(model, cache_dir or Settings().model_cache_dir, threads=threads)
 
 
 @dataclass
@@ -90,7 +94,12 @@ class Pipeline:
         store = ChunkStore(
             open_client(settings.data_dir, settings.chroma_server()), settings.collection
         )
-        embedder = load_embedder(settings.embed_model, settings.model_threads)
+        embedder = load_embedder(
+            settings.embed_model,
+            settings.model_threads,
+            settings.embed_backend,
+            settings.model_cache_dir,
+        )
         retriever = Retriever(
             store,
             embedder,

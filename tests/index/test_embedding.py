@@ -1,6 +1,9 @@
+from pathlib import Path
+
 import numpy as np
 
-from index.embedding import Embedder
+from index.embedding import Embedder, OnnxEmbedder, TorchEmbedder
+from service.config import Settings
 
 
 def test_vectors_have_unit_length(embedder: Embedder) -> None:
@@ -19,3 +22,23 @@ def test_related_sentences_are_closer_than_unrelated_ones(embedder: Embedder) ->
         ["Who was killed in the strike?", "The strike killed a commander.", "Bread needs yeast."]
     )
     assert question @ near > question @ far + 0.2
+
+
+def test_onnx_and_torch_backends_give_the_same_vectors(embedder: Embedder) -> None:
+    """An index built with one backend serves questions embedded by the other."""
+    assert isinstance(embedder, OnnxEmbedder)  # the default backend
+    torch = TorchEmbedder(Settings().embed_model)
+    texts = ["Who was killed in the strike?", "Iran retaliated with drones and missiles. " * 20]
+    assert np.allclose(embedder.embed(texts), torch.embed(texts), atol=1e-4)
+    assert np.allclose(embedder.embed_query(texts[0]), torch.embed_query(texts[0]), atol=1e-4)
+
+
+def test_the_onnx_export_is_made_once_and_reused(tmp_path: Path) -> None:
+    model = Settings().embed_model
+    OnnxEmbedder(model, tmp_path)
+    (exported,) = tmp_path.glob("*.onnx")
+    written = exported.stat().st_mtime_ns
+    again = OnnxEmbedder(model, tmp_path)
+    assert exported.stat().st_mtime_ns == written
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+    assert again.embed_query("Bread needs yeast.").shape == (again.dimensions,)

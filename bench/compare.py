@@ -33,6 +33,7 @@ class Comparison:
     citeqa_ms: float
     llama_index_ms: float
     floor_ms: float
+    embedding_ms: float  # the question's embedding alone, part of all three
     questions: int
     rounds: int
 
@@ -85,6 +86,7 @@ def compare(work_dir: Path, rounds: int = 5) -> Comparison:
         "citeqa": pipeline.ask,
         "llama-index": llama_index_retriever(work_dir / "llama-index", settings.embed_model),
         "floor": floor(pipeline),
+        "embedding": pipeline.embedder.embed_query,
     }
     asked = questions()
     times: dict[str, list[float]] = {name: [] for name in contenders}
@@ -98,4 +100,11 @@ def compare(work_dir: Path, rounds: int = 5) -> Comparison:
                 call(question)
                 times[name].append((time.perf_counter() - started) * 1000)
     median = {name: statistics.median(values) for name, values in times.items()}
-    return Comparison(median["citeqa"], median["llama-index"], median["floor"], len(asked), rounds)
+    return Comparison(
+        median["citeqa"],
+        median["llama-index"],
+        median["floor"],
+        median["embedding"],
+        len(asked),
+        rounds,
+    )

@@ -196,6 +196,12 @@ def report(
         f"| floor: one query embedding + one Chroma query | {comparison.floor_ms:.2f} | "
         f"{comparison.over_floor:.2f} |",
         "",
+        "Where citeqa's milliseconds go (medians): embedding the question "
+        f"{comparison.embedding_ms:.2f} ms; search, reranking and composing the cited answer "
+        f"{comparison.citeqa_ms - comparison.embedding_ms:.2f} ms; HTTP, validation and JSON "
+        f"{serving.latency.percentile(50) - comparison.citeqa_ms:.2f} ms (HTTP p50 minus the "
+        "in-process answer).",
+        "",
         "## Over HTTP",
         "",
         "`citeqa serve` on loopback over the article, answer cache off unless said.",

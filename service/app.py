@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -40,6 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.startup_error = ""
         app.state.opening = threading.Lock()
         app.state.opened_at = time.monotonic()
+        # Sync routes run on this many threads: answering is CPU-bound, so more threads add
+        # no speed, only memory (each thread that ever ran keeps its buffers).
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         try:
             app.state.pipeline = Pipeline.open(settings)
         except IngestError as error:

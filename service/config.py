@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         description="CPU threads of the embedding model per process; 0: the cores divided "
         "among `citeqa serve --workers`.",
     )
+    request_threads: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Threads per process that run requests; more add memory, not speed.",
+    )
     seeds_dir: Path = Field(Path("seeds"), description="Documents ingested by default.")
     host: str = Field("127.0.0.1", description="Address `citeqa serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `citeqa serve` listens on.")

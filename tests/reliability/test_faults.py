@@ -19,11 +19,12 @@ import httpx
 from fastapi.testclient import TestClient
 
 from bench.load import run_load
+from bench.processes import ChromaProcess, running_citeqa
 from index.store import ChunkStore, open_client
 from service.app import create_app
 from service.config import Settings
 from service.pipeline import Pipeline
-from tests.conftest import ARTICLE, ChromaProcess, running_citeqa
+from tests.conftest import ARTICLE
 from tests.reliability.artifacts import record
 
 KEY = "fault-key"

@@ -11,10 +11,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.processes import ChromaProcess, running_citeqa
 from service.app import create_app
 from service.config import Settings
 from service.pipeline import Pipeline
-from tests.conftest import ARTICLE, SEEDS, ChromaProcess, running_citeqa
+from tests.conftest import ARTICLE, SEEDS
 
 KEY = "test-key-1"
 

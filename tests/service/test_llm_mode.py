@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.processes import free_port
 from service.app import create_app
 from service.config import Settings
 from service.pipeline import Pipeline
 from service.prompts import load_prompt
-from tests.conftest import ARTICLE, free_port
+from tests.conftest import ARTICLE
 from tests.scripted_llm import ScriptedModel, ScriptedServer, Step
 
 SEVEN = "How many Revolutionary Guard commanders were killed in the consulate strike?"

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from bench.processes import free_port, running_citeqa
 from service.config import Settings
 from service.pipeline import Pipeline
-from tests.conftest import ARTICLE, REPO, free_port, running_citeqa
+from tests.conftest import ARTICLE, REPO
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_FLAGS = [

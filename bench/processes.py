@@ -25,12 +25,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
+def running_citeqa(data_dir: Path, *args: str, wait_s: float = 90, **env: str) -> Iterator[str]:
     """`citeqa serve` over `data_dir` in its own process on loopback; yields its URL.
 
     Extra command-line arguments come as `args` (`"--workers", "2"`), extra `CITEQA_*`
-    settings as keyword arguments (`cors_origins="..."`). The process is stopped by its id
-    when the block ends.
+    settings as keyword arguments (`cors_origins="..."`). It must be ready within `wait_s`
+    seconds. The process is stopped by its id when the block ends.
     """
     port = free_port()
     settings = {f"CITEQA_{k.upper()}": v for k, v in env.items()}
@@ -47,7 +47,7 @@ def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
             stderr=log,
         )
         try:
-            deadline = time.monotonic() + 90
+            deadline = time.monotonic() + wait_s
             while time.monotonic() < deadline:
                 if process.poll() is not None:
                     log.seek(0)
@@ -59,7 +59,7 @@ def running_citeqa(data_dir: Path, *args: str, **env: str) -> Iterator[str]:
                     pass
                 time.sleep(0.05)
             else:
-                raise RuntimeError("citeqa serve did not become ready within 90 s")
+                raise RuntimeError(f"citeqa serve did not become ready within {wait_s} s")
             yield url
         finally:
             process.terminate()

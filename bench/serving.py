@@ -21,7 +21,6 @@ from service.config import Settings
 from service.pipeline import Pipeline
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-NO_CACHE = {"answer_cache_size": "0"}  # every request does the full work
 
 
 @dataclass
@@ -80,7 +79,7 @@ def measure(
     data = work_dir / "data"
     Pipeline.open(Settings(data_dir=data)).ingest([SEEDS])
     serving.cold_start_s = [cold_start(data) for _ in range(starts)]
-    with running_citeqa(data, **NO_CACHE) as url:
+    with running_citeqa(data, answer_cache_size="0") as url:  # every request does all the work
         serving.latency = latency_at_one(url, rounds)
         for concurrency in concurrencies:
             serving.throughput[(1, concurrency)] = answers_per_second(url, concurrency, requests)
@@ -89,9 +88,16 @@ def measure(
     chroma = ChromaProcess(work_dir / "chroma")
     chroma.start()
     try:
-        settings = {"chroma_url": chroma.url, "collection": f"b{uuid.uuid4().hex[:8]}"}
-        Pipeline.open(Settings(**settings)).ingest([SEEDS])  # type: ignore[arg-type]
-        with running_citeqa(work_dir / "unused", "--workers", "2", **settings, **NO_CACHE) as url:
+        collection = f"b{uuid.uuid4().hex[:8]}"
+        Pipeline.open(Settings(chroma_url=chroma.url, collection=collection)).ingest([SEEDS])
+        with running_citeqa(
+            work_dir / "unused",
+            "--workers",
+            "2",
+            chroma_url=chroma.url,
+            collection=collection,
+            answer_cache_size="0",
+        ) as url:
             for concurrency in concurrencies:
                 serving.throughput[(2, concurrency)] = answers_per_second(
                     url, concurrency, requests

@@ -104,7 +104,8 @@ def measure_all(sizes: list[int], work_dir: Path, embed_up_to: int = 10000) -> l
             base, base_rate = data, rate
             base_chunks = _count(data)
         else:
-            data, ingest_s, rate = copied(base, max(1, size // base_chunks) - 1, work_dir), 0, 0
+            copies = max(1, round(size / base_chunks)) - 1
+            data, ingest_s, rate = copied(base, copies, work_dir), 0, 0
         print(f"  {_count(data)} passages indexed", flush=True)
         scales.append(_serve_and_ask(data, ingest_s, rate or base_rate, size > embed_up_to))
     return scales

@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         try:
             app.state.pipeline = Pipeline.open(settings)
+            app.state.pipeline.warm_up()
         except IngestError as error:
             app.state.startup_error = str(error)
         yield

@@ -6,6 +6,8 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from index.errors import IngestError
 from service.config import Settings
@@ -13,7 +15,7 @@ from service.errors import StoreUnavailable
 from service.pipeline import Pipeline
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
@@ -22,18 +24,25 @@ def get_settings(request: Request) -> Settings:
 _RETRY_EVERY_S = 2.0
 
 
-def get_pipeline(request: Request) -> Pipeline:
+async def get_pipeline(request: Request) -> Pipeline:
     """The pipeline opened at startup; when the store was unavailable then, it is opened
-    again (at most every two seconds) so the service recovers without a restart."""
-    state = request.app.state
-    pipeline: Pipeline | None = state.pipeline
+    again (at most every two seconds) so the service recovers without a restart.
+
+    `async` so that the usual case costs no thread hop; opening, which blocks, runs on one.
+    """
+    pipeline: Pipeline | None = request.app.state.pipeline
     if pipeline is not None:
         return pipeline
+    return await run_in_threadpool(_reopen, request.app.state)
+
+
+def _reopen(state: State) -> Pipeline:
     with state.opening:
         if state.pipeline is None and time.monotonic() - state.opened_at >= _RETRY_EVERY_S:
             state.opened_at = time.monotonic()
             try:
                 state.pipeline = Pipeline.open(state.settings)
+                state.pipeline.warm_up()
             except IngestError as error:
                 state.startup_error = str(error)
     if state.pipeline is None:

@@ -22,6 +22,7 @@ from index.chunking import Chunker
 from index.documents import clean_document
 from index.embedding import Embedder, OnnxEmbedder, TorchEmbedder
 from index.ingest import Ingestor, IngestReport
+from index.sentences import split_sentences
 from index.store import ChunkStore, StoredDocument, open_client
 from service.answering import Answer, Answerer, AnswerPolicy, refusal
 from service.config import Settings
@@ -164,6 +165,13 @@ class Pipeline:
             key,
             lambda: self._respond(self._retrieve_turns(turns, top_k, mode), mode, include_passages),
         )
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise load (the sentence splitter, the
+        model's first run), so that the first user does not wait for it. Touches neither the
+        index nor a language model, so it cannot fail on them."""
+        split_sentences("Ready? Yes.")
+        self.embedder.embed_query("Ready?")
 
     def _cached(self, key: tuple[Any, ...], answer: Callable[[], AskResponse]) -> AskResponse:
         """Answers are kept per index generation: any ingestion or deletion invalidates them.

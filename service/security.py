@@ -47,12 +47,14 @@ def _check(request: Request, settings: Settings, action: str) -> None:
         raise WrongKey("The API key is not valid.")
 
 
-def require_write_key(request: Request) -> None:
+# Dependencies are `async` (they never block) so FastAPI runs them on the event loop
+# instead of sending each to a thread: about half a millisecond a request.
+async def require_write_key(request: Request) -> None:
     """Dependency of every endpoint that changes the index."""
     _check(request, request.app.state.settings, "Changing documents")
 
 
-def require_read_key(request: Request) -> None:
+async def require_read_key(request: Request) -> None:
     """Dependency of read endpoints; a no-op unless CITEQA_REQUIRE_KEY_FOR_READ is set."""
     settings: Settings = request.app.state.settings
     if settings.require_key_for_read:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -198,30 +198,38 @@ class ChunkStore:
     @_guarded
     def chunks(self, ids: list[str] | None = None) -> list[Chunk]:
         """Chunk records by id (all of them when `ids` is None)."""
-        if ids is not None and not ids:
-            return []
-        records = self._chunks.get(ids=ids, include=["metadatas", "documents"])
-        return [
-            _chunk(id_, text or "", meta)
-            for id_, text, meta in zip(
-                records["ids"], records["documents"] or [], records["metadatas"] or [], strict=True
-            )
-        ]
+        batches = [None] if ids is None else list(_batches(ids))
+        found = []
+        for batch in batches:
+            records = self._chunks.get(ids=batch, include=["metadatas", "documents"])
+            found += [
+                _chunk(id_, text or "", meta)
+                for id_, text, meta in zip(
+                    records["ids"],
+                    records["documents"] or [],
+                    records["metadatas"] or [],
+                    strict=True,
+                )
+            ]
+        return found
 
     @_guarded
     def sentences(self, chunk_ids: list[str]) -> list[Sentence]:
         """The sentences of the given chunks, each chunk's in order."""
-        if not chunk_ids:
-            return []
-        records = self._sentences.get(
-            where=_any_of("chunk_id", chunk_ids), include=["metadatas", "documents"]
-        )
-        found = [
-            _sentence(id_, text or "", meta)
-            for id_, text, meta in zip(
-                records["ids"], records["documents"] or [], records["metadatas"] or [], strict=True
+        found = []
+        for batch in _batches(chunk_ids):
+            records = self._sentences.get(
+                where=_any_of("chunk_id", batch), include=["metadatas", "documents"]
             )
-        ]
+            found += [
+                _sentence(id_, text or "", meta)
+                for id_, text, meta in zip(
+                    records["ids"],
+                    records["documents"] or [],
+                    records["metadatas"] or [],
+                    strict=True,
+                )
+            ]
         return sorted(found, key=lambda s: (s.chunk_id, s.index))
 
     @_guarded
@@ -247,9 +255,8 @@ class ChunkStore:
     @_guarded
     def existing_ids(self, ids: list[str]) -> set[str]:
         """Which of `ids` already have a chunk record."""
-        if not ids:
-            return set()
-        return set(self._chunks.get(ids=ids, include=[])["ids"])
+        held = (self._chunks.get(ids=batch, include=[])["ids"] for batch in _batches(ids))
+        return {id_ for ids_ in held for id_ in ids_}
 
     @_guarded
     def write_document(
@@ -304,13 +311,16 @@ class ChunkStore:
         sentence_vectors: Vectors,
         chunk_ids: list[str],
     ) -> None:
-        if fresh:
-            self._vectors.add([_node(c, v) for c, v in zip(fresh, vectors, strict=True)])
-        if sentences:
+        # In batches: Chroma refuses a write of more than a few thousand records.
+        for start in range(0, len(fresh), _BATCH):
+            batch = zip(fresh[start : start + _BATCH], vectors[start : start + _BATCH], strict=True)
+            self._vectors.add([_node(c, v) for c, v in batch])
+        for start in range(0, len(sentences), _BATCH):
+            batch_sentences = sentences[start : start + _BATCH]
             self._sentences.upsert(
-                ids=[s.id for s in sentences],
-                embeddings=sentence_vectors,
-                documents=[s.text for s in sentences],
+                ids=[s.id for s in batch_sentences],
+                embeddings=sentence_vectors[start : start + _BATCH],
+                documents=[s.text for s in batch_sentences],
                 metadatas=[
                     {
                         "chunk_id": s.chunk_id,
@@ -320,7 +330,7 @@ class ChunkStore:
                         "end": s.end,
                         "window": s.window,
                     }
-                    for s in sentences
+                    for s in batch_sentences
                 ],
             )
         meta: dict[str, Any] = {
@@ -350,6 +360,17 @@ class ChunkStore:
         return found
 
 
+# Records per Chroma read or write: in embedded Chroma each record read is an SQL variable,
+# and SQLite refuses a statement with too many (a 10,000-passage corpus failed to load in
+# one read); Chroma refuses writes of more than a few thousand records.
+_BATCH = 500
+
+
+def _batches(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), _BATCH):
+        yield ids[start : start + _BATCH]
+
+
 def _any_of(key: str, values: list[str]) -> Where:
     """A Chroma filter: metadata `key` is one of `values`."""
     condition: Any = {"$in": values}
@@ -370,9 +391,11 @@ def _nearest(collection: Collection, vector: Vectors, n: int) -> list[tuple[str,
 def _vectors(collection: Collection, ids: list[str]) -> Vectors:
     if not ids:
         return np.zeros((0, 0), dtype=np.float32)
-    records = collection.get(ids=ids, include=["embeddings"])
-    embeddings: Any = records["embeddings"]
-    by_id = dict(zip(records["ids"], embeddings, strict=True))
+    by_id: dict[str, Any] = {}
+    for batch in _batches(ids):
+        records = collection.get(ids=batch, include=["embeddings"])
+        embeddings: Any = records["embeddings"]
+        by_id.update(zip(records["ids"], embeddings, strict=True))
     return np.asarray([by_id[id_] for id_ in ids], dtype=np.float32)
 
 

@@ -1,0 +1,35 @@
+"""The store reads any number of records: large corpora load whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from index.chunking import Chunk, Sentence
+from index.documents import Document
+from index.store import ChunkStore, open_client
+
+CHUNKS = 2000
+SENTENCES_PER_CHUNK = 17  # 34,000 sentences: more than SQLite's 32,766 variables
+
+
+def test_a_corpus_of_34_000_sentences_loads_in_full(tmp_path: Path) -> None:
+    # Embedded Chroma turns each record it reads into an SQL variable; SQLite refuses a
+    # statement with too many, which once stopped a 10,000-passage corpus from loading.
+    store = ChunkStore(open_client(tmp_path / "data"))
+    document = Document("big", "Big", "", ())
+    chunks = [Chunk(f"c{n}", "big", "Big", n, 0, 1, f"Passage {n}.") for n in range(CHUNKS)]
+    sentences = [
+        Sentence(f"c{n}:{i}", f"c{n}", i, 0, 1, f"Sentence {i}.", f"Sentence {i}.")
+        for n in range(CHUNKS)
+        for i in range(SENTENCES_PER_CHUNK)
+    ]
+    ids = [chunk.id for chunk in chunks]
+    vectors = np.random.default_rng(0).random((len(sentences), 8), dtype=np.float32)
+    store.write_document(document, chunks, vectors[:CHUNKS], sentences, vectors, ids)
+
+    assert len(store.chunks(ids)) == CHUNKS
+    assert len(store.sentences(ids)) == len(sentences)
+    assert store.sentence_vectors([s.id for s in sentences]).shape == (len(sentences), 8)
+    assert store.existing_ids(ids) == set(ids)

@@ -53,7 +53,8 @@ def machine() -> str:
         f"{memory_kib / 1024 / 1024:.0f} GiB memory\n"
         f"- Python {platform.python_version()} on {platform.system()} {platform.release()}; "
         f"{packages}\n"
-        "- Embedding model all-MiniLM-L6-v2 (sentence-transformers, PyTorch CPU)\n"
+        f"- Embedding model all-MiniLM-L6-v2, exported to ONNX and run by onnxruntime "
+        f"{version('onnxruntime')} (the default `CITEQA_EMBED_BACKEND=onnx`)\n"
     )
 
 

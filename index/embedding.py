@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ class Embedder:
 
     Every model call runs on one thread of the embedder's own: the CPU's cores go to the
     model's own parallelism, and per-thread buffers are not multiplied by the server's
-    threads. Subclasses say how a batch and a single question are computed.
+    threads. Questions that arrive while the model is busy wait and are embedded together,
+    as one batch, which costs far less than one call each. Subclasses say how a batch and a
+    single question are computed.
     """
 
     model: str
@@ -36,6 +39,8 @@ class Embedder:
 
     def __init__(self) -> None:
         self._model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citeqa-model")
+        self._waiting: list[tuple[str, Future[Vectors]]] = []
+        self._waiting_lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> Vectors:
         """One unit-length row per text."""
@@ -45,7 +50,28 @@ class Embedder:
 
     def embed_query(self, text: str) -> Vectors:
         """One unit vector for a short text; equal to `embed([text])[0]`, faster."""
-        return self._model_thread.submit(self._embed_query, text).result()
+        future: Future[Vectors] = Future()
+        with self._waiting_lock:
+            self._waiting.append((text, future))
+            first = len(self._waiting) == 1
+        if first:  # else a batch is already due to run and will take this one along
+            self._model_thread.submit(self._embed_waiting)
+        return future.result()
+
+    def _embed_waiting(self) -> None:
+        with self._waiting_lock:
+            batch, self._waiting = self._waiting, []
+        if not batch:
+            return
+        try:
+            texts = [text for text, _ in batch]
+            vectors = [self._embed_query(texts[0])] if len(batch) == 1 else self._embed(texts)
+        except BaseException as error:
+            for _, future in batch:
+                future.set_exception(error)
+            return
+        for (_, future), vector in zip(batch, vectors, strict=True):
+            future.set_result(vector)
 
     def _embed(self, texts: list[str]) -> Vectors:
         raise NotImplementedError

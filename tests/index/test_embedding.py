@@ -42,3 +42,16 @@ def test_the_onnx_export_is_made_once_and_reused(tmp_path: Path) -> None:
     assert exported.stat().st_mtime_ns == written
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
     assert again.embed_query("Bread needs yeast.").shape == (again.dimensions,)
+
+
+def test_questions_asked_at_once_are_batched_and_each_gets_its_own_vector(
+    embedder: Embedder,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [f"Question number {n} about the strike on the consulate?" for n in range(24)]
+    alone = [embedder.embed_query(q) for q in questions]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        together = list(pool.map(embedder.embed_query, questions))
+    for one, other in zip(alone, together, strict=True):
+        assert np.allclose(one, other, atol=1e-5)

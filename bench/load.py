@@ -32,6 +32,7 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     reconnects: int = 0
+    failures: dict[str, int] = field(default_factory=dict)  # exception name: count
 
     def percentile(self, q: float) -> float:
         """The q-th percentile latency in milliseconds (nearest rank)."""
@@ -108,8 +109,10 @@ async def run_load(
                     result.timeouts += 1
                     result.errors += 1
                     continue
-                except httpx.HTTPError:
+                except httpx.HTTPError as error:
                     result.errors += 1
+                    name = type(error).__name__
+                    result.failures[name] = result.failures.get(name, 0) + 1
                     continue
                 finally:
                     result.requests += 1

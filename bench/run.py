@@ -215,13 +215,17 @@ def report(
         f"- The same question again (answer cache on): median {median(serving.repeat_ms):.2f} ms "
         f"over {len(serving.repeat_ms)} asks; first ask {serving.first_ask_ms:.1f} ms",
         "",
-        "| concurrency | 1 worker, answers/s | 2 workers (Chroma server), answers/s |",
-        "|---|---|---|",
+        "| concurrency | 1 worker, answers/s | failed | 2 workers (Chroma server), answers/s "
+        "| failed |",
+        "|---|---|---|---|---|",
     ]
     for concurrency in sorted({c for _, c in serving.throughput}):
         one = serving.throughput.get((1, concurrency), 0.0)
         two = serving.throughput.get((2, concurrency), 0.0)
-        lines.append(f"| {concurrency} | {one:.0f} | {two:.0f} |")
+        lines.append(
+            f"| {concurrency} | {one:.0f} | {serving.failed.get((1, concurrency), 0)} | "
+            f"{two:.0f} | {serving.failed.get((2, concurrency), 0)} |"
+        )
     if "throughput.png" in plots:
         lines += ["", f"![throughput]({folder}/throughput.png)"]
     if scales:

@@ -202,15 +202,7 @@ class ChunkStore:
         found = []
         for batch in batches:
             records = self._chunks.get(ids=batch, include=["metadatas", "documents"])
-            found += [
-                _chunk(id_, text or "", meta)
-                for id_, text, meta in zip(
-                    records["ids"],
-                    records["documents"] or [],
-                    records["metadatas"] or [],
-                    strict=True,
-                )
-            ]
+            found += [_chunk(*record) for record in _rows(records)]
         return found
 
     @_guarded
@@ -221,15 +213,7 @@ class ChunkStore:
             records = self._sentences.get(
                 where=_any_of("chunk_id", batch), include=["metadatas", "documents"]
             )
-            found += [
-                _sentence(id_, text or "", meta)
-                for id_, text, meta in zip(
-                    records["ids"],
-                    records["documents"] or [],
-                    records["metadatas"] or [],
-                    strict=True,
-                )
-            ]
+            found += [_sentence(*record) for record in _rows(records)]
         return sorted(found, key=lambda s: (s.chunk_id, s.index))
 
     @_guarded
@@ -369,6 +353,16 @@ _BATCH = 500
 def _batches(ids: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(ids), _BATCH):
         yield ids[start : start + _BATCH]
+
+
+def _rows(records: Any) -> Iterator[tuple[str, str, Any]]:
+    """(id, text, metadata) of each record a Chroma `get` returned."""
+    yield from zip(
+        records["ids"],
+        [text or "" for text in records["documents"] or []],
+        records["metadatas"] or [],
+        strict=True,
+    )
 
 
 def _any_of(key: str, values: list[str]) -> Where:

@@ -33,6 +33,7 @@ class LoadResult:
     seconds: float = 0.0
     reconnects: int = 0
     failures: dict[str, int] = field(default_factory=dict)  # exception name: count
+    failed: list[str] = field(default_factory=list)  # each failure: what, when, how long
 
     def percentile(self, q: float) -> float:
         """The q-th percentile latency in milliseconds (nearest rank)."""
@@ -113,6 +114,11 @@ async def run_load(
                     result.errors += 1
                     name = type(error).__name__
                     result.failures[name] = result.failures.get(name, 0) + 1
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    result.failed.append(
+                        f"{name} on {path} (request {i}) after {elapsed_ms:.1f} ms: "
+                        f"{error!r} caused by {error.__context__!r}"
+                    )
                     continue
                 finally:
                     result.requests += 1

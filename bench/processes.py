@@ -25,12 +25,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_citeqa(data_dir: Path, *args: str, wait_s: float = 90, **env: str) -> Iterator[str]:
+def running_citeqa(
+    data_dir: Path, *args: str, wait_s: float = 90, log: Path | None = None, **env: str
+) -> Iterator[str]:
     """`citeqa serve` over `data_dir` in its own process on loopback; yields its URL.
 
     Extra command-line arguments come as `args` (`"--workers", "2"`), extra `CITEQA_*`
     settings as keyword arguments (`cors_origins="..."`). It must be ready within `wait_s`
-    seconds. The process is stopped by its id when the block ends.
+    seconds. Its output goes to the file `log` when given, else it is discarded. The
+    process is stopped by its id when the block ends.
     """
     port = free_port()
     settings = {f"CITEQA_{k.upper()}": v for k, v in env.items()}
@@ -39,19 +42,19 @@ def running_citeqa(data_dir: Path, *args: str, wait_s: float = 90, **env: str) -
     url = f"http://127.0.0.1:{port}"
     # The server logs a line a request: into a file, since a pipe nobody reads fills and
     # blocks it.
-    with tempfile.TemporaryFile() as log:
+    with open(log, "w+b") if log else tempfile.TemporaryFile() as output:
         process = subprocess.Popen(
             [citeqa, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env=environment,
-            stdout=log,
-            stderr=log,
+            stdout=output,
+            stderr=output,
         )
         try:
             deadline = time.monotonic() + wait_s
             while time.monotonic() < deadline:
                 if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"citeqa serve exited: {log.read()[-2000:]!r}")
+                    output.seek(0)
+                    raise RuntimeError(f"citeqa serve exited: {output.read()[-2000:]!r}")
                 try:
                     if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                         break

@@ -6,13 +6,14 @@ The rate limit is kept per process: with N workers a client may get up to N time
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import threading
 import time
-from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.config import Settings, parse_rate
 from service.errors import error_body
@@ -44,48 +45,93 @@ class RateLimiter:
             return (1 - tokens) / self.refill_per_s
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    """Add the size, time and rate limits to every request."""
-    rate = parse_rate(settings.rate_limit) if settings.rate_limit else None
-    limiter = RateLimiter(*rate) if rate else None
-    max_body = settings.max_document_bytes + _BODY_SLACK
+class Limits:
+    """ASGI middleware: refuses bodies over the size cap and callers over the rate, and
+    answers 503 when a request has not started its response within the request timeout."""
 
-    @app.middleware("http")
-    async def limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        rate = parse_rate(settings.rate_limit) if settings.rate_limit else None
+        self.limiter = RateLimiter(*rate) if rate else None
+        self.max_body = settings.max_document_bytes + _BODY_SLACK
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(Request(scope))
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self._within_timeout(scope, receive, send)
+
+    def _refusal(self, request: Request) -> Response | None:
         length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > max_body:
+        if length.isdigit() and int(length) > self.max_body:
             return JSONResponse(
                 error_body(
                     "request_too_large",
-                    f"The request body is larger than {max_body:,} bytes. Send less, or raise "
-                    "CITEQA_MAX_DOCUMENT_BYTES.",
+                    f"The request body is larger than {self.max_body:,} bytes. Send less, or "
+                    "raise CITEQA_MAX_DOCUMENT_BYTES.",
                 ),
                 status_code=413,
             )
-        if limiter is not None and request.url.path not in ("/healthz", "/readyz", "/metrics"):
-            key = presented_key(request)
-            caller = f"key:{key}" if key else f"ip:{request.client.host if request.client else '?'}"
-            wait = limiter.acquire(caller)
-            if wait:
-                return JSONResponse(
-                    error_body(
-                        "rate_limited",
-                        f"Too many requests: the limit is {settings.rate_limit}. "
-                        f"Retry in {math.ceil(wait)} s.",
-                    ),
-                    status_code=429,
-                    headers={"Retry-After": str(math.ceil(wait))},
-                )
+        if self.limiter is None or request.url.path in ("/healthz", "/readyz", "/metrics"):
+            return None
+        key = presented_key(request)
+        caller = f"key:{key}" if key else f"ip:{request.client.host if request.client else '?'}"
+        wait = self.limiter.acquire(caller)
+        if not wait:
+            return None
+        return JSONResponse(
+            error_body(
+                "rate_limited",
+                f"Too many requests: the limit is {self.settings.rate_limit}. "
+                f"Retry in {math.ceil(wait)} s.",
+            ),
+            status_code=429,
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
+
+    async def _within_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; if it has not begun its response in time, cancel it and answer 503.
+        A response that has begun (a stream) is not cut off."""
+        started = asyncio.Event()
+
+        async def send_noting_start(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.set()
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, receive, send_noting_start))
+        waiter = asyncio.ensure_future(started.wait())
         try:
-            return await asyncio.wait_for(call_next(request), settings.request_timeout_s)
-        except TimeoutError:
-            return JSONResponse(
-                error_body(
-                    "timeout",
-                    f"The request took longer than {settings.request_timeout_s:g} s. Try again; "
-                    "if the store is down, /readyz says so.",
-                ),
-                status_code=503,
+            await asyncio.wait(
+                (task, waiter),
+                timeout=self.settings.request_timeout_s,
+                return_when=asyncio.FIRST_COMPLETED,
             )
+        finally:
+            waiter.cancel()
+        if task.done() or started.is_set():
+            await task
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        timeout = self.settings.request_timeout_s
+        response = JSONResponse(
+            error_body(
+                "timeout",
+                f"The request took longer than {timeout:g} s. Try again; if the store is "
+                "down, /readyz says so.",
+            ),
+            status_code=503,
+        )
+        await response(scope, receive, send)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Add the size, time and rate limits to every request."""
+    app.add_middleware(Limits, settings=settings)

@@ -23,9 +23,9 @@ WARM_UP_ROUND = 1000
 WARM_UP_ROUNDS = 6
 
 
-def _load(url: str, name: str) -> None:
+def _load(url: str, name: str, log: Path) -> None:
     pid = listening_pid(url)
-    before, warm_up_requests = _warm_up(url, pid)
+    before, warm_up_requests = _warm_up(url, pid, log)
     result = asyncio.run(run_load(url, REQUESTS, CONCURRENCY, timeout_s=30))
     after = resident_mib(pid)
     figures = {
@@ -38,11 +38,17 @@ def _load(url: str, name: str) -> None:
     print(f"\n{name}: {figures}")
     record(f"load-{name}", figures)
     assert result.requests == REQUESTS
-    assert result.errors == 0 and result.timeouts == 0, result.statuses
+    assert result.errors == 0 and result.timeouts == 0, (result.failed, _server_notes(log))
     assert after < before * 1.10, figures
 
 
-def _warm_up(url: str, pid: int) -> tuple[float, int]:
+def _server_notes(log: Path) -> list[str]:
+    """What the server logged besides its access lines: where a failed request's cause shows."""
+    lines = log.read_text(errors="replace").splitlines()
+    return [line for line in lines if '"route"' not in line and '" 200' not in line][-40:]
+
+
+def _warm_up(url: str, pid: int, log: Path) -> tuple[float, int]:
     """Load in rounds, each on new connections (so each worker gets its share), until a
     round leaves memory within 2%: caches and buffers are full. The memory then, in MiB, and
     the requests it took."""
@@ -50,7 +56,7 @@ def _warm_up(url: str, pid: int) -> tuple[float, int]:
     for _ in range(WARM_UP_ROUNDS):
         warm = asyncio.run(run_load(url, WARM_UP_ROUND, CONCURRENCY))
         requests += warm.requests
-        assert warm.errors == 0, warm.statuses
+        assert warm.errors == 0, (warm.statuses, warm.failed, _server_notes(log))
         previous, resident = resident, resident_mib(pid)
         if resident < previous * 1.02:
             break
@@ -60,8 +66,9 @@ def _warm_up(url: str, pid: int) -> tuple[float, int]:
 def test_one_server(tmp_path: Path) -> None:
     data = tmp_path / "data"
     Pipeline.open(Settings(data_dir=data)).ingest([ARTICLE])
-    with running_citeqa(data) as url:
-        _load(url, "one-server")
+    log = tmp_path / "serve.log"
+    with running_citeqa(data, log=log) as url:
+        _load(url, "one-server", log)
 
 
 @pytest.mark.parametrize("workers", [4])
@@ -72,8 +79,10 @@ def test_workers_with_a_chroma_server(tmp_path: Path, workers: int) -> None:
         collection = f"l{uuid.uuid4().hex[:10]}"
         Pipeline.open(Settings(chroma_url=chroma.url, collection=collection)).ingest([ARTICLE])
         env = {"chroma_url": chroma.url, "collection": collection}
-        with running_citeqa(tmp_path / "unused", "--workers", str(workers), **env) as url:
+        log = tmp_path / "serve.log"
+        args = ("--workers", str(workers))
+        with running_citeqa(tmp_path / "unused", *args, log=log, **env) as url:
             assert httpx.get(f"{url}/readyz").status_code == 200
-            _load(url, f"{workers}-workers-chroma-server")
+            _load(url, f"{workers}-workers-chroma-server", log)
     finally:
         chroma.stop()

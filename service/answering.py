@@ -117,12 +117,14 @@ class Answerer:
         return compose(chosen) if chosen else refusal()
 
     def answer_parts(self, parts: list[tuple[Query, list[Hit]]]) -> Answer:
-        """One answer to a question asked in several parts: the best sentence for each part."""
+        """One answer to a question asked in several parts: for each part, its best sentence
+        that an earlier part did not already take."""
         chosen: list[_Candidate] = []
         for query, hits in parts:
-            for candidate in self._choose(query, hits)[:1]:
+            for candidate in self._choose(query, hits):
                 if all(c.scored.sentence.id != candidate.scored.sentence.id for c in chosen):
                     chosen.append(candidate)
+                    break
         return compose(chosen) if chosen else refusal()
 
     def _choose(self, query: Query, hits: list[Hit]) -> list[_Candidate]:

@@ -21,6 +21,10 @@ _CONNECTIVE = re.compile(
 _PRONOUN = re.compile(
     r"\b(he|she|him|his|her|hers|it|its|they|them|their|theirs|these|those)\b", re.I
 )
+# "What has happened since?": a question that ends pointing back at something said before.
+_POINTS_BACK = re.compile(
+    r"\b(since|since then|afterwards?|after that|before that)\s*\??\s*$", re.I
+)
 _PERSON = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 # Runs of capitalised words that do not start a sentence: names, most often.
 _NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
@@ -66,6 +70,7 @@ def is_follow_up(question: str) -> bool:
     return bool(
         _CONNECTIVE.search(question)
         or _PRONOUN.search(question)
+        or _POINTS_BACK.search(question)
         or len(set(terms(question))) < _MIN_STANDALONE_TERMS
     )
 

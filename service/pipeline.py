@@ -26,7 +26,7 @@ from index.sentences import split_sentences
 from index.store import ChunkStore, StoredDocument, open_client
 from service.answering import Answer, Answerer, AnswerPolicy, refusal
 from service.config import Settings
-from service.conversation import Turn, resolve
+from service.conversation import Turn, is_follow_up, resolve
 from service.errors import IndexNotReady
 from service.generation import Generator, LLMFailed, build_llm
 from service.questions import split_parts
@@ -271,12 +271,17 @@ class Pipeline:
         started = time.perf_counter()
         instructions, rest = split_instructions(search_as)
         k = top_k or self.settings.top_k
-        parts = []
+        parts, previous = [], ""
         for part in split_parts(rest if instructions else search_as):
+            # A later part that leans on the one before ("..., and why did it fail?") is read
+            # with it, as a follow-up is read with the turn before it.
+            leans = previous and is_follow_up(part)
+            part_context = " ".join(c for c in (context, previous if leans else "") if c)
             query = self.retriever.prepare(
-                part, context, self.settings.followup_context_weight, seen
+                part, part_context, self.settings.followup_context_weight, seen
             )
             parts.append((query, self.retriever.search(query, k) if query.terms else []))
+            previous = part
         searched = rest if instructions else search_as
         return _Retrieved(question, searched, parts, started, time.perf_counter())
 

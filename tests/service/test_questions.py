@@ -28,3 +28,13 @@ def test_a_two_part_question_quotes_a_sentence_for_each_part(client: TestClient)
     assert body["answered"] is True
     assert "aura of invincibility" in body["answer"]
     assert "seconds" in body["answer"]
+
+
+def test_a_second_part_that_leans_on_the_first_is_read_with_it(client: TestClient) -> None:
+    # "since" means "since the attack": alone, the second part finds nothing about Hamas.
+    question = (
+        "What did the October 7 attack do to Israel, and what has Israel tried to achieve since?"
+    )
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert "aura of invincibility" in body["answer"]
+    assert "destroy Hamas" in body["answer"]

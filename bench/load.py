@@ -33,7 +33,7 @@ class LoadResult:
     seconds: float = 0.0
     reconnects: int = 0
     failures: dict[str, int] = field(default_factory=dict)  # exception name: count
-    failed: list[str] = field(default_factory=list)  # each failure: what, when, how long
+    failed: list[str] = field(default_factory=list)  # each failure and retry: what, how long
 
     def percentile(self, q: float) -> float:
         """The q-th percentile latency in milliseconds (nearest rank)."""
@@ -101,10 +101,15 @@ async def run_load(
                 try:
                     try:
                         response = await client.post(path, json=body)
-                    except httpx.RemoteProtocolError:
-                        # A kept-alive connection the server closed as it was reused: a
-                        # client race, not a failed request. Ask again once, as clients do.
+                    except (httpx.RemoteProtocolError, httpx.ReadError) as closed:
+                        # The connection was closed (FIN) or reset (RST, when the request
+                        # was already in the server's buffer) before any answer came. Ask
+                        # again once on a new connection, as browsers and HTTP libraries
+                        # do; counted, and bounded by the tests.
                         result.reconnects += 1
+                        result.failed.append(
+                            f"asked again: {closed!r} after {_ms_since(started):.1f} ms"
+                        )
                         response = await client.post(path, json=body)
                 except httpx.TimeoutException:
                     result.timeouts += 1
@@ -114,15 +119,14 @@ async def run_load(
                     result.errors += 1
                     name = type(error).__name__
                     result.failures[name] = result.failures.get(name, 0) + 1
-                    elapsed_ms = (time.perf_counter() - started) * 1000
                     result.failed.append(
-                        f"{name} on {path} (request {i}) after {elapsed_ms:.1f} ms: "
+                        f"{name} on {path} (request {i}) after {_ms_since(started):.1f} ms: "
                         f"{error!r} caused by {error.__context__!r}"
                     )
                     continue
                 finally:
                     result.requests += 1
-                result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                result.latencies_ms.append(_ms_since(started))
                 result.statuses[response.status_code] = (
                     result.statuses.get(response.status_code, 0) + 1
                 )
@@ -133,6 +137,10 @@ async def run_load(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 def resident_mib(pid: int) -> float:

@@ -53,6 +53,14 @@ _DATE = re.compile(
 # Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
 # opens a new clause.
 _CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|where|when)\b)")
+# A sentence that opens by pointing back ("They crave such an assurance, but…") carries on
+# the one before it: an explanation often follows the sentence that names the topic.
+_CONTINUES = re.compile(
+    r"^\W*(it|its|they|their|them|this|that|these|those|such|but|yet|however|so|thus|hence|"
+    r"therefore|because|instead)\b",
+    re.I,
+)
+_EXPLANATION_QUESTION = re.compile(r"^\W*(why|how)\b", re.I)
 # A capitalised word that does not start a sentence: most often a name.
 _NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+")
 
@@ -70,6 +78,7 @@ class AnswerPolicy:
     unknown_terms_min_similarity: float = 0.45
     duplicate_similarity: float = 0.9
     continuation_bonus: float = 0.1
+    explain_with_next: bool = True
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,8 @@ class Answerer:
         candidates = self._candidates(query, hits)
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
-        chosen = [self._shorten(query, c) for c in self._select(candidates)]
+        chosen = self._with_continuation(query, candidates, self._select(candidates))
+        chosen = [self._shorten(query, c) for c in chosen]
         if not _has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
             return []
         return chosen
@@ -188,6 +198,34 @@ class Answerer:
                 continue
             chosen.append(candidate)
             words += length
+        return chosen
+
+    def _with_continuation(
+        self, query: Query, candidates: list[_Candidate], chosen: list[_Candidate]
+    ) -> list[_Candidate]:
+        """A why or how question also gets the sentence that carries on from the best one,
+        when it fits: the best match often names the topic, and the next gives the reason."""
+        if not self.policy.explain_with_next or not _EXPLANATION_QUESTION.search(query.text):
+            return chosen
+        best = chosen[0]
+        following = next(
+            (
+                c
+                for c in candidates
+                if c.chunk.id == best.chunk.id
+                and c.scored.sentence.index == best.scored.sentence.index + 1
+            ),
+            None,
+        )
+        if (
+            following is None
+            or not _CONTINUES.search(following.scored.sentence.text)
+            or any(c.scored.sentence.id == following.scored.sentence.id for c in chosen)
+        ):
+            return chosen
+        for kept in ([*chosen, following], [best, following]):
+            if sum(len(c.scored.sentence.text.split()) for c in kept) <= self.policy.max_words:
+                return kept
         return chosen
 
     def _shorten(self, query: Query, candidate: _Candidate) -> _Candidate:

@@ -38,3 +38,15 @@ def test_a_second_part_that_leans_on_the_first_is_read_with_it(client: TestClien
     body = client.post("/v1/ask", json={"question": question}).json()
     assert "aura of invincibility" in body["answer"]
     assert "destroy Hamas" in body["answer"]
+
+
+def test_a_why_question_gets_the_reason_that_follows_the_topic_sentence(
+    client: TestClient,
+) -> None:
+    # The best match only restates the question ("…presents a conundrum."); the reason is in
+    # the next sentence, which carries on from it ("They crave such an assurance, but…").
+    question = "Why is a defense pact with Washington a dilemma for the Gulf states?"
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert "conundrum" in body["answer"]
+    assert "make them targets" in body["answer"]
+    assert len(body["citations"]) == 1  # adjacent sentences: one quote, one marker

@@ -33,6 +33,17 @@ _PUBLICATION = re.compile(
     re.I,
 )
 _COUNT_QUESTION = re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I)
+# "How much did it cost?" wants an amount of money, not just any number.
+_MONEY_QUESTION = re.compile(
+    r"\bhow much\b.*\b(cost|costs|spend|spent|pay|paid|price|worth|budget|charge)\b|"
+    r"\bwhat (was|is|were|are) the (cost|price|budget|bill)\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds sterling|cents?|rials?|shekels?|budget|"
+    r"million|billion|trillion)\b",
+    re.I,
+)
 _TIME_QUESTION = re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bon what date\b", re.I)
 _PERSON_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwho (is|was|are|were)\b", re.I)
 _NAME_QUESTION = re.compile(r"\b(what|which) (was|is|were|are) the names?\b|\bcode ?name\b", re.I)
@@ -335,8 +346,11 @@ def _metadata_line(question: str, corpus: Corpus, document_id: str) -> str | Non
 
 
 def _has_expected_type(question: str, sentences: list[str]) -> bool:
-    """A question asking for a number, a date or a person needs one the question lacks."""
+    """A question asking for an amount of money, a number, a date or a person needs one the
+    question lacks."""
     text = " ".join(sentences)
+    if _MONEY_QUESTION.search(question):
+        return bool(_new_matches(_MONEY, question, text))
     if _COUNT_QUESTION.search(question):
         return bool(_new_matches(_NUMBER, question, text))
     if _TIME_QUESTION.search(question):

@@ -1,8 +1,11 @@
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from service.config import Settings
+from service.pipeline import Pipeline
 from service.prompts import load_prompt
 
 SEVEN = "How many Revolutionary Guard commanders were killed in the strike on the consulate?"
@@ -140,3 +143,19 @@ def test_unknown_route_gets_a_json_404(client: TestClient) -> None:
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_cost_question_needs_an_amount_of_money(client: TestClient, tmp_path: Path) -> None:
+    # The article tells how the drones were intercepted, with numbers, but not what it cost.
+    body = _ask(client, "How much did it cost to intercept Iran's drones and missiles?")
+    assert body["answered"] is False
+    report = tmp_path / "bridge.txt"
+    report.write_text(
+        "The River Bridge\n\nThe council opened the new bridge in two years. "
+        "The bridge cost $4 million, paid from the transport budget. "
+        "It carries two lanes of traffic and a footpath."
+    )
+    pipeline = Pipeline.open(Settings(data_dir=tmp_path / "data"))
+    pipeline.ingest([report])
+    answer = pipeline.ask("How much did the new bridge cost?")
+    assert answer.answered and "$4 million" in answer.answer

@@ -22,7 +22,7 @@ from service.prompts import load_prompt
 from service.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
 
 _AUTHOR = re.compile(
-    r"\b(who (wrote|authored|penned)|who is the (author|writer)|author of (this|the)|"
+    r"\b(who (wrote|authored|penned|delivered)|who is the (author|writer)|author of (this|the)|"
     r"written by|byline)\b",
     re.I,
 )
@@ -58,7 +58,8 @@ _DATE = re.compile(
     r"November|December|yesterday|today|tomorrow|last (year|month|week)|weeks?|months?|"
     r"years?|decades?|centur(y|ies)|days?|(this|next) (year|month|week)|dawn|dusk|noon|"
     r"midnight|morning|afternoon|evening|night|o'clock|\d{1,2}(:\d{2})? ?(am|pm)|\d{1,2}:\d{2}|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|winter)\b",
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|winter|"
+    r"whenever|until|once)\b",
     re.I,
 )
 # Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that

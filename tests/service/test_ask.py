@@ -1,5 +1,4 @@
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -145,17 +144,39 @@ def test_unknown_route_gets_a_json_404(client: TestClient) -> None:
     assert response.json()["code"] == "not_found"
 
 
-def test_a_cost_question_needs_an_amount_of_money(client: TestClient, tmp_path: Path) -> None:
-    # The article tells how the drones were intercepted, with numbers, but not what it cost.
-    body = _ask(client, "How much did it cost to intercept Iran's drones and missiles?")
-    assert body["answered"] is False
-    report = tmp_path / "bridge.txt"
-    report.write_text(
+@pytest.fixture(scope="module")
+def civic(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """A pipeline over two short documents that hold what the article lacks: an amount of
+    money, a speech with its speaker, and a time given as a condition."""
+    folder = tmp_path_factory.mktemp("civic")
+    (folder / "bridge.txt").write_text(
         "The River Bridge\n\nThe council opened the new bridge in two years. "
         "The bridge cost $4 million, paid from the transport budget. "
         "It carries two lanes of traffic and a footpath."
     )
-    pipeline = Pipeline.open(Settings(data_dir=tmp_path / "data"))
-    pipeline.ingest([report])
-    answer = pipeline.ask("How much did the new bridge cost?")
+    (folder / "harbour.txt").write_text(
+        "Harbour Day Speech\n\nBy Ada Moreno\n\nFriends, this harbour has fed our town "
+        "for a century. We will keep the lighthouse lit whenever a storm comes in from the "
+        "west. The fishing fleet will be repaired before the winter."
+    )
+    pipeline = Pipeline.open(Settings(data_dir=folder / "data"))
+    pipeline.ingest([folder / "bridge.txt", folder / "harbour.txt"])
+    return pipeline
+
+
+def test_a_cost_question_needs_an_amount_of_money(client: TestClient, civic: Pipeline) -> None:
+    # The article tells how the drones were intercepted, with numbers, but not what it cost.
+    body = _ask(client, "How much did it cost to intercept Iran's drones and missiles?")
+    assert body["answered"] is False
+    answer = civic.ask("How much did the new bridge cost?")
     assert answer.answered and "$4 million" in answer.answer
+
+
+def test_the_speaker_of_a_speech_comes_from_its_byline(civic: Pipeline) -> None:
+    answer = civic.ask("Who delivered the Harbour Day Speech?")
+    assert answer.answer == "By Ada Moreno [1]"
+
+
+def test_a_when_question_accepts_a_condition_for_an_answer(civic: Pipeline) -> None:
+    answer = civic.ask("When will the lighthouse be lit?")
+    assert answer.answered and "whenever a storm comes in" in answer.answer

@@ -72,6 +72,10 @@ _CONTINUES = re.compile(
     r"therefore|because|instead)\b",
     re.I,
 )
+# A sentence that leans on the one before it ("All knew that this interest was…").
+_POINTS_BACK = re.compile(
+    r"^\W*(it|they|he|she|this|these|those|such)\b|\b(this|these|those|such) [a-z]+", re.I
+)
 _EXPLANATION_QUESTION = re.compile(r"^\W*(why|how)\b", re.I)
 # A capitalised word that does not start a sentence: most often a name.
 _NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+")
@@ -90,7 +94,7 @@ class AnswerPolicy:
     unknown_terms_min_similarity: float = 0.45
     duplicate_similarity: float = 0.9
     continuation_bonus: float = 0.1
-    explain_with_next: bool = True
+    connected_sentences: bool = True
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,9 @@ class Answerer:
         candidates = self._candidates(query, hits)
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
-        chosen = self._with_continuation(query, candidates, self._select(candidates))
+        chosen = self._select(candidates)
+        if self.policy.connected_sentences:
+            chosen = self._with_neighbours(query, candidates, chosen)
         chosen = [self._shorten(query, c) for c in chosen]
         if not _has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
             return []
@@ -212,30 +218,37 @@ class Answerer:
             words += length
         return chosen
 
-    def _with_continuation(
+    def _with_neighbours(
         self, query: Query, candidates: list[_Candidate], chosen: list[_Candidate]
     ) -> list[_Candidate]:
-        """A why or how question also gets the sentence that carries on from the best one,
-        when it fits: the best match often names the topic, and the next gives the reason."""
-        if not self.policy.explain_with_next or not _EXPLANATION_QUESTION.search(query.text):
-            return chosen
-        best = chosen[0]
-        following = next(
-            (
-                c
-                for c in candidates
-                if c.chunk.id == best.chunk.id
-                and c.scored.sentence.index == best.scored.sentence.index + 1
-            ),
-            None,
+        """The best sentence with the sentences it is connected to, when they fit: the one
+        before it, when it points back ("this interest"); for a why or how question, the
+        one after it, when that carries on ("They crave…, but…"): the best match often
+        names the topic and the next gives the reason."""
+        if _POINTS_BACK.search(chosen[0].scored.sentence.text):
+            chosen = self._joined(candidates, chosen, offset=-1)
+        if _EXPLANATION_QUESTION.search(query.text):
+            chosen = self._joined(candidates, chosen, offset=1)
+        return chosen
+
+    def _joined(
+        self, candidates: list[_Candidate], chosen: list[_Candidate], offset: int
+    ) -> list[_Candidate]:
+        """`chosen` with the sentence `offset` places from its first one added (the one
+        after only when it carries on), dropping the others if that is what it takes to
+        stay within the answer limit."""
+        first = chosen[0]
+        place = (first.chunk.id, first.scored.sentence.index + offset)
+        neighbour = next(
+            (c for c in candidates if (c.chunk.id, c.scored.sentence.index) == place), None
         )
         if (
-            following is None
-            or not _CONTINUES.search(following.scored.sentence.text)
-            or any(c.scored.sentence.id == following.scored.sentence.id for c in chosen)
+            neighbour is None
+            or (offset > 0 and not _CONTINUES.search(neighbour.scored.sentence.text))
+            or any(c.scored.sentence.id == neighbour.scored.sentence.id for c in chosen)
         ):
             return chosen
-        for kept in ([*chosen, following], [best, following]):
+        for kept in ([*chosen, neighbour], [first, neighbour]):
             if sum(len(c.scored.sentence.text.split()) for c in kept) <= self.policy.max_words:
                 return kept
         return chosen

@@ -101,10 +101,10 @@ class Settings(BaseSettings):
     second_sentence_ratio: float = Field(
         0.95, ge=0, le=1, description="Add a sentence scoring at least this share of the best."
     )
-    answer_explain_with_next: bool = Field(
+    answer_connected_sentences: bool = Field(
         True,
-        description="Why and how questions also get the next sentence when it carries on "
-        "from the best one.",
+        description="The best sentence comes with the one before it when it points back, and "
+        "for why and how questions with the one after it when that carries on.",
     )
     unknown_terms_share: float = Field(
         0.5, ge=0, le=1, description="Share of question weight on unknown words that is suspect."

@@ -120,7 +120,7 @@ class Pipeline:
                 passage_weight=settings.answer_passage_weight,
                 min_score=settings.min_score,
                 second_sentence_ratio=settings.second_sentence_ratio,
-                explain_with_next=settings.answer_explain_with_next,
+                connected_sentences=settings.answer_connected_sentences,
                 unknown_terms_share=settings.unknown_terms_share,
                 unknown_terms_min_similarity=settings.unknown_terms_min_similarity,
             ),

@@ -50,3 +50,12 @@ def test_a_why_question_gets_the_reason_that_follows_the_topic_sentence(
     assert "conundrum" in body["answer"]
     assert "make them targets" in body["answer"]
     assert len(body["citations"]) == 1  # adjacent sentences: one quote, one marker
+
+
+def test_a_sentence_that_points_back_comes_with_the_one_before(client: TestClient) -> None:
+    # The best match says "this time leaning on Israel…": the time before is the sentence
+    # before it, which holds the other half of the answer.
+    question = "What did Washington and its allies press for before and after Iran's retaliation?"
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert "temper its response" in body["answer"]
+    assert "it should be measured" in body["answer"]

@@ -55,7 +55,9 @@ class AskRequest(BaseModel):
     )
 
     include_passages: StrictBool = Field(
-        False, description="Also return the retrieved passages, best first (for evaluation)."
+        False,
+        description="Also return the retrieved passages: those the answer quotes first, then "
+        "by score.",
     )
     mode: Literal["extractive", "llm"] | None = Field(
         None,
@@ -110,7 +112,9 @@ class ChatRequest(BaseModel):
         None, description="How many passages to retrieve (1 to 20; default from settings)."
     )
     include_passages: StrictBool = Field(
-        False, description="Also return the retrieved passages, best first (for evaluation)."
+        False,
+        description="Also return the retrieved passages: those the answer quotes first, then "
+        "by score.",
     )
     mode: Literal["extractive", "llm"] | None = Field(
         None, description="As in `/v1/ask`: `extractive` or `llm` (default from settings)."

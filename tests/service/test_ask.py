@@ -180,3 +180,17 @@ def test_the_speaker_of_a_speech_comes_from_its_byline(civic: Pipeline) -> None:
 def test_a_when_question_accepts_a_condition_for_an_answer(civic: Pipeline) -> None:
     answer = civic.ask("When will the lighthouse be lit?")
     assert answer.answered and "whenever a storm comes in" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What Israeli military operation could trigger another confrontation with Iran?",
+        "Why is Iran wary of a full war with Israel?",
+    ],
+)
+def test_the_passage_an_answer_quotes_is_listed_first(client: TestClient, question: str) -> None:
+    # Retrieval alone ranks another passage above the one holding the answer.
+    body = _ask(client, question, include_passages=True)
+    best = max(body["citations"], key=lambda citation: citation["score"])
+    assert body["passages"][0]["chunk_id"] == best["chunk_id"]

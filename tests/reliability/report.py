@@ -87,6 +87,7 @@ def _details(module: str) -> str:
             if f:
                 parts.append(
                     f"{name}: {f['requests']:,} requests, {f['errors']} errors, {f['timeouts']} timeouts, "
+                    f"{f.get('reconnects', 0)} asked again after a closed connection, "
                     f"p50/p95/p99 {f['p50_ms']}/{f['p95_ms']}/{f['p99_ms']} ms, {f['per_second']}/s, "
                     f"RSS {f['rss_mib_after_warm_up']} → {f['rss_mib_after']} MiB ({f['growth']:+.1%})"
                 )

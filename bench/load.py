@@ -32,7 +32,6 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     reconnects: int = 0
-    failures: dict[str, int] = field(default_factory=dict)  # exception name: count
     failed: list[str] = field(default_factory=list)  # each failure and retry: what, how long
 
     def percentile(self, q: float) -> float:
@@ -117,11 +116,9 @@ async def run_load(
                     continue
                 except httpx.HTTPError as error:
                     result.errors += 1
-                    name = type(error).__name__
-                    result.failures[name] = result.failures.get(name, 0) + 1
                     result.failed.append(
-                        f"{name} on {path} (request {i}) after {_ms_since(started):.1f} ms: "
-                        f"{error!r} caused by {error.__context__!r}"
+                        f"{type(error).__name__} on {path} (request {i}) after "
+                        f"{_ms_since(started):.1f} ms: {error!r} caused by {error.__context__!r}"
                     )
                     continue
                 finally:

@@ -46,7 +46,18 @@ _MONEY = re.compile(
 )
 _TIME_QUESTION = re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bon what date\b", re.I)
 _PERSON_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwho (is|was|are|were)\b", re.I)
-_NAME_QUESTION = re.compile(r"\b(what|which) (was|is|were|are) the names?\b|\bcode ?name\b", re.I)
+# "What was the name of the airbase…?", "What code name…?": the answer must name the thing.
+_NAME_QUESTION = re.compile(
+    r"\b(what|which) (was|is|were|are) the names? of (the |an? |its |their |his |her )?"
+    r"(?P<thing>[\w’'-]+(?: [\w’'-]+)*?)(?= (that|which|who|where|when|in|on|at|for|by)\b|\W*$)"
+    r"|\bcode ?name\b",
+    re.I,
+)
+# A thing given its name: "named Kingsway", "known as the Mercy Route", "Operation Dawn".
+_NAMING = re.compile(
+    r"\b(named|called|dubbed|known as|code-?named|titled)\s+(the\s+)?[\"“‘']?[A-Z]"
+    r"|\bOperation [A-Z]"
+)
 _NUMBER = re.compile(
     r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
     r"thirty|forty|fifty|hundred|thousand|million|billion|dozens?|hundreds|thousands|millions|"
@@ -369,9 +380,25 @@ def _has_expected_type(question: str, sentences: list[str]) -> bool:
         return bool(_new_matches(_NUMBER, question, text))
     if _TIME_QUESTION.search(question):
         return bool(_new_matches(_DATE, question, text))
-    if _PERSON_QUESTION.search(question) or _NAME_QUESTION.search(question):
+    name_question = _NAME_QUESTION.search(question)
+    if name_question:
+        return _names(name_question.group("thing"), question, text)
+    if _PERSON_QUESTION.search(question):
         return bool(_new_matches(_NAME, question, text))
     return True
+
+
+def _names(thing: str | None, question: str, text: str) -> bool:
+    """Whether `text` gives a name: by a naming word ("named Kingsway"), or, when the
+    question asks for the name of a thing, as a new name right before it ("the Carlow
+    lighthouse"). A name merely near the thing ("an airbase in Iran") is not its name."""
+    if _NAMING.search(text):
+        return True
+    if not thing:
+        return False
+    head = re.escape(thing.split()[-1])
+    named = re.compile(rf"{_NAME.pattern}(?= (?:[A-Z][\w’'-]+ )*{head}s?\b)")
+    return bool(_new_matches(named, question, text))
 
 
 def _new_matches(pattern: re.Pattern[str], question: str, text: str) -> set[str]:

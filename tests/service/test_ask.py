@@ -147,16 +147,17 @@ def test_unknown_route_gets_a_json_404(client: TestClient) -> None:
 @pytest.fixture(scope="module")
 def civic(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     """A pipeline over two short documents that hold what the article lacks: an amount of
-    money, a speech with its speaker, and a time given as a condition."""
+    money, names of things, a speech with its speaker, and a time given as a condition."""
     folder = tmp_path_factory.mktemp("civic")
     (folder / "bridge.txt").write_text(
         "The River Bridge\n\nThe council opened the new bridge in two years. "
         "The bridge cost $4 million, paid from the transport budget. "
-        "It carries two lanes of traffic and a footpath."
+        "It carries two lanes of traffic and a footpath. The bridge was named Kingsway after "
+        "the old toll road."
     )
     (folder / "harbour.txt").write_text(
         "Harbour Day Speech\n\nBy Ada Moreno\n\nFriends, this harbour has fed our town "
-        "for a century. We will keep the lighthouse lit whenever a storm comes in from the "
+        "for a century. We will keep the Carlow lighthouse lit whenever a storm comes in from the "
         "west. The fishing fleet will be repaired before the winter."
     )
     pipeline = Pipeline.open(Settings(data_dir=folder / "data"))
@@ -170,6 +171,34 @@ def test_a_cost_question_needs_an_amount_of_money(client: TestClient, civic: Pip
     assert body["answered"] is False
     answer = civic.ask("How much did the new bridge cost?")
     assert answer.answered and "$4 million" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("What is the name of the new bridge?", "Kingsway"),
+        ("What is the name of the lighthouse?", "Carlow"),
+    ],
+)
+def test_a_name_question_is_answered_with_the_name(
+    civic: Pipeline, question: str, name: str
+) -> None:
+    answer = civic.ask(question)
+    assert answer.answered and name in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The article says Israel struck "an airbase in Iran", never which one.
+        "What was the name of the Iranian airbase that Israel struck?",
+        "What code name did Iran give to its April attack on Israel?",
+    ],
+)
+def test_a_name_question_is_refused_when_the_thing_is_never_named(
+    client: TestClient, question: str
+) -> None:
+    assert _ask(client, question)["answered"] is False
 
 
 def test_the_speaker_of_a_speech_comes_from_its_byline(civic: Pipeline) -> None:

@@ -22,6 +22,16 @@ STOP_WORDS = frozenset(
 )
 
 
+# Words that frame a question rather than name what it asks about ("What does the author
+# suggest…", "What was Iran trying to achieve…"): a sentence sharing them is no closer.
+QUESTION_FRAMING = frozenset(
+    """author writer article essay piece text document suggest suggests argue argues say says
+    said mention mentions describe describes claim claims think believe according try tried
+    trying attempt attempted decide decided want wanted seek sought aim aimed hope hoped
+    manage managed""".split()
+)
+
+
 @cache
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
@@ -41,3 +51,8 @@ def terms(text: str) -> list[str]:
     """Stemmed content words of `text`, in order, repeats kept."""
     stems: list[str] = _stemmer().stemWords([w for w in words(text) if w not in STOP_WORDS])
     return stems
+
+
+def question_terms(question: str) -> list[str]:
+    """Stemmed content words of a question, without the words that only frame it."""
+    return terms(" ".join(w for w in words(question) if w not in QUESTION_FRAMING))

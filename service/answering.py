@@ -157,20 +157,23 @@ class Answerer:
         that an earlier part did not already take."""
         chosen: list[_Candidate] = []
         for query, hits in parts:
-            for candidate in self._choose(query, hits):
-                if all(c.scored.sentence.id != candidate.scored.sentence.id for c in chosen):
-                    chosen.append(candidate)
-                    break
+            taken = frozenset(c.scored.sentence.id for c in chosen)
+            chosen += self._choose(query, hits, taken)[:1]
         return compose(chosen) if chosen else refusal()
 
-    def _choose(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
-        """The sentences that answer `query`, best first; none when it should be refused."""
+    def _choose(
+        self, query: Query, hits: list[Hit], taken: frozenset[str] = frozenset()
+    ) -> list[_Candidate]:
+        """The sentences that answer `query`, best first, leaving out those `taken` by an
+        earlier part of the question; none when it should be refused."""
         if not hits:
             return []
         metadata = self._metadata_answer(query, hits)
         if metadata:
-            return [metadata]
-        candidates = self._candidates(query, hits)
+            return [] if metadata.scored.sentence.id in taken else [metadata]
+        candidates = [
+            c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken
+        ]
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
         chosen = self._select(candidates)

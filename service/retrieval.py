@@ -27,7 +27,7 @@ import numpy as np
 from index.chunking import Chunk, Sentence
 from index.embedding import Embedder, Vectors
 from index.store import ChunkStore, StoredDocument
-from index.terms import terms
+from index.terms import question_terms, terms
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ class Retriever:
         into the vector, and as extra terms weighted that much less.
         """
         vector = self.embedder.embed_query(question)
-        query_terms = tuple(dict.fromkeys(terms(question)))
+        query_terms = tuple(dict.fromkeys(question_terms(question)))
         weights = {t: self.corpus.idf(t) for t in query_terms}
         if context and context_weight > 0:
             blended = vector + context_weight * self.embedder.embed_query(context)

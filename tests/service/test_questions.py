@@ -59,3 +59,12 @@ def test_a_sentence_that_points_back_comes_with_the_one_before(client: TestClien
     body = client.post("/v1/ask", json={"question": question}).json()
     assert "temper its response" in body["answer"]
     assert "it should be measured" in body["answer"]
+
+
+def test_words_that_frame_a_question_do_not_pick_the_sentence(client: TestClient) -> None:
+    # "trying" matched "while trying to deny Israel a similar perch", an unrelated sentence;
+    # what the question asks about is Iran's aim.
+    question = "What was Iran trying to achieve with its barrage against Israel?"
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert "not to provoke a war" in body["answer"]
+    assert "similar perch" not in body["answer"]

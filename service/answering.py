@@ -171,9 +171,7 @@ class Answerer:
         metadata = self._metadata_answer(query, hits)
         if metadata:
             return [] if metadata.scored.sentence.id in taken else [metadata]
-        candidates = [
-            c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken
-        ]
+        candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
         chosen = self._select(candidates)

@@ -56,7 +56,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.85 --fail-over false_refusal_rate=0.11
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
-		--fail-under key_fact_accuracy=0.5 --fail-under hit@3=0.75
+		--fail-under key_fact_accuracy=0.55 --fail-under hit@3=0.75
 
 # Runs the reliability families and regenerates docs/reliability.md from their results.
 reliability: install-test browser

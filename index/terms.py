@@ -18,7 +18,8 @@ STOP_WORDS = frozenset(
     their theirs them themselves then there these they this those through to too under until
     up very was we were what when where which while who whom why will with would you your
     yours yourself yourselves s t don shall may might must let lets us ever whose upon many
-    much""".split()
+    much isn't aren't wasn't weren't don't doesn't didn't won't wouldn't can't cannot couldn't
+    shouldn't hasn't haven't hadn't""".split()
 )
 
 

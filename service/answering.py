@@ -29,7 +29,7 @@ _AUTHOR = re.compile(
 _TITLE = re.compile(r"\b(title|headline|called|named)\b.*\b(article|piece|essay|document)\b", re.I)
 _PUBLICATION = re.compile(
     r"\b(magazine|publication|newspaper|journal|outlet|publisher|published (in|by)|"
-    r"which (site|paper))\b",
+    r"which (site|paper)|where (was|is) (it|this|the \w+) published)\b",
     re.I,
 )
 _COUNT_QUESTION = re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I)

@@ -29,6 +29,8 @@ _PERSON = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 # Runs of capitalised words that do not start a sentence: names, most often.
 _NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
 _MIN_STANDALONE_TERMS = 2
+# "What about Israel?": the question before, asked of someone else.
+_WHAT_ABOUT = re.compile(r"^\s*(and\s+)?(what|how)\s+about\s+(?P<topic>.+?)\s*\??\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ def resolve(turns: list[Turn]) -> Resolved:
     seen = " ".join(_MARKER.sub("", t.content) for t in turns[:-1] if t.role == "assistant")
     if not previous_question or not is_follow_up(question):
         return Resolved(question, "", seen)
+    question = _turned_round(question, previous_question) or question
     name = _first_name(previous_answer, previous_question) or _first_name(previous_question, "")
     if name and _PERSON.search(question):
         question = _PERSON.sub(lambda m: _possessive(name, m.group()), question)
@@ -73,6 +76,22 @@ def is_follow_up(question: str) -> bool:
         or _POINTS_BACK.search(question)
         or len(set(terms(question))) < _MIN_STANDALONE_TERMS
     )
+
+
+def _turned_round(question: str, previous_question: str) -> str | None:
+    """ "What about Israel?" after "Why doesn't Iran want a war with Israel?" asks the
+    question before the other way round: "Why doesn't Israel want a war with Iran?"."""
+    match = _WHAT_ABOUT.match(question)
+    if not match:
+        return None
+    topic = match.group("topic")
+    names = [m.group() for m in _NAME.finditer(previous_question)]
+    other = next((name for name in names if name != topic), None)
+    if topic not in names or other is None:
+        return None
+    swapped = {topic: other, other: topic}
+    pattern = rf"\b({re.escape(topic)}|{re.escape(other)})\b"
+    return re.sub(pattern, lambda m: swapped[m.group()], previous_question)
 
 
 def _first_name(text: str, exclude: str) -> str:

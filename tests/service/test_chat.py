@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.config import Settings
+from service.conversation import Turn, resolve
 
 STRIKE = "Who was killed in the consulate strike?"
 
@@ -45,6 +46,32 @@ def test_and_how_did_iran_respond_finds_the_retaliation(client: TestClient) -> N
         "And how did Iran respond?",
     )
     assert "drones and missiles" in second["answer"]
+
+
+def test_where_was_it_published_after_the_byline_is_answered_from_it(client: TestClient) -> None:
+    first = _chat(client, "Who wrote this piece?")
+    second = _chat(client, "Who wrote this piece?", first["answer"], "And where was it published?")
+    assert second["answered"] is True
+    assert "Foreign Affairs" in second["answer"]
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "resolved"),
+    [
+        (
+            "Why doesn't Iran want an all-out war with Israel?",
+            "What about Israel?",
+            "Why doesn't Israel want an all-out war with Iran?",
+        ),
+        # Saudi Arabia was not in the question before: nothing to turn round.
+        ("Does Israel have a base in the Persian Gulf?", "What about Saudi Arabia?", None),
+    ],
+)
+def test_what_about_asks_the_question_before_the_other_way_round(
+    previous: str, follow_up: str, resolved: str | None
+) -> None:
+    turns = [Turn("user", previous), Turn("assistant", "An answer."), Turn("user", follow_up)]
+    assert resolve(turns).question == (resolved or follow_up)
 
 
 @pytest.mark.parametrize(

@@ -55,5 +55,7 @@ def terms(text: str) -> list[str]:
 
 
 def question_terms(question: str) -> list[str]:
-    """Stemmed content words of a question, without the words that only frame it."""
-    return terms(" ".join(w for w in words(question) if w not in QUESTION_FRAMING))
+    """Stemmed content words of a question, without the words that only frame it, unless
+    that is all it has ("What does the author argue?")."""
+    unframed = terms(" ".join(w for w in words(question) if w not in QUESTION_FRAMING))
+    return unframed or terms(question)

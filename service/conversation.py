@@ -84,10 +84,10 @@ def _turned_round(question: str, previous_question: str) -> str | None:
     match = _WHAT_ABOUT.match(question)
     if not match:
         return None
-    topic = match.group("topic")
     names = [m.group() for m in _NAME.finditer(previous_question)]
+    topic = next((name for name in names if name.lower() == match["topic"].lower()), None)
     other = next((name for name in names if name != topic), None)
-    if topic not in names or other is None:
+    if topic is None or other is None:
         return None
     swapped = {topic: other, other: topic}
     pattern = rf"\b({re.escape(topic)}|{re.escape(other)})\b"

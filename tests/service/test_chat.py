@@ -63,6 +63,11 @@ def test_where_was_it_published_after_the_byline_is_answered_from_it(client: Tes
             "What about Israel?",
             "Why doesn't Israel want an all-out war with Iran?",
         ),
+        (
+            "Why doesn't Iran want an all-out war with Israel?",
+            "and what about israel",
+            "Why doesn't Israel want an all-out war with Iran?",
+        ),
         # Saudi Arabia was not in the question before: nothing to turn round.
         ("Does Israel have a base in the Persian Gulf?", "What about Saudi Arabia?", None),
     ],

@@ -32,9 +32,11 @@ def running_citeqa(
 
     Extra command-line arguments come as `args` (`"--workers", "2"`), extra `CITEQA_*`
     settings as keyword arguments (`cors_origins="..."`). It must be ready within `wait_s`
-    seconds. Its output goes to the file `log` when given, else it is discarded. The
-    process is stopped by its id when the block ends.
+    seconds, every worker of `--workers N` with it (a late worker would take its share of
+    requests only midway through a measurement). Its output goes to the file `log` when
+    given, else it is discarded. The process is stopped by its id when the block ends.
     """
+    workers = int(args[args.index("--workers") + 1]) if "--workers" in args else 1
     port = free_port()
     settings = {f"CITEQA_{k.upper()}": v for k, v in env.items()}
     environment = {**os.environ, "CITEQA_DATA_DIR": str(data_dir), **settings}
@@ -55,11 +57,8 @@ def running_citeqa(
                 if process.poll() is not None:
                     output.seek(0)
                     raise RuntimeError(f"citeqa serve exited: {output.read()[-2000:]!r}")
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
+                if _started(output) >= workers and _ready(url):
+                    break
                 time.sleep(0.05)
             else:
                 raise RuntimeError(f"citeqa serve did not become ready within {wait_s} s")
@@ -71,6 +70,20 @@ def running_citeqa(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _started(output: Any) -> int:
+    """How many workers uvicorn has logged as started, in the server's output so far. Read
+    with `pread`: the server writes through the same file offset, which a seek would move."""
+    size = os.fstat(output.fileno()).st_size
+    return os.pread(output.fileno(), size, 0).count(b"Application startup complete.")
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 class ChromaProcess:

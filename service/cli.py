@@ -155,8 +155,15 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             # arenas instead of one per request thread keeps worker memory flat under load
             # (growth after warm-up 9% without, under 1% with; docs/reliability.md).
             os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+            # Workers loading the model at once on few cores can hold the interpreter lock
+            # past uvicorn's 5 s check, which then kills and restarts them (see the setting).
             uvicorn.run(
-                "service.app:create_app", factory=True, workers=workers, host=address, port=number
+                "service.app:create_app",
+                factory=True,
+                workers=workers,
+                host=address,
+                port=number,
+                timeout_worker_healthcheck=settings.worker_healthcheck_s,
             )
         else:
             from service.app import create_app

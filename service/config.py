@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         le=256,
         description="Threads per process that run requests; more add memory, not speed.",
     )
+    worker_healthcheck_s: int = Field(
+        30,
+        ge=1,
+        le=600,
+        description="With `serve --workers`, a worker that does not answer its supervisor's "
+        "check for this long is restarted.",
+    )
     seeds_dir: Path = Field(Path("seeds"), description="Documents ingested by default.")
     host: str = Field("127.0.0.1", description="Address `citeqa serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `citeqa serve` listens on.")

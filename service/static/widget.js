@@ -151,6 +151,15 @@
     source.hidden = false;
     var mark = p.querySelector("mark");
     if (mark && mark.scrollIntoView) mark.scrollIntoView({ block: "nearest" });
+    keepInSight(button);
+  }
+
+  // The passage takes room from the conversation: scroll the log (never the host page) so
+  // the marker that opened it stays in sight, clear of the log's edges.
+  function keepInSight(node) {
+    var shown = node.getBoundingClientRect(), room = log.getBoundingClientRect(), margin = 12;
+    if (shown.bottom > room.bottom - margin) log.scrollTop += shown.bottom - room.bottom + margin;
+    else if (shown.top < room.top + margin) log.scrollTop -= room.top + margin - shown.top;
   }
 
   function renderAnswer(node, text, citations) {

@@ -130,9 +130,14 @@ def test_ask_see_the_streamed_answer_and_the_highlighted_quote(page: Page, citeq
         _ask(page, "How many Revolutionary Guard commanders were killed in the consulate strike?")
     assert streamed.value.headers["content-type"].startswith("text/event-stream")
     expect(_answers(page).last).to_contain_text("seven", timeout=15000)
-    page.get_by_role("button", name="[1]").click()
+    marker = page.get_by_role("button", name="[1]")
+    marker.click()
     passage = page.get_by_role("region", name="Cited passage")
     expect(passage).to_contain_text("Why Iran and Israel Stepped Back From the Brink")
+    # The passage takes room from the conversation; the marker that opened it stays in sight.
+    shown, seen = marker.bounding_box(), page.locator("#citeqa-widget .log").bounding_box()
+    assert shown and seen
+    assert seen["y"] <= shown["y"] and shown["y"] + shown["height"] <= seen["y"] + seen["height"]
     expect(passage.locator("mark")).to_have_text(
         "On April 1, an Israeli airstrike on the Iranian consulate in Damascus killed seven "
         "Islamic Revolutionary Guard Corps commanders, including two generals."

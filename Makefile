@@ -52,8 +52,9 @@ eval-gate: install
 		--fail-over false_refusal_rate=0.04
 	$(BIN)/citeqa eval eval/datasets/founding.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding \
-		--fail-under key_fact_accuracy=0.72 --fail-under citation_precision=0.8 \
-		--fail-under refusal_rate=0.85 --fail-over false_refusal_rate=0.11
+		--fail-under hit@1=0.89 --fail-under key_fact_accuracy=0.75 \
+		--fail-under citation_precision=0.85 --fail-under refusal_rate=0.85 \
+		--fail-over false_refusal_rate=0.11
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
 		--fail-under key_fact_accuracy=0.55 --fail-under hit@3=0.75

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 
 import Stemmer
@@ -29,8 +30,13 @@ QUESTION_FRAMING = frozenset(
     """author writer article essay piece text document suggest suggests argue argues say says
     said mention mentions describe describes claim claims think believe according try tried
     trying attempt attempted decide decided want wanted seek sought aim aimed hope hoped
-    manage managed""".split()
+    manage managed name names list lists""".split()
 )
+
+
+# A capitalised name after "the", which may be a document's title: "the Declaration of
+# Independence", "the Second Inaugural Address".
+_NAMED_AFTER_THE = re.compile(r"\b(?i:the) ([A-Z][\w’'-]*(?: (?:of|and|the|[A-Z][\w’'-]*)\b)*)")
 
 
 @cache
@@ -54,8 +60,29 @@ def terms(text: str) -> list[str]:
     return stems
 
 
-def question_terms(question: str) -> list[str]:
+def question_terms(question: str, framing: frozenset[str] = frozenset()) -> list[str]:
     """Stemmed content words of a question, without the words that only frame it, unless
-    that is all it has ("What does the author argue?")."""
-    unframed = terms(" ".join(w for w in words(question) if w not in QUESTION_FRAMING))
+    that is all it has ("What does the author argue?"). `framing` adds words that frame it
+    here, such as the title the question names its document by."""
+    unframed = terms(
+        " ".join(w for w in words(question) if w not in QUESTION_FRAMING and w not in framing)
+    )
     return unframed or terms(question)
+
+
+def title_words(title: str) -> list[str]:
+    """The content words of a title, lowercased, in order."""
+    return [w for w in words(title) if w not in STOP_WORDS]
+
+
+def titles_named(question: str, titles: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The words by which `question` names a document by its title: "the Declaration" or
+    "the Declaration of Independence" for "The Declaration of Independence". `titles` maps
+    the first content word of each title to the content words of the titles it opens.
+
+    Such words say which document is meant, like "the article", not what it says."""
+    named: set[str] = set()
+    for mention in _NAMED_AFTER_THE.finditer(question):
+        said = words(mention.group(1))
+        named |= set(said) & titles.get(said[0], frozenset())
+    return frozenset(named)

@@ -27,7 +27,7 @@ import numpy as np
 from index.chunking import Chunk, Sentence
 from index.embedding import Embedder, Vectors
 from index.store import ChunkStore, StoredDocument
-from index.terms import question_terms, terms
+from index.terms import question_terms, terms, title_words, titles_named
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ class Corpus:
     position: dict[str, int] = field(init=False)
     document_frequency: Counter[str] = field(init=False)
     sentence_terms: dict[str, frozenset[str]] = field(init=False)
+    titles: dict[str, frozenset[str]] = field(init=False)  # first title word -> title words
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
     _chunk_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
     _sentence_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
@@ -118,6 +119,11 @@ class Corpus:
         self.sentence_terms = {
             s.id: frozenset(terms(s.text)) for ss in self.sentences.values() for s in ss
         }
+        self.titles = {}
+        for document in self.documents.values():
+            title = title_words(document.title)
+            if title:
+                self.titles[title[0]] = self.titles.get(title[0], frozenset()) | frozenset(title)
         if self.chunks:
             self._bm25 = bm25s.BM25()
             self._bm25.index(chunk_terms, show_progress=False)
@@ -245,7 +251,8 @@ class Retriever:
         into the vector, and as extra terms weighted that much less.
         """
         vector = self.embedder.embed_query(question)
-        query_terms = tuple(dict.fromkeys(question_terms(question)))
+        named = titles_named(question, self.corpus.titles)
+        query_terms = tuple(dict.fromkeys(question_terms(question, named)))
         weights = {t: self.corpus.idf(t) for t in query_terms}
         if context and context_weight > 0:
             blended = vector + context_weight * self.embedder.embed_query(context)

@@ -55,6 +55,11 @@ eval-gate: install
 		--fail-under hit@1=0.89 --fail-under key_fact_accuracy=0.75 \
 		--fail-under citation_precision=0.85 --fail-under refusal_rate=0.85 \
 		--fail-over false_refusal_rate=0.11
+	$(BIN)/citeqa eval eval/datasets/constitution.jsonl --docs eval/datasets/constitution \
+		--report build/eval-gate-constitution \
+		--fail-under hit@3=0.95 --fail-under key_fact_accuracy=0.77 \
+		--fail-under citation_precision=0.9 --fail-under refusal_rate=0.4 \
+		--fail-over false_refusal_rate=0.14
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
 		--fail-under key_fact_accuracy=0.55 --fail-under hit@3=0.75

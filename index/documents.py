@@ -32,6 +32,12 @@ _FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.DOTALL)
 _WORD = re.compile(r"\w+")
 _PULL_QUOTE_MIN_WORDS = 6
 _PULL_QUOTE_OVERLAP = 0.75
+_NUMBER = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|million|billion)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -207,12 +213,22 @@ class _Sentence:
     in_longer_block: bool
 
 
+def _numbers(words: set[str]) -> set[str]:
+    return {word for word in words if _NUMBER.fullmatch(word)}
+
+
 def _restates_another(position: int, block: str, sentences: list[_Sentence]) -> bool:
-    """True when most words of this one-sentence block, or of a sentence that stays, are shared."""
+    """True when most words of this one-sentence block, or of a sentence that stays, are
+    shared, and the block gives no number that sentence lacks: a pull quote never changes a
+    number, while parallel clauses of a law or a list ("the Age of twenty five Years" and
+    "the Age of thirty Years") share most of their words and state different facts."""
     words = _words(block)
+    numbers = _numbers(words)
     for sentence in sentences:
         stays = sentence.in_longer_block or sentence.block < position
         if sentence.block == position or not stays or len(sentence.words) < _PULL_QUOTE_MIN_WORDS:
+            continue
+        if numbers - sentence.words:
             continue
         shared = len(sentence.words & words)
         if max(shared / len(sentence.words), shared / len(words)) >= _PULL_QUOTE_OVERLAP:

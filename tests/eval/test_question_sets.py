@@ -12,6 +12,7 @@ from tests.conftest import ARTICLE
 
 DATASETS = EVAL_DIR / "datasets"
 CORPUS = sorted((DATASETS / "corpus").glob("*.txt"))
+CONSTITUTION = sorted((DATASETS / "constitution").glob("*.txt"))
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,7 @@ CORPUS = sorted((DATASETS / "corpus").glob("*.txt"))
         ("article.jsonl", [ARTICLE]),
         ("article-dialogues.jsonl", [ARTICLE]),
         ("founding.jsonl", CORPUS),
+        ("constitution.jsonl", CONSTITUTION),
     ],
 )
 def test_every_reference_context_is_verbatim_in_the_cleaned_documents(

@@ -42,6 +42,21 @@ def test_pull_quotes_restating_the_body_are_not_kept() -> None:
     assert text.count("but it could next time") == 1
 
 
+def test_parallel_clauses_with_different_numbers_are_both_kept() -> None:
+    # Most words are shared, as in a pull quote, but each states its own facts.
+    representatives = (
+        "No Person shall be a Representative who shall not have attained to the Age of twenty "
+        "five Years, and been seven Years a Citizen of the United States."
+    )
+    senators = (
+        "No Person shall be a Senator who shall not have attained to the Age of thirty Years, "
+        "and been nine Years a Citizen of the United States."
+    )
+    raw = f"Qualifications\n\n{representatives}\n\nEach House keeps a Journal.\n\n{senators}\n"
+    text = clean_document(raw, document_id="qualifications").text
+    assert representatives in text and senators in text
+
+
 def test_paragraph_offsets_round_trip() -> None:
     document = load_document(ARTICLE)
     paragraphs = document.text.split("\n\n")

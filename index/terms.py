@@ -30,7 +30,15 @@ QUESTION_FRAMING = frozenset(
     """author writer article essay piece text document suggest suggests argue argues say says
     said mention mentions describe describes claim claims think believe according try tried
     trying attempt attempted decide decided want wanted seek sought aim aimed hope hoped
-    manage managed name names list lists""".split()
+    manage managed""".split()
+)
+# Verbs that frame a question only as verbs: "Which rights does it name?", "What does the
+# report list?". As nouns ("the name of the bridge") they are what is asked about, and a
+# sentence with "named Kingsway" is closer for them.
+FRAMING_VERBS = frozenset("name names list lists".split())
+_DETERMINERS = frozenset(
+    """a an the its their his her our your my this that these those whose which what many
+    code""".split()
 )
 
 
@@ -64,8 +72,15 @@ def question_terms(question: str, framing: frozenset[str] = frozenset()) -> list
     """Stemmed content words of a question, without the words that only frame it, unless
     that is all it has ("What does the author argue?"). `framing` adds words that frame it
     here, such as the title the question names its document by."""
+    said = words(question)
     unframed = terms(
-        " ".join(w for w in words(question) if w not in QUESTION_FRAMING and w not in framing)
+        " ".join(
+            w
+            for i, w in enumerate(said)
+            if w not in QUESTION_FRAMING
+            and w not in framing
+            and not (w in FRAMING_VERBS and (i == 0 or said[i - 1] not in _DETERMINERS))
+        )
     )
     return unframed or terms(question)
 

@@ -19,6 +19,12 @@ def test_asking_what_a_text_names_or_lists_is_framing() -> None:
     assert question_terms("What does the report list?") == ["report"]
 
 
+def test_a_name_asked_for_is_a_search_term() -> None:
+    # "The bridge was named Kingsway" answers it: "name" is what the question is about.
+    assert question_terms("What is the name of the new bridge?") == ["name", "new", "bridg"]
+    assert question_terms("Which names are on the list?") == ["name", "list"]
+
+
 DECLARATION = {"declaration": frozenset({"declaration", "independence"})}
 
 

@@ -75,11 +75,15 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run --output docs/benchmarks.md
 
 sweep: install
-	$(BIN)/python -m eval.sweep --output docs/quality-sweep.md
+	$(BIN)/python -m citeqa.eval.sweep --output docs/quality-sweep.md
 
+# mypy reads the `citeqa` package as the wheel lays it out, through links to the folders.
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	mkdir -p build/typecheck/citeqa
+	for folder in index service eval prompts; do \
+		ln -sfn ../../../$$folder build/typecheck/citeqa/$$folder; done
 	$(BIN)/mypy
 
 clean:

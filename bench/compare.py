@@ -3,8 +3,8 @@
 Same questions, same embedding model, same machine, timed in turn question by question so
 that the machine's noise falls on all three alike:
 
-- citeqa: `Pipeline.ask`, the full cited answer, with the answer cache off;
-- llama-index: its default pipeline (`VectorStoreIndex` over Chroma, `as_retriever()`),
+- citeqa: `Engine.ask`, the full cited answer, with the answer cache off;
+- llama-index: its default engine (`VectorStoreIndex` over Chroma, `as_retriever()`),
   retrieval only;
 - floor: one query embedding and one Chroma query, nothing else.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import chromadb
 
-from bench.load import questions
-from service.config import Settings
-from service.pipeline import Pipeline
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+from tests.load import questions
 
 ARTICLE = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -49,7 +49,7 @@ class Comparison:
 
 
 def llama_index_retriever(data_dir: Path, model: str) -> Callable[[str], object]:
-    """llama-index's default pipeline over the article, in its own Chroma collection."""
+    """llama-index's default engine over the article, in its own Chroma collection."""
     from llama_index.core import Settings as LlamaSettings
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
@@ -67,9 +67,9 @@ def llama_index_retriever(data_dir: Path, model: str) -> Callable[[str], object]
     return index.as_retriever().retrieve
 
 
-def floor(pipeline: Pipeline) -> Callable[[str], object]:
+def floor(engine: Engine) -> Callable[[str], object]:
     """One query embedding and one Chroma query over citeqa's passages."""
-    embedder, store, k = pipeline.embedder, pipeline.store, pipeline.settings.top_k
+    embedder, store, k = engine.embedder, engine.library.store, engine.settings.top_k
 
     def search(question: str) -> object:
         return store.nearest(embedder.embed_query(question), k)
@@ -80,13 +80,13 @@ def floor(pipeline: Pipeline) -> Callable[[str], object]:
 def compare(work_dir: Path, rounds: int = 5) -> Comparison:
     """Time the three on the article's questions, `rounds` times each, interleaved."""
     settings = Settings(data_dir=work_dir / "citeqa", answer_cache_size=0)
-    pipeline = Pipeline.open(settings)
-    pipeline.ingest([ARTICLE])
+    engine = Engine.open(settings)
+    engine.library.ingest([ARTICLE])
     contenders: dict[str, Callable[[str], object]] = {
-        "citeqa": pipeline.ask,
+        "citeqa": engine.ask,
         "llama-index": llama_index_retriever(work_dir / "llama-index", settings.embed_model),
-        "floor": floor(pipeline),
-        "embedding": pipeline.embedder.embed_query,
+        "floor": floor(engine),
+        "embedding": engine.embedder.embed_query,
     }
     asked = questions()
     times: dict[str, list[float]] = {name: [] for name in contenders}

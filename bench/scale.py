@@ -20,12 +20,12 @@ from pathlib import Path
 import httpx
 
 from bench.corpus import write
-from bench.load import resident_mib
-from bench.processes import listening_pid, running_citeqa
-from index.documents import Document
-from index.store import ChunkStore, open_client
-from service.config import Settings
-from service.pipeline import Pipeline
+from citeqa.index.documents import Document
+from citeqa.index.store import ChunkStore, open_client
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+from tests.load import resident_mib
+from tests.processes import listening_pid, running_citeqa
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "datasets" / "founding.jsonl"
 
@@ -51,13 +51,13 @@ def ingested(size: int, work_dir: Path) -> tuple[Path, float, float]:
     corpus = work_dir / f"corpus-{size}"
     write(size, corpus)
     data = work_dir / f"data-{size}"
-    pipeline = Pipeline.open(Settings(data_dir=data))
+    engine = Engine.open(Settings(data_dir=data))
     started = time.perf_counter()
-    pipeline.ingest([corpus])
+    engine.library.ingest([corpus])
     ingest_s = time.perf_counter() - started
-    texts = [chunk.text for chunk in pipeline.retriever.corpus.chunks[:1000]]
+    texts = [chunk.text for chunk in engine.retriever.corpus.chunks[:1000]]
     started = time.perf_counter()
-    pipeline.embedder.embed(texts)
+    engine.embedder.embed(texts)
     return data, ingest_s, len(texts) / (time.perf_counter() - started)
 
 

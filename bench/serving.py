@@ -15,10 +15,10 @@ from pathlib import Path
 
 import httpx
 
-from bench.load import LoadResult, questions, run_load
-from bench.processes import ChromaProcess, running_citeqa
-from service.config import Settings
-from service.pipeline import Pipeline
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+from tests.load import LoadResult, questions, run_load
+from tests.processes import ChromaProcess, running_citeqa
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -77,7 +77,7 @@ def measure(
     """Run every serving benchmark over the article; servers are stopped by their ids."""
     serving = Serving()
     data = work_dir / "data"
-    Pipeline.open(Settings(data_dir=data)).ingest([SEEDS])
+    Engine.open(Settings(data_dir=data)).library.ingest([SEEDS])
     serving.cold_start_s = [cold_start(data) for _ in range(starts)]
     with running_citeqa(data, answer_cache_size="0") as url:  # every request does all the work
         serving.latency = latency_at_one(url, rounds)
@@ -90,7 +90,7 @@ def measure(
     chroma.start()
     try:
         collection = f"b{uuid.uuid4().hex[:8]}"
-        Pipeline.open(Settings(chroma_url=chroma.url, collection=collection)).ingest([SEEDS])
+        Engine.open(Settings(chroma_url=chroma.url, collection=collection)).library.ingest([SEEDS])
         with running_citeqa(
             work_dir / "unused",
             "--workers",

@@ -1,6 +1,6 @@
 """Calibrates the thresholds that verify LLM sentences against their sources.
 
-    python -m eval.calibrate_verification
+    python -m citeqa.eval.calibrate_verification
 
 Faithful sentences: each question's reference answer, against the passage holding its
 reference context. Unsupported sentences: another question's reference answer, against the
@@ -14,13 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.datasets import load_dataset
-from eval.session import EVAL_DIR
-from index.chunking import Chunker, sentences_of
-from index.documents import load_document
-from index.embedding import default_model_path
-from index.terms import terms
-from service.pipeline import load_embedder
+from citeqa.eval.question_sets import load_dataset
+from citeqa.eval.session import EVAL_DIR
+from citeqa.index.chunking import Chunker, sentences_of
+from citeqa.index.documents import load_document
+from citeqa.index.embedding import default_model_path, load_embedder
+from citeqa.index.terms import terms
 
 SETS = [
     (EVAL_DIR / "datasets" / "article.jsonl", sorted((EVAL_DIR.parent / "seeds").glob("*.txt"))),

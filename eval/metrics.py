@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.sentences import split_sentences
+from citeqa.index.sentences import split_sentences
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "—": " ", "–": " "})
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.runner import QuestionResult
+from citeqa.eval.runner import QuestionResult
 
 # The metrics shown in tables and charts, in reading order.
 HEADLINE = (

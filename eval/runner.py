@@ -7,9 +7,10 @@ from dataclasses import asdict, dataclass, field
 from statistics import median
 from typing import Any
 
-from eval import metrics as m
-from eval.datasets import EvalCase
-from eval.targets import Target, TargetError
+from citeqa.eval import metrics as m
+from citeqa.eval.question_sets import EvalCase
+from citeqa.eval.targets import Target
+from citeqa.index.errors import TargetError
 
 # Metrics where a lower value is better: `--fail-over` caps them, `--fail-under` does not apply.
 LOWER_IS_BETTER = frozenset(

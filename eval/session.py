@@ -14,16 +14,17 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from eval.datasets import DatasetError, EvalCase, file_hash, load_dataset
-from eval.reports import comparison_table, markdown_table, write_reports
-from eval.runner import (
+from citeqa.eval.question_sets import EvalCase, file_hash, load_dataset
+from citeqa.eval.reports import comparison_table, markdown_table, write_reports
+from citeqa.eval.runner import (
     LOWER_IS_BETTER,
     QuestionResult,
     check_thresholds,
     evaluate,
     summarise,
 )
-from eval.targets import HttpTarget, PipelineTarget, Target, TargetError
+from citeqa.eval.targets import EngineTarget, HttpTarget, Target
+from citeqa.index.errors import DatasetError, EvaluationError, TargetError
 
 EVAL_DIR = Path(__file__).resolve().parent
 DEFAULT_DATASET = EVAL_DIR / "datasets" / "article.jsonl"
@@ -35,10 +36,6 @@ _METRICS = (
 ).split()
 
 __all__ = ["check_thresholds", "comparison_table", "markdown_table"]
-
-
-class EvaluationError(RuntimeError):
-    """The evaluation could not run; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +133,7 @@ def _prefixed(case: EvalCase, prefix: str) -> EvalCase:
 
 @contextmanager
 def _target(settings: Any, url: str | None, docs: list[Path]) -> Iterator[Target]:
-    from service.pipeline import Pipeline
+    from citeqa.service.engine.engine import Engine
 
     if url:
         try:
@@ -147,16 +144,16 @@ def _target(settings: Any, url: str | None, docs: list[Path]) -> Iterator[Target
     if docs:
         with tempfile.TemporaryDirectory(prefix="citeqa-eval-") as scratch:
             temporary = settings.model_copy(update={"data_dir": Path(scratch)})
-            pipeline = Pipeline.open(temporary)
-            pipeline.ingest(docs)
-            yield PipelineTarget(pipeline)
+            engine = Engine.open(temporary)
+            engine.library.ingest(docs)
+            yield EngineTarget(engine)
         return
-    pipeline = Pipeline.open(settings)
-    if not pipeline.retriever.corpus.chunks:
+    engine = Engine.open(settings)
+    if not engine.stats().chunks:
         raise EvaluationError(
             f"The index in {settings.data_dir} is empty. Run: citeqa ingest, or pass --docs PATH."
         )
-    yield PipelineTarget(pipeline)
+    yield EngineTarget(engine)
 
 
 def _git_commit() -> str:

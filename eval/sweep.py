@@ -1,6 +1,6 @@
 """Tuning sweep: settings → metrics on several question sets, written as a Markdown table.
 
-    python -m eval.sweep --output docs/quality-sweep.md
+    python -m citeqa.eval.sweep --output docs/quality-sweep.md
 
 Each question set is evaluated on a temporary index of its own documents (built once per
 chunk size), so the sweep never touches the main index. Rows are sorted by the mean, over
@@ -16,13 +16,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from eval.datasets import load_dataset
-from eval.reports import HEADLINE
-from eval.runner import evaluate, summarise
-from eval.session import EVAL_DIR
-from eval.targets import PipelineTarget
-from service.config import Settings
-from service.pipeline import Pipeline
+from citeqa.eval.question_sets import load_dataset
+from citeqa.eval.reports import HEADLINE
+from citeqa.eval.runner import evaluate, summarise
+from citeqa.eval.session import EVAL_DIR
+from citeqa.eval.targets import EngineTarget
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
 
 REPO = EVAL_DIR.parent
 SETS = {
@@ -63,14 +63,12 @@ def sweep(grid: dict[str, list[Any]], scratch: Path) -> list[dict[str, Any]]:
             key = (set_name, combo.get("chunk_max_words", 120))
             data_dir = scratch / f"{key[0]}-{key[1]}"
             settings = Settings(data_dir=data_dir, **combo)
-            pipeline = Pipeline.open(settings)
+            engine = Engine.open(settings)
             if key not in indexes:
-                pipeline.ingest(docs)
+                engine.library.ingest(docs)
                 indexes[key] = data_dir
-            results = evaluate(PipelineTarget(pipeline), load_dataset(dataset), settings.top_k)
-            row["sets"][set_name] = summarise(results, len(pipeline.retriever.corpus.chunks))[
-                "overall"
-            ]
+            results = evaluate(EngineTarget(engine), load_dataset(dataset), settings.top_k)
+            row["sets"][set_name] = summarise(results, engine.stats().chunks)["overall"]
         row["objective"] = sum(objective(s) for s in row["sets"].values()) / len(SETS)
         rows.append(row)
         print(f"{combo} → {row['objective']:.3f}", flush=True)

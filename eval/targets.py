@@ -1,4 +1,4 @@
-"""Where questions are sent: the in-process pipeline, or a running service over HTTP.
+"""Where questions are sent: the in-process engine, or a running service over HTTP.
 
 Both return the `/v1/ask` response body as a dict, so every metric is computed the same way.
 """
@@ -6,17 +6,18 @@ Both return the `/v1/ask` response body as a dict, so every metric is computed t
 from __future__ import annotations
 
 import time
-from typing import Any, Protocol
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from eval.datasets import EvalCase
-from service.conversation import Turn
-from service.errors import CiteqaError
+from citeqa.eval.question_sets import EvalCase
+from citeqa.index.errors import CiteqaError, TargetError
+from citeqa.service.engine.answers import Mode
+from citeqa.service.engine.conversation import Turn
 
-
-class TargetError(RuntimeError):
-    """The target cannot be reached or refused a question; the message says which."""
+if TYPE_CHECKING:
+    from citeqa.service.engine.engine import Engine
 
 
 class Target(Protocol):
@@ -41,38 +42,38 @@ class Target(Protocol):
         ...
 
 
-class PipelineTarget:
-    """Asks the in-process pipeline: the code path behind `POST /v1/ask`."""
+class EngineTarget:
+    """Asks the in-process engine: the code path behind `POST /v1/ask`."""
 
-    def __init__(self, pipeline: Any) -> None:
-        self.pipeline = pipeline
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def ask(
         self, case: EvalCase, top_k: int | None, mode: str = "extractive"
     ) -> tuple[dict[str, Any], float]:
         started = time.perf_counter()
-        chosen = "llm" if mode == "llm" else "extractive"
+        chosen: Mode = "llm" if mode == "llm" else "extractive"
         try:
             if case.messages:
                 turns = [Turn(m.role, m.content) for m in case.messages]
-                response = self.pipeline.chat(turns, top_k, True, chosen)
+                response = self.engine.chat(turns, top_k, True, chosen)
             else:
-                response = self.pipeline.ask(case.question, top_k, True, chosen)
+                response = self.engine.ask(case.question, top_k, True, chosen)
         except CiteqaError as error:
             raise TargetError(f"{case.id}: {error.message}") from None
         elapsed = (time.perf_counter() - started) * 1000
-        body: dict[str, Any] = response.model_dump(mode="json")
+        body: dict[str, Any] = asdict(response)
         return body, elapsed
 
     def document_text(self, document_id: str) -> str:
-        document = self.pipeline.store.document(document_id)
+        document = self.engine.library.document(document_id)
         return document.text if document else ""
 
     def chunk_count(self) -> int:
-        return len(self.pipeline.retriever.corpus.chunks)
+        return self.engine.stats().chunks
 
     def describe(self) -> dict[str, Any]:
-        settings = self.pipeline.settings.model_dump(mode="json", exclude={"llm_api_key"})
+        settings = self.engine.settings.model_dump(mode="json", exclude={"llm_api_key"})
         return {"target": "in-process", **settings, "default_top_k": settings["top_k"]}
 
 

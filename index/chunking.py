@@ -7,8 +7,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from index.documents import Document, Paragraph
-from index.sentences import Span, split_sentences
+from citeqa.index.documents import Document, Paragraph
+from citeqa.index.sentences import Span, split_sentences
 
 
 @dataclass(frozen=True)

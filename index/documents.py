@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.errors import InvalidDocument
-from index.sentences import split_sentences
+from citeqa.index.errors import InvalidDocument
+from citeqa.index.sentences import split_sentences
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
 

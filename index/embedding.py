@@ -8,6 +8,7 @@ import os
 import threading
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,21 @@ import numpy as np
 import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
+
+
+def default_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/citeqa`, else `~/.cache/citeqa`."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citeqa"
+
+
+@cache
+def load_embedder(
+    model: str, threads: int = 0, backend: str = "onnx", cache_dir: Path | None = None
+) -> Embedder:
+    """The embedding model, loaded once per process and shared."""
+    if backend == "torch":
+        return TorchEmbedder(model, threads=threads)
+    return OnnxEmbedder(model, cache_dir or default_cache_dir(), threads=threads)
 
 
 def default_model_path() -> str:
@@ -153,7 +169,7 @@ class OnnxEmbedder(Embedder):
 
     The export (about a second) is kept in `cache_dir` and reused by every later start, which
     then loads neither PyTorch nor sentence-transformers. The whole sentence-transformers
-    pipeline (transformer, pooling, normalisation) is exported, so vectors equal PyTorch's
+    engine (transformer, pooling, normalisation) is exported, so vectors equal PyTorch's
     to 1e-6 and an index built by either backend serves the other.
     """
 
@@ -236,7 +252,7 @@ def _export(model: str, target: Path) -> None:
         sample = encoder.tokenize(["An example sentence to trace the model with."])
     inputs = [name for name in ("input_ids", "attention_mask", "token_type_ids") if name in sample]
 
-    class Pipeline(torch.nn.Module):
+    class Exported(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.encoder = encoder
@@ -250,7 +266,7 @@ def _export(model: str, target: Path) -> None:
     partial = target.with_name(f"{target.stem}.{os.getpid()}.partial")
     with warnings.catch_warnings():  # the tracer's notes on the model's Python code
         warnings.simplefilter("ignore")
-        _trace(Pipeline().eval(), sample, inputs, partial)
+        _trace(Exported().eval(), sample, inputs, partial)
     tokenizer_file = json.loads((Path(model) / "tokenizer.json").read_text())
     padding = tokenizer_file.get("padding") or {}
     facts = {

@@ -8,13 +8,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.chunking import Chunker, sentences_of
-from index.documents import SUPPORTED_SUFFIXES, Document, load_document
-from index.errors import InvalidDocument
+from citeqa.index.chunking import Chunker, sentences_of
+from citeqa.index.documents import SUPPORTED_SUFFIXES, Document, load_document
+from citeqa.index.errors import InvalidDocument
 
 if TYPE_CHECKING:  # Chroma and the model are slow to import; the CLI needs neither for --help.
-    from index.embedding import Embedder
-    from index.store import ChunkStore
+    from citeqa.index.embedding import Embedder
+    from citeqa.index.store import ChunkStore
 
 
 class Outcome(StrEnum):

@@ -11,11 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.errors import IngestError
-
-
-class IndexBusy(IngestError):
-    """Another process holds the index for writing."""
+from citeqa.index.errors import IndexBusy
 
 
 @contextmanager

@@ -28,10 +28,10 @@ from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from index.chunking import Chunk, Sentence
-from index.documents import Document
-from index.embedding import Vectors
-from index.errors import StoreUnavailable
+from citeqa.index.chunking import Chunk, Sentence
+from citeqa.index.documents import Document
+from citeqa.index.embedding import Vectors
+from citeqa.index.errors import StoreUnavailable
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,25 +12,24 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from index.errors import IngestError
-from index.ingest import Outcome, find_files
-from index.locking import writer_lock
-from service.config import Settings
-from service.errors import CiteqaError
+from citeqa.index.errors import CiteqaError, EvaluationError
+from citeqa.index.ingest import Outcome, find_files
+from citeqa.index.locking import writer_lock
+from citeqa.service.config import Settings
 
 if TYPE_CHECKING:
-    from service.pipeline import Pipeline
+    from citeqa.service.engine.engine import Engine
 
 console = Console(stderr=True)
 
 
-def _open(settings: Settings) -> Pipeline:
-    """The pipeline, imported late so that `--help` and usage errors answer at once."""
-    from service.pipeline import Pipeline
+def _open(settings: Settings) -> Engine:
+    """The engine, imported late so that `--help` and usage errors answer at once."""
+    from citeqa.service.engine.engine import Engine
 
     try:
-        return Pipeline.open(settings)
-    except (IngestError, CiteqaError) as error:
+        return Engine.open(settings)
+    except CiteqaError as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -48,7 +48,7 @@ def ingest(paths: tuple[Path, ...], if_empty: bool) -> None:
     targets = list(paths) or [settings.seeds_dir]
     try:
         files = find_files(targets)
-    except IngestError as error:
+    except CiteqaError as error:
         raise click.ClickException(str(error)) from None
     if not files:
         raise click.UsageError(f"No .txt or .md files in: {', '.join(map(str, targets))}")
@@ -62,13 +62,13 @@ def _hold_writer_lock(stack: contextlib.ExitStack, settings: Settings) -> None:
     if not settings.chroma_url:
         try:
             stack.enter_context(writer_lock(settings.data_dir))
-        except IngestError as error:
+        except CiteqaError as error:
             raise click.ClickException(str(error)) from None
 
 
 def _ingest_files(settings: Settings, files: list[Path], if_empty: bool) -> None:
-    pipeline = _open(settings)
-    if if_empty and pipeline.retriever.corpus.chunks:
+    engine = _open(settings)
+    if if_empty and engine.stats().chunks:
         console.print(f"Index in {settings.data_dir} already has documents; nothing to do.")
         return
     try:
@@ -82,8 +82,8 @@ def _ingest_files(settings: Settings, files: list[Path], if_empty: bool) -> None
             disable=not console.is_terminal,
         ) as progress:
             task = progress.add_task("", total=len(files))
-            report = pipeline.ingest(files, on_file=lambda p: progress.advance(task))
-    except IngestError as error:
+            report = engine.library.ingest(files, on_file=lambda p: progress.advance(task))
+    except CiteqaError as error:
         raise click.ClickException(str(error)) from None
     for result in report.results:
         console.print(f"{result.outcome.value:>9}  {result.title}  ({result.chunk_count} chunks)")
@@ -102,13 +102,13 @@ def ask(question: str, top_k: int | None, as_json: bool) -> None:
     """Answer QUESTION from the index, with citations."""
     if not question.strip():
         raise click.UsageError('The question is empty. Example: citeqa ask "Who wrote this?"')
-    pipeline = _open(Settings())
+    engine = _open(Settings())
     try:
-        response = pipeline.ask(question, top_k)
+        response = engine.ask(question, top_k)
     except CiteqaError as error:
         raise click.ClickException(error.message) from None
     if as_json:
-        click.echo(json.dumps(response.model_dump(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(dataclasses.asdict(response), indent=2, ensure_ascii=False))
         return
     click.echo(response.answer)
     for citation in response.citations:
@@ -158,7 +158,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             # Workers loading the model at once on few cores can hold the interpreter lock
             # past uvicorn's 5 s check, which then kills and restarts them (see the setting).
             uvicorn.run(
-                "service.app:create_app",
+                "citeqa.service.http.app:create_app",
                 factory=True,
                 workers=workers,
                 host=address,
@@ -166,7 +166,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
                 timeout_worker_healthcheck=settings.worker_healthcheck_s,
             )
         else:
-            from service.app import create_app
+            from citeqa.service.http.app import create_app
 
             uvicorn.run(create_app(settings), host=address, port=number)
 
@@ -220,7 +220,7 @@ def evaluate_command(
     fail_over: tuple[str, ...],
 ) -> None:
     """Run question sets and report retrieval, answer, citation and refusal quality."""
-    from eval import session
+    from citeqa.eval import session
 
     if url and docs:
         raise click.UsageError("--url and --docs exclude each other: a remote index is not ours.")
@@ -237,7 +237,7 @@ def evaluate_command(
             console=console,
             mode=mode,
         )
-    except session.EvaluationError as error:
+    except EvaluationError as error:
         raise click.ClickException(str(error)) from None
     if as_json:
         click.echo(json.dumps(outcome.summary, indent=2, ensure_ascii=False))

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index.embedding import default_model_path
-from index.store import ChromaServer
-
-
-def default_cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/citeqa`, else `~/.cache/citeqa`."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citeqa"
+from citeqa.index.embedding import default_cache_dir, default_model_path
+from citeqa.index.store import ChromaServer
 
 
 class Settings(BaseSettings):

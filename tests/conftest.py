@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bench.processes import ChromaProcess, running_citeqa
-from index.embedding import Embedder
-from service.app import create_app
-from service.config import Settings
-from service.pipeline import Pipeline, load_embedder
+from citeqa.index.embedding import Embedder, load_embedder
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+from citeqa.service.http.app import create_app
+from tests.processes import ChromaProcess, running_citeqa
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -45,14 +45,14 @@ def settings(tmp_path: Path) -> Settings:
 def article_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Settings of an index holding the article, built once and only read by tests."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("article") / "data", seeds_dir=SEEDS)
-    Pipeline.open(settings).ingest([SEEDS])
+    Engine.open(settings).library.ingest([SEEDS])
     return settings
 
 
 @pytest.fixture(scope="session")
-def pipeline(article_settings: Settings) -> Pipeline:
-    """The question-answering pipeline over the article."""
-    return Pipeline.open(article_settings)
+def engine(article_settings: Settings) -> Engine:
+    """The question-answering engine over the article."""
+    return Engine.open(article_settings)
 
 
 @pytest.fixture

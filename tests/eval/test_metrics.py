@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from eval import metrics as m
+from citeqa.eval import metrics as m
 
 DOC = "Cats purr. Dogs bark loudly. Birds sing at dawn. Fish swim."
 CATS, DOGS, BIRDS, FISH = (

@@ -1,47 +1,111 @@
-"""The shipped question sets are well formed and quote their documents verbatim."""
-
+import json
 from pathlib import Path
 
 import pytest
 
-from eval.datasets import load_dataset
-from eval.metrics import normalise
-from eval.session import EVAL_DIR
-from index.documents import load_document
-from tests.conftest import ARTICLE
+from citeqa.eval.question_sets import EvalCase, load_dataset
+from citeqa.index.errors import DatasetError
 
-DATASETS = EVAL_DIR / "datasets"
-CORPUS = sorted((DATASETS / "corpus").glob("*.txt"))
-CONSTITUTION = sorted((DATASETS / "constitution").glob("*.txt"))
+CONTEXT = "Iran generally refrained from responding directly."
+
+
+def test_citeqa_jsonl_loads_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "set.jsonl"
+    row = {
+        "id": "q1",
+        "question": "Did Iran respond directly?",
+        "answerable": True,
+        "key_facts": [["refrained", "did not"]],
+        "reference_contexts": [CONTEXT],
+        "reference_answer": "No, it generally refrained.",
+        "category": "fact",
+    }
+    path.write_text(json.dumps(row) + "\n\n")
+    assert load_dataset(path) == [
+        EvalCase(
+            id="q1",
+            question="Did Iran respond directly?",
+            answerable=True,
+            key_facts=(("refrained", "did not"),),
+            reference_contexts=(CONTEXT,),
+            reference_answer="No, it generally refrained.",
+            category="fact",
+        )
+    ]
+
+
+def test_conversations_take_the_last_user_message_as_the_question(tmp_path: Path) -> None:
+    path = tmp_path / "dialogues.jsonl"
+    messages = [
+        {"role": "user", "content": "Who was killed?"},
+        {"role": "assistant", "content": "Zahedi. [1]"},
+        {"role": "user", "content": "Why was he important?"},
+    ]
+    path.write_text(json.dumps({"id": "d1", "messages": messages, "answerable": True}) + "\n")
+    case = load_dataset(path)[0]
+    assert case.question == "Why was he important?"
+    assert [m.role for m in case.messages] == ["user", "assistant", "user"]
+
+
+def test_llama_index_labelled_rag_dataset_loads(tmp_path: Path) -> None:
+    path = tmp_path / "rag_dataset.json"
+    data = {
+        "examples": [
+            {
+                "query": "Did Iran respond directly?",
+                "query_by": {"model_name": "x", "type": "ai"},
+                "reference_contexts": [CONTEXT],
+                "reference_answer": "It refrained.",
+                "reference_answer_by": None,
+            }
+        ]
+    }
+    path.write_text(json.dumps(data))
+    (case,) = load_dataset(path)
+    assert (case.question, case.answerable, case.reference_contexts) == (
+        "Did Iran respond directly?",
+        True,
+        (CONTEXT,),
+    )
+    assert case.reference_answer == "It refrained."
+
+
+def test_ragas_rows_load_from_jsonl_and_csv(tmp_path: Path) -> None:
+    jsonl = tmp_path / "ragas.jsonl"
+    jsonl.write_text(
+        json.dumps(
+            {"user_input": "Did Iran respond?", "reference": "No.", "reference_contexts": [CONTEXT]}
+        )
+        + "\n"
+    )
+    csv_path = tmp_path / "ragas.csv"
+    csv_path.write_text(
+        "user_input,reference,reference_contexts\n"
+        f'Did Iran respond?,No.,"[""{CONTEXT}""]"\n'
+        "What is the capital of Peru?,,[]\n"
+    )
+    from_jsonl = load_dataset(jsonl)
+    from_csv = load_dataset(csv_path)
+    assert from_jsonl[0].reference_contexts == from_csv[0].reference_contexts == (CONTEXT,)
+    assert [c.answerable for c in from_csv] == [True, False]
 
 
 @pytest.mark.parametrize(
-    ("name", "documents"),
+    ("content", "message"),
     [
-        ("article.jsonl", [ARTICLE]),
-        ("article-dialogues.jsonl", [ARTICLE]),
-        ("founding.jsonl", CORPUS),
-        ("constitution.jsonl", CONSTITUTION),
+        (
+            '{"id": "a", "question": "ok?"}\n{"id": "b", "question": \n',
+            "set.jsonl:2: not valid JSON",
+        ),
+        ('{"id": "a", "question": "ok?", "answerable": "yes"}\n', "set.jsonl:1: 'answerable'"),
+        ('{"id": "a", "question": "ok?", "key_facts": "seven"}\n', "set.jsonl:1: 'key_facts'"),
+        ('{"id": "a"}\n', "set.jsonl:1: needs 'question'"),
+        ('{"id": "a", "question": "x?"}\n{"id": "a", "question": "y?"}\n', "id 'a' is used twice"),
+        ("", "no questions"),
     ],
 )
-def test_every_reference_context_is_verbatim_in_the_cleaned_documents(
-    name: str, documents: list[Path]
-) -> None:
-    texts = [load_document(path).text for path in documents]
-    for case in load_dataset(DATASETS / name):
-        for context in case.reference_contexts:
-            assert any(context in text for text in texts), f"{case.id}: {context!r}"
-        for fact in case.key_facts:
-            quoted = " ".join(normalise(c) for c in case.reference_contexts)
-            assert any(normalise(w) in quoted for w in fact), f"{case.id}: {fact}"
-
-
-def test_the_article_set_covers_what_the_evaluation_promises() -> None:
-    cases = load_dataset(DATASETS / "article.jsonl")
-    answerable = [c for c in cases if c.answerable]
-    unanswerable = [c for c in cases if not c.answerable]
-    assert len(cases) >= 60 and len(answerable) >= 45 and len(unanswerable) >= 12
-    assert all(not c.key_facts and not c.reference_contexts for c in unanswerable)
-    assert {"fact", "why", "multi", "paraphrase", "keyword", "byline", "injection"} <= {
-        c.category for c in cases
-    }
+def test_malformed_rows_name_the_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "set.jsonl"
+    path.write_text(content)
+    with pytest.raises(DatasetError, match=message.replace("(", r"\(")):
+        load_dataset(path)

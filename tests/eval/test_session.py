@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from eval import session
-from service.cli import main
-from service.config import Settings
+from citeqa.eval import session
+from citeqa.service.cli import main
+from citeqa.service.config import Settings
 from tests.conftest import ARTICLE
 
 ROWS = [

@@ -1,8 +1,8 @@
 import pytest
 
-from index.chunking import Chunker, chunk_id_for
-from index.documents import load_document
-from index.sentences import split_sentences
+from citeqa.index.chunking import Chunker, chunk_id_for
+from citeqa.index.documents import load_document
+from citeqa.index.sentences import split_sentences
 from tests.conftest import ARTICLE
 
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from index.documents import clean_document, load_document
-from index.errors import InvalidDocument
+from citeqa.index.documents import clean_document, load_document
+from citeqa.index.errors import InvalidDocument
 from tests.conftest import ARTICLE
 
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedding import Embedder, OnnxEmbedder, TorchEmbedder
-from service.config import Settings
+from citeqa.index.embedding import Embedder, OnnxEmbedder, TorchEmbedder
+from citeqa.service.config import Settings
 
 
 def test_vectors_have_unit_length(embedder: Embedder) -> None:

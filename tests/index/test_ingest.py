@@ -1,10 +1,10 @@
 import shutil
 from pathlib import Path
 
-from index.chunking import Chunker
-from index.embedding import Embedder
-from index.ingest import Ingestor, Outcome
-from index.store import ChunkStore, open_client
+from citeqa.index.chunking import Chunker
+from citeqa.index.embedding import Embedder
+from citeqa.index.ingest import Ingestor, Outcome
+from citeqa.index.store import ChunkStore, open_client
 from tests.conftest import ARTICLE
 
 

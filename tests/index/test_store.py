@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import Chunk, Sentence
-from index.documents import Document
-from index.store import ChunkStore, open_client
+from citeqa.index.chunking import Chunk, Sentence
+from citeqa.index.documents import Document
+from citeqa.index.store import ChunkStore, open_client
 
 CHUNKS = 2000
 SENTENCES_PER_CHUNK = 17  # 34,000 sentences: more than SQLite's 32,766 variables

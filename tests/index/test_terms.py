@@ -1,4 +1,4 @@
-from index.terms import question_terms, terms, title_words, titles_named
+from citeqa.index.terms import question_terms, terms, title_words, titles_named
 
 
 def test_terms_are_stemmed_content_words() -> None:

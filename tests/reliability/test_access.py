@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.config import Settings
+from citeqa.service.config import Settings
+from citeqa.service.http.app import create_app
 from tests.reliability.artifacts import record
 
 KEY = "access-key"

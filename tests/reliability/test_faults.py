@@ -18,13 +18,13 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from bench.load import run_load
-from bench.processes import ChromaProcess, running_citeqa
-from index.store import ChunkStore, open_client
-from service.app import create_app
-from service.config import Settings
-from service.pipeline import Pipeline
+from citeqa.index.store import ChunkStore, open_client
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+from citeqa.service.http.app import create_app
 from tests.conftest import ARTICLE
+from tests.load import run_load
+from tests.processes import ChromaProcess, running_citeqa
 from tests.reliability.artifacts import record
 
 KEY = "fault-key"
@@ -36,7 +36,7 @@ def test_chroma_killed_during_load_then_started_again(tmp_path: Path) -> None:
     chroma.start()
     collection = f"f{uuid.uuid4().hex[:10]}"
     settings = Settings(chroma_url=chroma.url, collection=collection)
-    Pipeline.open(settings).ingest([ARTICLE])
+    Engine.open(settings).library.ingest([ARTICLE])
     env = {
         "chroma_url": chroma.url,
         "collection": collection,
@@ -79,7 +79,7 @@ def test_missing_data_directory_is_an_empty_index_with_the_fix(tmp_path: Path) -
 
 def test_corrupted_data_directory_is_not_ready_and_says_what_to_do(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    Pipeline.open(Settings(data_dir=data)).ingest([ARTICLE])
+    Engine.open(Settings(data_dir=data)).library.ingest([ARTICLE])
     database = data / "chroma" / "chroma.sqlite3"
     database.write_bytes(b"this is not a database" * 1000)
     with TestClient(create_app(Settings(data_dir=data))) as client:
@@ -92,7 +92,7 @@ def test_corrupted_data_directory_is_not_ready_and_says_what_to_do(tmp_path: Pat
 
 def test_unreadable_data_directory_is_not_ready(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    Pipeline.open(Settings(data_dir=data)).ingest([ARTICLE])
+    Engine.open(Settings(data_dir=data)).library.ingest([ARTICLE])
     with sqlite3.connect(data / "chroma" / "chroma.sqlite3") as db:
         db.execute("DROP TABLE embeddings")
     with TestClient(create_app(Settings(data_dir=data))) as client:
@@ -165,7 +165,7 @@ def test_ingestion_killed_halfway_leaves_the_previous_content_serving(tmp_path: 
 
 def test_eight_concurrent_ingestions_of_one_document_while_questions_run(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    Pipeline.open(Settings(data_dir=data)).ingest([ARTICLE])
+    Engine.open(Settings(data_dir=data)).library.ingest([ARTICLE])
     document = {"title": "Tide tables", "text": "High tide at the north pier comes at six. " * 30}
     with running_citeqa(data, api_keys=KEY) as url, httpx.Client(base_url=url, timeout=60) as http:
         statuses: list[int] = []

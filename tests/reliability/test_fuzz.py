@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from service.app import create_app
-from service.config import Settings
-from service.pipeline import Pipeline
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+from citeqa.service.http.app import create_app
 from tests.conftest import REPO
 
 ARTIFACTS = REPO / "test-artifacts"
@@ -44,7 +44,7 @@ def _started_app() -> Iterator[None]:
         "Harbour notes\n\nBy Port Office\n\n"
         "The harbour master opens the lock gates at high tide. Ships wait in the outer basin.\n"
     )
-    Pipeline.open(_SETTINGS).ingest([seed])
+    Engine.open(_SETTINGS).library.ingest([seed])
     with TestClient(APP):
         yield
     shutil.rmtree(_FOLDER, ignore_errors=True)

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from index.store import ChunkStore
-from service.app import create_app
-from service.config import Settings
-from service.pipeline import Pipeline
+from citeqa.index.store import ChunkStore
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+from citeqa.service.http.app import create_app
 from tests.conftest import ARTICLE
 from tests.reliability.artifacts import record
 
@@ -24,7 +24,7 @@ RESULTS: dict[str, str] = {}
 def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("hostile")
     settings = Settings(data_dir=folder / "data", api_keys=[KEY], max_document_bytes=5_000_000)
-    Pipeline.open(settings).ingest([ARTICLE])
+    Engine.open(settings).library.ingest([ARTICLE])
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -66,7 +66,7 @@ def test_hostile_documents_get_clear_errors_or_safe_handling(
     app_client: TestClient, kind: str
 ) -> None:
     name, content, expected = DOCUMENTS[kind]
-    store: ChunkStore = app_client.app.state.pipeline.store  # type: ignore[attr-defined]
+    store: ChunkStore = app_client.app.state.engine.library.store  # type: ignore[attr-defined]
     before = store.count_chunks()
     status, body = _upload(app_client, name, content)
     assert status == expected, body

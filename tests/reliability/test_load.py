@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.load import resident_mib, run_load
-from bench.processes import ChromaProcess, listening_pid, running_citeqa
-from service.config import Settings
-from service.pipeline import Pipeline
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
 from tests.conftest import ARTICLE
+from tests.load import resident_mib, run_load
+from tests.processes import ChromaProcess, listening_pid, running_citeqa
 from tests.reliability.artifacts import record
 
 REQUESTS = 5000
@@ -68,7 +68,7 @@ def _warm_up(url: str, pid: int, log: Path) -> tuple[float, int]:
 
 def test_one_server(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    Pipeline.open(Settings(data_dir=data)).ingest([ARTICLE])
+    Engine.open(Settings(data_dir=data)).library.ingest([ARTICLE])
     log = tmp_path / "serve.log"
     with running_citeqa(data, log=log) as url:
         _load(url, "one-server", log)
@@ -80,7 +80,9 @@ def test_workers_with_a_chroma_server(tmp_path: Path, workers: int) -> None:
     chroma.start()
     try:
         collection = f"l{uuid.uuid4().hex[:10]}"
-        Pipeline.open(Settings(chroma_url=chroma.url, collection=collection)).ingest([ARTICLE])
+        Engine.open(Settings(chroma_url=chroma.url, collection=collection)).library.ingest(
+            [ARTICLE]
+        )
         env = {"chroma_url": chroma.url, "collection": collection}
         log = tmp_path / "serve.log"
         args = ("--workers", str(workers))

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from bench.processes import ChromaProcess, running_citeqa
-from service.app import create_app
-from service.config import Settings
-from service.pipeline import Pipeline
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+from citeqa.service.http.app import create_app
 from tests.conftest import ARTICLE, SEEDS
+from tests.processes import ChromaProcess, running_citeqa
 
 KEY = "test-key-1"
 
@@ -35,8 +35,8 @@ def test_ingest_and_answer_against_a_chroma_server(
     chroma_server: ChromaProcess, tmp_path: Path
 ) -> None:
     settings = _settings(chroma_server, tmp_path)
-    first = Pipeline.open(settings).ingest([ARTICLE])
-    again = Pipeline.open(settings).ingest([ARTICLE])
+    first = Engine.open(settings).library.ingest([ARTICLE])
+    again = Engine.open(settings).library.ingest([ARTICLE])
     assert [r.outcome.value for r in first.results + again.results] == ["added", "unchanged"]
     with TestClient(create_app(settings)) as client:
         body = client.post("/v1/ask", json={"question": "How many commanders were killed?"})
@@ -49,7 +49,7 @@ def test_documents_added_and_deleted_over_http_change_answers_in_every_worker(
     chroma_server: ChromaProcess, tmp_path: Path
 ) -> None:
     settings = _settings(chroma_server, tmp_path)
-    Pipeline.open(settings).ingest([ARTICLE])
+    Engine.open(settings).library.ingest([ARTICLE])
     env = {
         "chroma_url": settings.chroma_url,
         "collection": settings.collection,
@@ -90,7 +90,7 @@ def test_chroma_going_away_gives_503_and_the_service_recovers_by_itself(
     server.start()
     try:
         settings = _settings(server, tmp_path, request_timeout_s=5.0)
-        Pipeline.open(settings).ingest([ARTICLE])
+        Engine.open(settings).library.ingest([ARTICLE])
         with TestClient(create_app(settings)) as client:
             assert client.get("/readyz").status_code == 200
             server.stop()
@@ -121,7 +121,7 @@ def test_starting_while_chroma_is_down_recovers_when_it_comes_up(tmp_path: Path)
         assert server.url in down.json()["message"]
         server.start()
         try:
-            Pipeline.open(settings).ingest([ARTICLE])
+            Engine.open(settings).library.ingest([ARTICLE])
             deadline = time.monotonic() + 20
             while client.get("/readyz").status_code != 200:
                 assert time.monotonic() < deadline, "did not recover"

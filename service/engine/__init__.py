@@ -1,0 +1,1 @@
+"""The answer engine: a question in, a cited answer out. Knows nothing of HTTP."""

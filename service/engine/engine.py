@@ -1,0 +1,317 @@
+"""The answer engine shared by the HTTP API, the CLI and the evaluator.
+
+question ─► answerer chosen (once) ─► prepared: instructions set aside, parts, retrieved
+         ─► answerer.answer / answerer.stream ─► Reply (citations, timings, passages)
+
+    extractive (default)          quotes the best sentences
+    LLM (mode "llm", configured)  writes, verifies each sentence, falls back to extractive
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from cachetools import LRUCache
+
+from citeqa.index.embedding import Embedder, load_embedder
+from citeqa.index.errors import IndexNotReady
+from citeqa.index.sentences import split_sentences
+from citeqa.index.store import ChunkStore, open_client
+from citeqa.service.config import Settings
+from citeqa.service.engine.answers import Answerer, Draft, Mode
+from citeqa.service.engine.conversation import Turn
+from citeqa.service.engine.extractive import AnswerPolicy, ExtractiveAnswerer
+from citeqa.service.engine.generation import Generator, build_llm
+from citeqa.service.engine.generative import LLMAnswerer
+from citeqa.service.engine.library import Library
+from citeqa.service.engine.questions import Prepared, QuestionReader
+from citeqa.service.engine.responses import Citation, IndexStats, Passage, Reply, Timings
+from citeqa.service.engine.retrieval import Hit, RetrievalWeights, Retriever
+from citeqa.service.engine.verification import Verifier
+
+StreamEvent = (
+    tuple[Literal["citations"], tuple[Citation, ...]]
+    | tuple[Literal["delta"], str]
+    | tuple[Literal["done"], Reply]
+)
+_LLM_NOT_CONFIGURED = (
+    "LLM mode is not configured, so the answer is extractive. Set CITEQA_LLM="
+    "openai-like (or ollama), CITEQA_LLM_BASE_URL and CITEQA_LLM_MODEL to enable it."
+)
+
+
+@dataclass
+class Engine:
+    """Everything a question needs, built once: store, model, retriever, answerers."""
+
+    settings: Settings
+    embedder: Embedder
+    retriever: Retriever
+    library: Library
+    reader: QuestionReader
+    extractive: ExtractiveAnswerer
+    llm: LLMAnswerer | None = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> Engine:
+        """Open the index under the settings' data directory and load the model."""
+        store = ChunkStore(
+            open_client(settings.data_dir, settings.chroma_server()), settings.collection
+        )
+        embedder = load_embedder(
+            settings.embed_model,
+            settings.model_threads,
+            settings.embed_backend,
+            settings.model_cache_dir,
+        )
+        retriever = Retriever(
+            store,
+            embedder,
+            settings.candidate_pool,
+            RetrievalWeights(
+                passage=settings.passage_weight,
+                sentence=settings.sentence_weight,
+                lexical=settings.lexical_weight,
+            ),
+            settings.memory_search_limit,
+        )
+        extractive = ExtractiveAnswerer(
+            retriever,
+            AnswerPolicy(
+                max_words=settings.answer_max_words,
+                lexical_weight=settings.answer_lexical_weight,
+                passage_weight=settings.answer_passage_weight,
+                min_score=settings.min_score,
+                second_sentence_ratio=settings.second_sentence_ratio,
+                connected_sentences=settings.answer_connected_sentences,
+                unknown_terms_share=settings.unknown_terms_share,
+                unknown_terms_min_similarity=settings.unknown_terms_min_similarity,
+            ),
+        )
+        model = build_llm(settings)
+        llm = None
+        if model is not None:
+            verifier = Verifier(
+                retriever,
+                embedder,
+                settings.verify_min_similarity,
+                settings.verify_min_lexical,
+            )
+            llm = LLMAnswerer(Generator(model), verifier, extractive)
+        return cls(
+            settings,
+            embedder,
+            retriever,
+            Library(store, embedder, retriever, settings.chunk_max_words),
+            QuestionReader(retriever, settings.top_k, settings.followup_context_weight),
+            extractive,
+            llm,
+        )
+
+    def __post_init__(self) -> None:
+        self._cache: LRUCache[tuple[Any, ...], Reply] | None = (
+            LRUCache(self.settings.answer_cache_size) if self.settings.answer_cache_size else None
+        )
+        self._cache_lock = threading.Lock()
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        include_passages: bool = False,
+        mode: Mode | None = None,
+    ) -> Reply:
+        """Answer one question with citations, timing each stage."""
+        answerer, warnings = self._answerer(mode)
+        return self._cached(
+            ("ask", question, top_k, include_passages, mode),
+            lambda: self._respond(
+                answerer, self._prepare(question, question, top_k, warnings), include_passages
+            ),
+        )
+
+    def chat(
+        self,
+        turns: list[Turn],
+        top_k: int | None = None,
+        include_passages: bool = False,
+        mode: Mode | None = None,
+    ) -> Reply:
+        """Answer the last user message of a conversation, resolving follow-ups first."""
+        answerer, warnings = self._answerer(mode)
+        return self._cached(
+            ("chat", tuple(turns), top_k, include_passages, mode),
+            lambda: self._respond(
+                answerer, self._prepare_turns(answerer, turns, top_k, warnings), include_passages
+            ),
+        )
+
+    def stream(
+        self, question: str | None, turns: list[Turn] | None, top_k: int | None, mode: Mode | None
+    ) -> Iterator[StreamEvent]:
+        """The answer as events: `citations` and `delta`s (in the answerer's order), then
+        `done` with the whole response. Every `delta` is text the response holds."""
+        answerer, warnings = self._answerer(mode)
+        prepared = (
+            self._prepare_turns(answerer, turns, top_k, warnings)
+            if turns
+            else self._prepare(question or "", question or "", top_k, warnings)
+        )
+        response = None
+        for item in answerer.stream(prepared):
+            if isinstance(item, Draft):
+                response = self._response(prepared, item, False)
+                yield "citations", response.citations
+            else:
+                yield "delta", item
+        assert response is not None, "every answerer's stream ends with its answer"
+        yield "done", response
+
+    def check_ready(self) -> None:
+        """Raise `IndexNotReady`, naming the fix, when nothing is indexed."""
+        if not self.retriever.corpus.chunks:
+            raise IndexNotReady(
+                f"The index in {self.settings.data_dir} is empty. "
+                f"Run: citeqa ingest {self.settings.seeds_dir}"
+            )
+
+    def stats(self) -> IndexStats:
+        """What questions are answered from now: documents and passages."""
+        corpus = self.retriever.corpus
+        return IndexStats(len(corpus.documents), len(corpus.chunks))
+
+    def ready(self) -> IndexStats:
+        """Check that the store answers and holds passages; what it holds."""
+        self.retriever.refresh_if_changed()
+        self.check_ready()
+        return self.stats()
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise load (the sentence splitter, the
+        model's first run), so that the first user does not wait for it. Touches neither the
+        index nor a language model, so it cannot fail on them."""
+        split_sentences("Ready? Yes.")
+        self.embedder.embed_query("Ready?")
+
+    def _answerer(self, mode: Mode | None) -> tuple[Answerer, list[str]]:
+        """The answerer a request gets: LLM only when a model is configured and the request
+        does not ask for extractive; the warning when it asked for LLM in vain."""
+        if self.llm is not None:
+            return (self.extractive if mode == "extractive" else self.llm), []
+        return self.extractive, [_LLM_NOT_CONFIGURED] if mode == "llm" else []
+
+    def _cached(self, key: tuple[Any, ...], answer: Callable[[], Reply]) -> Reply:
+        """Answers are kept per index generation: any ingestion or deletion invalidates them.
+
+        Answers with warnings (a model failure, say) are not kept.
+        """
+        if self._cache is None:
+            return answer()
+        started = time.perf_counter()
+        self.retriever.refresh_if_changed()
+        full_key = (self.retriever.corpus.generation, *key)
+        with self._cache_lock:
+            hit: Reply | None = self._cache.get(full_key)
+        if hit is not None:
+            elapsed = _ms(started, time.perf_counter())
+            return replace(hit, timings_ms=Timings(retrieve=0.0, answer=0.0, total=elapsed))
+        response = answer()
+        if not response.warnings:
+            with self._cache_lock:
+                self._cache[full_key] = response
+        return response
+
+    def _prepare_turns(
+        self, answerer: Answerer, turns: list[Turn], top_k: int | None, warnings: list[str]
+    ) -> Prepared:
+        self._check_index()
+        resolved, resolve_warnings = answerer.resolve(turns)
+        return self._prepare(
+            turns[-1].content,
+            resolved.question,
+            top_k,
+            [*warnings, *resolve_warnings],
+            resolved.context,
+            resolved.seen,
+        )
+
+    def _prepare(
+        self,
+        asked: str,
+        search_as: str,
+        top_k: int | None,
+        warnings: list[str],
+        context: str = "",
+        seen: str = "",
+    ) -> Prepared:
+        self._check_index()
+        prepared = self.reader.read(asked, search_as, top_k, context, seen)
+        prepared.warnings.extend(warnings)
+        return prepared
+
+    def _check_index(self) -> None:
+        self.retriever.refresh_if_changed()
+        self.check_ready()
+
+    def _respond(self, answerer: Answerer, prepared: Prepared, include_passages: bool) -> Reply:
+        return self._response(prepared, answerer.answer(prepared), include_passages)
+
+    def _response(self, prepared: Prepared, draft: Draft, include_passages: bool) -> Reply:
+        finished = time.perf_counter()
+        answer = draft.answer
+        citations = tuple(
+            Citation(
+                marker=marker,
+                chunk_id=quote.chunk.id,
+                document_id=quote.chunk.document_id,
+                document_title=quote.chunk.document_title,
+                text=quote.chunk.text,
+                quote=quote.text,
+                start=quote.start,
+                end=quote.end,
+                score=round(quote.score, 4),
+            )
+            for marker, quote in enumerate(answer.quotes, start=1)
+        )
+        passages = tuple(
+            Passage(
+                chunk_id=hit.chunk.id,
+                document_id=hit.chunk.document_id,
+                text=hit.chunk.text,
+                start=hit.chunk.start,
+                end=hit.chunk.end,
+                score=round(hit.score, 6),
+            )
+            for hit in _cited_first(prepared.hits, draft)
+        )
+        return Reply(
+            question=prepared.asked,
+            answer=answer.text,
+            answered=answer.answered,
+            mode=draft.mode,
+            citations=citations,
+            warnings=(*prepared.warnings, *draft.warnings),
+            timings_ms=Timings(
+                retrieve=_ms(prepared.started, prepared.retrieved),
+                answer=_ms(prepared.retrieved, finished),
+                total=_ms(prepared.started, finished),
+            ),
+            passages=passages if include_passages else None,
+        )
+
+
+def _ms(start: float, end: float) -> float:
+    return round((end - start) * 1000, 3)
+
+
+def _cited_first(hits: list[Hit], draft: Draft) -> list[Hit]:
+    """The passages an answer quotes, best quote first, then the others in retrieval order:
+    the sentence-level scores that chose the quotes rank passages better than passage scores
+    alone (hit@1: article 0.81 -> 0.84, second corpus 0.83 -> 0.86)."""
+    quoted = sorted(draft.answer.quotes, key=lambda quote: -quote.score)
+    order = {quote.chunk.id: rank for rank, quote in enumerate(quoted)}
+    return sorted(hits, key=lambda hit: order.get(hit.chunk.id, len(order)))

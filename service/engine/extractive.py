@@ -1,0 +1,399 @@
+"""Extractive answers: choose the retrieved sentences that answer a question and cite them.
+
+Every answer sentence is a verbatim sentence of a passage, followed by the `[n]` marker of
+the citation that points at it. When the passages do not support an answer, the answer is
+the refusal text from `prompts/refusal.txt` and `answered` is false.
+
+A question is refused when its best sentence scores below `min_score`, when it asks for a
+number, a date or a person and the chosen sentences hold none that the question does not
+already name, or when most of its weight is on words no document contains and the best
+sentence is not close in meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from citeqa.index.chunking import Chunk
+from citeqa.index.embedding import Vectors
+from citeqa.index.terms import terms
+from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
+from citeqa.service.engine.conversation import Resolved, Turn, resolve
+from citeqa.service.engine.questions import Prepared
+from citeqa.service.engine.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
+
+_WORD = re.compile(r"\S+\s*")
+
+_AUTHOR = re.compile(
+    r"\b(who (wrote|authored|penned|delivered)|who is the (author|writer)|author of (this|the)|"
+    r"written by|byline)\b",
+    re.I,
+)
+_TITLE = re.compile(r"\b(title|headline|called|named)\b.*\b(article|piece|essay|document)\b", re.I)
+_PUBLICATION = re.compile(
+    r"\b(magazine|publication|newspaper|journal|outlet|publisher|published (in|by)|"
+    r"which (site|paper)|where (was|is) (it|this|the \w+) published)\b",
+    re.I,
+)
+_COUNT_QUESTION = re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I)
+# "How much did it cost?" wants an amount of money, not just any number.
+_MONEY_QUESTION = re.compile(
+    r"\bhow much\b.*\b(cost|costs|spend|spent|pay|paid|price|worth|budget|charge)\b|"
+    r"\bwhat (was|is|were|are) the (cost|price|budget|bill)\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds sterling|cents?|rials?|shekels?|budget|"
+    r"million|billion|trillion)\b",
+    re.I,
+)
+_TIME_QUESTION = re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bon what date\b", re.I)
+_PERSON_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwho (is|was|are|were)\b", re.I)
+# "What was the name of the airbase…?", "What code name…?": the answer must name the thing.
+_NAME_QUESTION = re.compile(
+    r"\b(what|which) (was|is|were|are) the names? of (the |an? |its |their |his |her )?"
+    r"(?P<thing>[\w’'-]+(?: [\w’'-]+)*?)(?= (that|which|who|where|when|in|on|at|for|by)\b|\W*$)"
+    r"|\bcode ?name\b",
+    re.I,
+)
+# A thing given its name: "named Kingsway", "known as the Mercy Route", "Operation Dawn".
+_NAMING = re.compile(
+    r"\b(named|called|dubbed|known as|code-?named|titled)\s+(the\s+)?[\"“‘']?[A-Z]"
+    r"|\bOperation [A-Z]"
+)
+_NUMBER = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"thirty|forty|fifty|hundred|thousand|million|billion|dozens?|hundreds|thousands|millions|"
+    r"half|third|quarter|fourth|fifth|several|many|few|all|most)\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(\d{3,4}|January|February|March|April|May|June|July|August|September|October|"
+    r"November|December|yesterday|today|tomorrow|last (year|month|week)|weeks?|months?|"
+    r"years?|decades?|centur(y|ies)|days?|(this|next) (year|month|week)|dawn|dusk|noon|"
+    r"midnight|morning|afternoon|evening|night|o'clock|\d{1,2}(:\d{2})? ?(am|pm)|\d{1,2}:\d{2}|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|winter|"
+    r"whenever|until|once)\b",
+    re.I,
+)
+# Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
+# opens a new clause.
+_CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|where|when)\b)")
+# A sentence that opens by pointing back ("They crave such an assurance, but…") carries on
+# the one before it: an explanation often follows the sentence that names the topic.
+_CONTINUES = re.compile(
+    r"^\W*(it|its|they|their|them|this|that|these|those|such|but|yet|however|so|thus|hence|"
+    r"therefore|because|instead)\b",
+    re.I,
+)
+# A sentence that leans on the one before it ("All knew that this interest was…").
+_POINTS_BACK = re.compile(
+    r"^\W*(it|they|he|she|this|these|those|such)\b|\b(this|these|those|such) [a-z]+", re.I
+)
+_EXPLANATION_QUESTION = re.compile(r"^\W*(why|how)\b", re.I)
+# A capitalised word that does not start a sentence: most often a name.
+_NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+")
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    """How sentences are scored, chosen and refused; every field is a setting."""
+
+    max_words: int = 60
+    lexical_weight: float = 0.5
+    passage_weight: float = 0.25
+    min_score: float = 0.6
+    second_sentence_ratio: float = 0.95
+    unknown_terms_share: float = 0.5
+    unknown_terms_min_similarity: float = 0.45
+    duplicate_similarity: float = 0.9
+    continuation_bonus: float = 0.1
+    connected_sentences: bool = True
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    chunk: Chunk
+    scored: ScoredSentence
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Composes a short answer from the best sentences of the retrieved passages."""
+
+    def __init__(self, retriever: Retriever, policy: AnswerPolicy | None = None) -> None:
+        self.retriever = retriever
+        self.policy = policy or AnswerPolicy()
+
+    @property
+    def corpus(self) -> Corpus:
+        """The passages the retriever currently serves."""
+        return self.retriever.corpus
+
+    def resolve(self, turns: list[Turn]) -> tuple[Resolved, list[str]]:
+        """Follow-ups resolved offline, from the words of the conversation."""
+        return resolve(turns), []
+
+    def answer(self, question: Prepared) -> Draft:
+        """The quoted answer, or a refusal."""
+        return Draft(self.quote(question.parts), "extractive")
+
+    def stream(self, question: Prepared) -> Iterator[str | Draft]:
+        """The whole answer first (it is known at once), then its text word by word."""
+        draft = self.answer(question)
+        yield draft
+        yield from _WORD.findall(draft.answer.text)
+
+    def quote(self, parts: list[tuple[Query, list[Hit]]]) -> Answer:
+        """One answer to a question in one or more parts: for each part after the first,
+        its best sentence that an earlier part did not already take."""
+        if len(parts) == 1:
+            chosen = self._choose(*parts[0])
+            return compose(chosen) if chosen else refusal()
+        chosen = []
+        for query, hits in parts:
+            taken = frozenset(c.scored.sentence.id for c in chosen)
+            chosen += self._choose(query, hits, taken)[:1]
+        return compose(chosen) if chosen else refusal()
+
+    def _choose(
+        self, query: Query, hits: list[Hit], taken: frozenset[str] = frozenset()
+    ) -> list[_Candidate]:
+        """The sentences that answer `query`, best first, leaving out those `taken` by an
+        earlier part of the question; none when it should be refused."""
+        if not hits:
+            return []
+        metadata = self._metadata_answer(query, hits)
+        if metadata:
+            return [] if metadata.scored.sentence.id in taken else [metadata]
+        candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
+        if not candidates or not self._is_supported(query, candidates[0]):
+            return []
+        chosen = self._select(candidates)
+        if self.policy.connected_sentences:
+            chosen = self._with_neighbours(query, candidates, chosen)
+        chosen = [self._shorten(query, c) for c in chosen]
+        if not _has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
+            return []
+        return chosen
+
+    def _candidates(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
+        policy = self.policy
+        candidates = []
+        for hit in hits:
+            if _is_byline(hit.chunk):
+                continue
+            told = [bool(query.seen) and s.sentence.text in query.seen for s in hit.sentences]
+            for i, scored in enumerate(hit.sentences):
+                if told[i]:
+                    continue  # the conversation already gave this sentence
+                score = (
+                    scored.similarity
+                    + policy.lexical_weight * scored.lexical
+                    + policy.passage_weight * hit.score
+                    + (policy.continuation_bonus if i and told[i - 1] else 0.0)
+                )
+                candidates.append(_Candidate(hit.chunk, scored, score))
+        candidates.sort(key=lambda c: -c.score)
+        return candidates
+
+    def _is_supported(self, query: Query, best: _Candidate) -> bool:
+        policy = self.policy
+        if best.score < policy.min_score:
+            return False
+        total = sum(query.weights.values())
+        unknown = sum(
+            w for t, w in query.weights.items() if t not in self.corpus.document_frequency
+        )
+        return not (
+            total
+            and unknown / total >= policy.unknown_terms_share
+            and best.scored.similarity < policy.unknown_terms_min_similarity
+        )
+
+    def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        best = candidates[0]
+        chosen = [best]
+        words = len(best.scored.sentence.text.split())
+        for candidate in candidates[1:3]:
+            if candidate.score < self.policy.second_sentence_ratio * best.score:
+                break
+            length = len(candidate.scored.sentence.text.split())
+            if words + length > self.policy.max_words or self._repeats(candidate, chosen):
+                continue
+            chosen.append(candidate)
+            words += length
+        return chosen
+
+    def _with_neighbours(
+        self, query: Query, candidates: list[_Candidate], chosen: list[_Candidate]
+    ) -> list[_Candidate]:
+        """The best sentence with the sentences it is connected to, when they fit: the one
+        before it, when it points back ("this interest"); for a why or how question, the
+        one after it, when that carries on ("They crave…, but…"): the best match often
+        names the topic and the next gives the reason."""
+        if _POINTS_BACK.search(chosen[0].scored.sentence.text):
+            chosen = self._joined(candidates, chosen, offset=-1)
+        if _EXPLANATION_QUESTION.search(query.text):
+            chosen = self._joined(candidates, chosen, offset=1)
+        return chosen
+
+    def _joined(
+        self, candidates: list[_Candidate], chosen: list[_Candidate], offset: int
+    ) -> list[_Candidate]:
+        """`chosen` with the sentence `offset` places from its first one added (the one
+        after only when it carries on), dropping the others if that is what it takes to
+        stay within the answer limit."""
+        first = chosen[0]
+        place = (first.chunk.id, first.scored.sentence.index + offset)
+        neighbour = next(
+            (c for c in candidates if (c.chunk.id, c.scored.sentence.index) == place), None
+        )
+        if (
+            neighbour is None
+            or (offset > 0 and not _CONTINUES.search(neighbour.scored.sentence.text))
+            or any(c.scored.sentence.id == neighbour.scored.sentence.id for c in chosen)
+        ):
+            return chosen
+        for kept in ([*chosen, neighbour], [first, neighbour]):
+            if sum(len(c.scored.sentence.text.split()) for c in kept) <= self.policy.max_words:
+                return kept
+        return chosen
+
+    def _shorten(self, query: Query, candidate: _Candidate) -> _Candidate:
+        """A sentence longer than the answer limit is cut to its clauses that match best."""
+        sentence = candidate.scored.sentence
+        if len(sentence.text.split()) <= self.policy.max_words:
+            return candidate
+        cuts = [0, *(m.end() for m in _CLAUSE_END.finditer(sentence.text)), len(sentence.text)]
+        if len(cuts) < 3:  # no clause boundary: cut at words
+            cuts = [0, *(m.start() for m in re.finditer(r"(?<=\s)\S", sentence.text))]
+            cuts = [*cuts[:: self.policy.max_words // 2 or 1], len(sentence.text)]
+        clauses = [
+            (a, b) for a, b in zip(cuts, cuts[1:], strict=False) if sentence.text[a:b].strip()
+        ]
+        best: tuple[float, int, int] | None = None
+        for i in range(len(clauses)):
+            for j in range(i, len(clauses)):
+                start, end = clauses[i][0], clauses[j][1]
+                piece = sentence.text[start:end]
+                if len(piece.split()) > self.policy.max_words:
+                    break
+                found = set(terms(piece))
+                weight = sum(w for t, w in query.weights.items() if t in found)
+                if best is None or weight > best[0]:
+                    best = (weight, start, end)
+        if best is None:
+            return candidate
+        piece = sentence.text[best[1] : best[2]]
+        start = best[1] + len(piece) - len(piece.lstrip())
+        piece = piece.strip().rstrip(",;:—–")
+        trimmed = replace(
+            sentence,
+            start=sentence.start + start,
+            end=sentence.start + start + len(piece),
+            text=piece,
+        )
+        return replace(candidate, scored=replace(candidate.scored, sentence=trimmed))
+
+    def _repeats(self, candidate: _Candidate, chosen: list[_Candidate]) -> bool:
+        mine = self._vector(candidate)
+        return any(
+            float(self._vector(other) @ mine) > self.policy.duplicate_similarity for other in chosen
+        )
+
+    def _vector(self, candidate: _Candidate) -> Vectors:
+        sentence = candidate.scored.sentence
+        vector: Vectors = self.corpus.sentence_matrix(sentence.chunk_id)[sentence.index]
+        return vector
+
+    def _metadata_answer(self, query: Query, hits: list[Hit]) -> _Candidate | None:
+        """Authorship, title and publication questions are answered from the byline."""
+        wanted = _metadata_line(query.text, self.corpus, hits[0].chunk.document_id)
+        chunk = self.corpus.byline_chunk(hits[0].chunk.document_id)
+        if wanted is None or chunk is None:
+            return None
+        for sentence in self.corpus.sentences.get(chunk.id, []):
+            if sentence.text == wanted:
+                return _Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)
+        return None
+
+
+def compose(chosen: list[_Candidate]) -> Answer:
+    """Merge adjacent sentences of one passage into one quote; order by the document."""
+    chosen = sorted(chosen, key=lambda c: (c.chunk.document_id, c.scored.sentence.start))
+    groups: list[list[_Candidate]] = []
+    for candidate in chosen:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and last.chunk.id == candidate.chunk.id
+            and last.scored.sentence.index + 1 == candidate.scored.sentence.index
+        ):
+            groups[-1].append(candidate)
+        else:
+            groups.append([candidate])
+    quotes, sentences = [], []
+    for marker, group in enumerate(groups, start=1):
+        chunk = group[0].chunk
+        start, end = group[0].scored.sentence.start, group[-1].scored.sentence.end
+        text = chunk.text[start - chunk.start : end - chunk.start]
+        quotes.append(Quote(chunk, start, end, text, max(c.score for c in group)))
+        sentences += [f"{c.scored.sentence.text} [{marker}]" for c in group]
+    return Answer(True, tuple(quotes), " ".join(sentences))
+
+
+def _is_byline(chunk: Chunk) -> bool:
+    """The first paragraph of every cleaned document is its title and byline: metadata."""
+    return chunk.paragraph_index == 0
+
+
+def _metadata_line(question: str, corpus: Corpus, document_id: str) -> str | None:
+    document = corpus.documents.get(document_id)
+    if document is None:
+        return None
+    if _AUTHOR.search(question) and document.author:
+        return f"By {document.author}"
+    if _PUBLICATION.search(question) and document.publication:
+        return document.publication
+    if _TITLE.search(question):
+        return document.title
+    return None
+
+
+def _has_expected_type(question: str, sentences: list[str]) -> bool:
+    """A question asking for an amount of money, a number, a date or a person needs one the
+    question lacks."""
+    text = " ".join(sentences)
+    if _MONEY_QUESTION.search(question):
+        return bool(_new_matches(_MONEY, question, text))
+    if _COUNT_QUESTION.search(question):
+        return bool(_new_matches(_NUMBER, question, text))
+    if _TIME_QUESTION.search(question):
+        return bool(_new_matches(_DATE, question, text))
+    name_question = _NAME_QUESTION.search(question)
+    if name_question:
+        return _names(name_question.group("thing"), question, text)
+    if _PERSON_QUESTION.search(question):
+        return bool(_new_matches(_NAME, question, text))
+    return True
+
+
+def _names(thing: str | None, question: str, text: str) -> bool:
+    """Whether `text` gives a name: by a naming word ("named Kingsway"), or, when the
+    question asks for the name of a thing, as a new name right before it ("the Carlow
+    lighthouse"). A name merely near the thing ("an airbase in Iran") is not its name."""
+    if _NAMING.search(text):
+        return True
+    if not thing:
+        return False
+    head = re.escape(thing.split()[-1])
+    named = re.compile(rf"{_NAME.pattern}(?= (?:[A-Z][\w’'-]+ )*{head}s?\b)")
+    return bool(_new_matches(named, question, text))
+
+
+def _new_matches(pattern: re.Pattern[str], question: str, text: str) -> set[str]:
+    asked = {m.group().lower() for m in pattern.finditer(question)}
+    return {m.group().lower() for m in pattern.finditer(text)} - asked

@@ -1,0 +1,91 @@
+"""A question prepared for answering: instructions set aside, split into its parts, each
+part searched.
+
+"What did X do, and why did Y happen?" becomes two parts. Each part is retrieved and
+answered on its own, so that the answer quotes a sentence for each part instead of the one
+sentence that best matches the whole. A later part that leans on the one before ("..., and
+why did it fail?") is searched with it, as a follow-up is searched with the turn before it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from citeqa.service.engine.conversation import is_follow_up
+from citeqa.service.engine.retrieval import Hit, Query, Retriever
+from citeqa.service.engine.safety import split_instructions
+
+_SECOND_PART = re.compile(
+    r",?\s+and\s+(?=(?:what|why|how|who|whom|where|when|which|is|are|was|were|did|does|do)\b)",
+    re.IGNORECASE,
+)
+_MIN_PART_WORDS = 3
+
+
+def split_parts(question: str) -> list[str]:
+    """The parts of a question joined by ", and <question word>"; one part when there are none."""
+    pieces = _SECOND_PART.split(question, maxsplit=1)
+    if len(pieces) < 2:
+        return [question]
+    first, second = pieces[0].strip().rstrip(",?") + "?", pieces[1].strip()
+    if min(len(first.split()), len(second.split())) < _MIN_PART_WORDS:
+        return [question]
+    return [first, second]
+
+
+@dataclass
+class Prepared:
+    """A question prepared and searched: its parts, their hits, and when each stage ended.
+
+    `asked` is the question as the user asked it; `question` is what was searched and what
+    a model is asked (follow-ups resolved, instructions set aside).
+    """
+
+    asked: str
+    question: str
+    parts: list[tuple[Query, list[Hit]]]
+    started: float
+    retrieved: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def hits(self) -> list[Hit]:
+        """Every part's passages, each once, in the order found."""
+        seen: dict[str, Hit] = {}
+        for _, hits in self.parts:
+            for hit in hits:
+                seen.setdefault(hit.chunk.id, hit)
+        return list(seen.values())
+
+
+class QuestionReader:
+    """Prepares questions for answering against one retriever."""
+
+    def __init__(self, retriever: Retriever, top_k: int, context_weight: float) -> None:
+        self.retriever = retriever
+        self.top_k = top_k
+        self.context_weight = context_weight
+
+    def read(
+        self,
+        asked: str,
+        search_as: str,
+        top_k: int | None,
+        context: str = "",
+        seen: str = "",
+    ) -> Prepared:
+        """Set aside instructions in `search_as`, split it into parts and search each."""
+        started = time.perf_counter()
+        instructions, rest = split_instructions(search_as)
+        searched = rest if instructions else search_as
+        k = top_k or self.top_k
+        parts, previous = [], ""
+        for part in split_parts(searched):
+            leans = previous and is_follow_up(part)
+            part_context = " ".join(c for c in (context, previous if leans else "") if c)
+            query = self.retriever.prepare(part, part_context, self.context_weight, seen)
+            parts.append((query, self.retriever.search(query, k) if query.terms else []))
+            previous = part
+        return Prepared(asked, searched, parts, started, time.perf_counter())

@@ -1,0 +1,312 @@
+"""Hybrid retrieval: candidates from three searches, reranked by sentence-level evidence.
+
+Candidates are the passages found by dense search over passages, dense search over sentence
+windows and BM25 over passage words. Dense search is exact, in memory, while the corpus fits
+(`memory_search_limit` passages: every vector is loaded once, and a question costs no Chroma
+query); beyond that it is Chroma's approximate nearest-neighbour search. Each candidate is then
+scored as
+
+    passage_weight · cos(question, passage)
+  + sentence_weight · max over its sentences of cos(question, sentence window)
+  + lexical_weight  · max over its sentences of the IDF-weighted share of question terms
+
+and every sentence keeps its own similarity and lexical score for the answerer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+
+from citeqa.index.chunking import Chunk, Sentence
+from citeqa.index.embedding import Embedder, Vectors
+from citeqa.index.store import ChunkStore, StoredDocument
+from citeqa.index.terms import question_terms, terms, title_words, titles_named
+
+
+@dataclass(frozen=True)
+class RetrievalWeights:
+    """How much each signal counts when candidates are reranked."""
+
+    passage: float = 0.5
+    sentence: float = 1.0
+    lexical: float = 0.5
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question prepared once for every stage: its text, vector and search terms."""
+
+    text: str
+    vector: Vectors
+    terms: tuple[str, ...]
+    weights: dict[str, float]
+    seen: str = ""  # what the conversation already told the user
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A sentence of a retrieved passage with its evidence for the question."""
+
+    sentence: Sentence
+    similarity: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage: its score, dense similarity and scored sentences."""
+
+    chunk: Chunk
+    score: float
+    similarity: float
+    sentences: tuple[ScoredSentence, ...]
+
+
+@dataclass(frozen=True)
+class DenseIndex:
+    """Every passage vector and sentence-window vector of a corpus, for exact search in memory."""
+
+    chunk_ids: list[str]
+    chunk_matrix: Vectors
+    sentence_owners: list[str]  # the passage of each sentence row
+    sentence_matrix: Vectors
+
+    def nearest(self, vector: Vectors, n: int) -> list[str]:
+        """The ids of the `n` passages closest to `vector`, best first."""
+        return [self.chunk_ids[i] for i in _top(self.chunk_matrix @ vector, n)]
+
+    def nearest_sentences(self, vector: Vectors, n: int) -> list[str]:
+        """The passages of the `n` sentence windows closest to `vector`, best first."""
+        return [self.sentence_owners[i] for i in _top(self.sentence_matrix @ vector, n)]
+
+
+def _top(similarities: Vectors, n: int) -> list[int]:
+    n = min(n, len(similarities))
+    if n == 0:
+        return []
+    best = np.argpartition(-similarities, n - 1)[:n]
+    return [int(i) for i in best[np.argsort(-similarities[best])]]
+
+
+@dataclass
+class Corpus:
+    """The visible passages and their sentences, held in memory for scoring."""
+
+    documents: dict[str, StoredDocument]
+    chunks: list[Chunk]
+    sentences: dict[str, list[Sentence]]
+    generation: str = ""
+    position: dict[str, int] = field(init=False)
+    document_frequency: Counter[str] = field(init=False)
+    sentence_terms: dict[str, frozenset[str]] = field(init=False)
+    titles: dict[str, frozenset[str]] = field(init=False)  # first title word -> title words
+    _bm25: bm25s.BM25 | None = field(init=False, default=None)
+    _chunk_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
+    _sentence_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
+    dense: DenseIndex | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.position = {chunk.id: i for i, chunk in enumerate(self.chunks)}
+        chunk_terms = [terms(chunk.text) for chunk in self.chunks]
+        self.document_frequency = Counter(t for ts in chunk_terms for t in set(ts))
+        self.sentence_terms = {
+            s.id: frozenset(terms(s.text)) for ss in self.sentences.values() for s in ss
+        }
+        self.titles = {}
+        for document in self.documents.values():
+            title = title_words(document.title)
+            if title:
+                self.titles[title[0]] = self.titles.get(title[0], frozenset()) | frozenset(title)
+        if self.chunks:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(chunk_terms, show_progress=False)
+
+    @classmethod
+    def load(cls, store: ChunkStore) -> Corpus:
+        """Read every visible passage (those listed by a document record) from the store."""
+        generation = store.generation()
+        documents = {document.id: document for document in store.documents()}
+        wanted = [cid for document in documents.values() for cid in document.chunk_ids]
+        found = {chunk.id: chunk for chunk in store.chunks(wanted)}
+        chunks = [found[cid] for cid in wanted if cid in found]
+        sentences: dict[str, list[Sentence]] = {chunk.id: [] for chunk in chunks}
+        for sentence in store.sentences([chunk.id for chunk in chunks]):
+            sentences.setdefault(sentence.chunk_id, []).append(sentence)
+        return cls(documents, chunks, sentences, generation)
+
+    def idf(self, term: str) -> float:
+        """Inverse passage frequency; a term no passage has gets the highest weight."""
+        n = len(self.chunks)
+        df = self.document_frequency.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def bm25(self, query_terms: tuple[str, ...], n: int) -> list[int]:
+        """Positions of up to `n` passages with a positive BM25 score, best first."""
+        known = [t for t in query_terms if t in self.document_frequency]
+        if self._bm25 is None or not known:
+            return []
+        ids, scores = self._bm25.retrieve(
+            [known], k=min(n, len(self.chunks)), show_progress=False, n_threads=1
+        )
+        return [int(i) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
+
+    def load_vectors(self, store: ChunkStore, chunk_ids: list[str]) -> None:
+        """Fetch, once, the passage and sentence vectors of these passages."""
+        missing = [cid for cid in chunk_ids if cid not in self._chunk_vectors]
+        if not missing:
+            return
+        for cid, vector in zip(missing, store.vectors(missing), strict=True):
+            self._chunk_vectors[cid] = vector
+        sentence_ids = [s.id for cid in missing for s in self.sentences.get(cid, [])]
+        vectors = store.sentence_vectors(sentence_ids)
+        offset = 0
+        for cid in missing:
+            count = len(self.sentences.get(cid, []))
+            self._sentence_vectors[cid] = vectors[offset : offset + count]
+            offset += count
+
+    def hold_in_memory(self, store: ChunkStore) -> None:
+        """Load every vector and search them exactly in memory from now on."""
+        ids = [chunk.id for chunk in self.chunks]
+        if not ids:
+            return
+        self.load_vectors(store, ids)
+        self.dense = DenseIndex(
+            ids,
+            np.vstack([self._chunk_vectors[cid] for cid in ids]),
+            [cid for cid in ids for _ in range(len(self._sentence_vectors[cid]))],
+            np.vstack([self._sentence_vectors[cid] for cid in ids]),
+        )
+
+    def chunk_vector(self, chunk_id: str) -> Vectors:
+        """The embedding of a passage (after `load_vectors`)."""
+        return self._chunk_vectors[chunk_id]
+
+    def sentence_matrix(self, chunk_id: str) -> Vectors:
+        """The window embeddings of a passage's sentences, one row each."""
+        return self._sentence_vectors[chunk_id]
+
+    def byline_chunk(self, document_id: str) -> Chunk | None:
+        """The first passage of a document, which holds its title and byline."""
+        document = self.documents.get(document_id)
+        if not document or not document.chunk_ids:
+            return None
+        position = self.position.get(document.chunk_ids[0])
+        return None if position is None else self.chunks[position]
+
+    def fingerprint(self) -> str:
+        """Changes whenever a document is added, changed or removed."""
+        return json.dumps(sorted((d.id, d.content_hash) for d in self.documents.values()))
+
+
+class Retriever:
+    """Finds the passages that best answer a question, and scores their sentences."""
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        candidate_pool: int = 20,
+        weights: RetrievalWeights | None = None,
+        memory_search_limit: int = 20000,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.candidate_pool = candidate_pool
+        self.weights = weights or RetrievalWeights()
+        self.memory_search_limit = memory_search_limit
+        self._reloading = threading.Lock()
+        self.corpus = self._load()
+
+    def refresh(self) -> None:
+        """Reload the passages after documents were added or removed."""
+        self.corpus = self._load()
+
+    def refresh_if_changed(self) -> None:
+        """Reload when any process changed the documents since the corpus was loaded."""
+        if self.store.generation() != self.corpus.generation:
+            with self._reloading:
+                if self.store.generation() != self.corpus.generation:
+                    self.corpus = self._load()
+
+    def _load(self) -> Corpus:
+        corpus = Corpus.load(self.store)
+        if len(corpus.chunks) <= self.memory_search_limit:
+            corpus.hold_in_memory(self.store)
+        return corpus
+
+    def prepare(
+        self, question: str, context: str = "", context_weight: float = 0.5, seen: str = ""
+    ) -> Query:
+        """Embed and tokenise a question once; weight its terms by IDF.
+
+        `context` (earlier turns of a conversation) is blended in with `context_weight`:
+        into the vector, and as extra terms weighted that much less.
+        """
+        vector = self.embedder.embed_query(question)
+        named = titles_named(question, self.corpus.titles)
+        query_terms = tuple(dict.fromkeys(question_terms(question, named)))
+        weights = {t: self.corpus.idf(t) for t in query_terms}
+        if context and context_weight > 0:
+            blended = vector + context_weight * self.embedder.embed_query(context)
+            vector = (blended / np.linalg.norm(blended)).astype(np.float32)
+            for term in dict.fromkeys(terms(context)):
+                weights.setdefault(term, context_weight * self.corpus.idf(term))
+            query_terms = tuple(weights)
+        return Query(question, vector, query_terms, weights, seen)
+
+    def search(self, query: Query, k: int) -> list[Hit]:
+        """The `k` best passages for `query`, best first."""
+        corpus = self.corpus
+        if not corpus.chunks:
+            return []
+        candidates = self._candidates(query)
+        corpus.load_vectors(self.store, candidates)
+        hits = [self._score(query, chunk_id) for chunk_id in candidates]
+        hits.sort(key=lambda hit: -hit.score)
+        return hits[:k]
+
+    def _candidates(self, query: Query) -> list[str]:
+        corpus, pool = self.corpus, self.candidate_pool
+        if corpus.dense is not None:
+            found = corpus.dense.nearest(query.vector, pool)
+            found += corpus.dense.nearest_sentences(query.vector, pool)
+        else:
+            found = [cid for cid, _ in self.store.nearest(query.vector, pool)]
+            found += [
+                sid.rsplit(":", 1)[0] for sid, _ in self.store.nearest_sentences(query.vector, pool)
+            ]
+        found += [corpus.chunks[p].id for p in corpus.bm25(query.terms, pool)]
+        return [cid for cid in dict.fromkeys(found) if cid in corpus.position]
+
+    def _score(self, query: Query, chunk_id: str) -> Hit:
+        corpus = self.corpus
+        chunk = corpus.chunks[corpus.position[chunk_id]]
+        similarity = float(corpus.chunk_vector(chunk_id) @ query.vector)
+        total = sum(query.weights.values()) or 1.0
+        sentences = corpus.sentences.get(chunk_id, [])
+        similarities = corpus.sentence_matrix(chunk_id) @ query.vector if sentences else np.zeros(0)
+        scored = tuple(
+            ScoredSentence(
+                sentence,
+                float(similarities[i]),
+                sum(w for t, w in query.weights.items() if t in corpus.sentence_terms[sentence.id])
+                / total,
+            )
+            for i, sentence in enumerate(sentences)
+        )
+        best_similarity = max((s.similarity for s in scored), default=similarity)
+        best_lexical = max((s.lexical for s in scored), default=0.0)
+        score = (
+            self.weights.passage * similarity
+            + self.weights.sentence * best_similarity
+            + self.weights.lexical * best_lexical
+        )
+        return Hit(chunk, score, similarity, scored)

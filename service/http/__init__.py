@@ -1,0 +1,1 @@
+"""The HTTP layer: the FastAPI app, its routes, limits, security and the widget."""

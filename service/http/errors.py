@@ -1,0 +1,91 @@
+"""The one place that turns errors into HTTP responses: `{"code": ..., "message": ...}`.
+
+The errors themselves, and their status codes, are in `index/errors.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from citeqa.index.errors import CiteqaError, InvalidRequest
+
+log = logging.getLogger("citeqa")
+
+
+def error_body(code: str, message: str) -> dict[str, str]:
+    """The JSON body of every error response."""
+    return {"code": code, "message": message}
+
+
+def _describe_validation(error: RequestValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+        if item.get("type") == "json_invalid":
+            return (
+                'The request body is not valid JSON. Send a JSON object, e.g. {"question": "..."}.'
+            )
+        problems.append(f"{where or 'body'}: {item.get('msg', 'invalid value')}")
+    return "Invalid request. " + "; ".join(problems)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Map every error a request can raise to a JSON body with a stable code."""
+
+    @app.exception_handler(CiteqaError)
+    async def _citeqa(_: Request, error: CiteqaError) -> JSONResponse:
+        return JSONResponse(error_body(error.code, error.message), status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            error_body(InvalidRequest.code, _describe_validation(error)), status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # a body that cannot be read at all
+            return JSONResponse(
+                error_body(
+                    InvalidRequest.code,
+                    "The request body could not be read. Send UTF-8 JSON, e.g. "
+                    '{"question": "..."}.',
+                ),
+                status_code=422,
+            )
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        headers = dict(getattr(error, "headers", None) or {})
+        message = str(error.detail)
+        if error.status_code == 405:
+            allowed = _allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed here. Allowed: {', '.join(allowed)}"
+        return JSONResponse(
+            error_body(code, message),
+            status_code=405 if error.status_code == 405 else error.status_code,
+            headers=headers or None,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("internal_error", "The service failed to answer. It has been logged."),
+            status_code=500,
+        )

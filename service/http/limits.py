@@ -1,0 +1,137 @@
+"""Request limits: body size, time per request, and a rate per API key or client address.
+
+The rate limit is kept per process: with N workers a client may get up to N times the rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import threading
+import time
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from citeqa.service.config import Settings, parse_rate
+from citeqa.service.http.errors import error_body
+from citeqa.service.http.security import presented_key
+
+# JSON bodies of questions and conversations are far smaller; documents have their own cap.
+_BODY_SLACK = 64_000
+
+
+class RateLimiter:
+    """A token bucket per caller: `count` requests per `period` seconds, refilled smoothly."""
+
+    def __init__(self, count: int, period: float) -> None:
+        self.capacity = count
+        self.refill_per_s = count / period
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, caller: str) -> float:
+        """0 when the request may go ahead; otherwise seconds until it may."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, at = self._buckets.get(caller, (float(self.capacity), now))
+            tokens = min(self.capacity, tokens + (now - at) * self.refill_per_s)
+            if tokens >= 1:
+                self._buckets[caller] = (tokens - 1, now)
+                return 0.0
+            self._buckets[caller] = (tokens, now)
+            return (1 - tokens) / self.refill_per_s
+
+
+class Limits:
+    """ASGI middleware: refuses bodies over the size cap and callers over the rate, and
+    answers 503 when a request has not started its response within the request timeout."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        rate = parse_rate(settings.rate_limit) if settings.rate_limit else None
+        self.limiter = RateLimiter(*rate) if rate else None
+        self.max_body = settings.max_document_bytes + _BODY_SLACK
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(Request(scope))
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self._within_timeout(scope, receive, send)
+
+    def _refusal(self, request: Request) -> Response | None:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            return JSONResponse(
+                error_body(
+                    "request_too_large",
+                    f"The request body is larger than {self.max_body:,} bytes. Send less, or "
+                    "raise CITEQA_MAX_DOCUMENT_BYTES.",
+                ),
+                status_code=413,
+            )
+        if self.limiter is None or request.url.path in ("/healthz", "/readyz", "/metrics"):
+            return None
+        key = presented_key(request)
+        caller = f"key:{key}" if key else f"ip:{request.client.host if request.client else '?'}"
+        wait = self.limiter.acquire(caller)
+        if not wait:
+            return None
+        return JSONResponse(
+            error_body(
+                "rate_limited",
+                f"Too many requests: the limit is {self.settings.rate_limit}. "
+                f"Retry in {math.ceil(wait)} s.",
+            ),
+            status_code=429,
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
+
+    async def _within_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; if it has not begun its response in time, cancel it and answer 503.
+        A response that has begun (a stream) is not cut off."""
+        started = asyncio.Event()
+
+        async def send_noting_start(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.set()
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, receive, send_noting_start))
+        waiter = asyncio.ensure_future(started.wait())
+        try:
+            await asyncio.wait(
+                (task, waiter),
+                timeout=self.settings.request_timeout_s,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            waiter.cancel()
+        if task.done() or started.is_set():
+            await task
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        timeout = self.settings.request_timeout_s
+        response = JSONResponse(
+            error_body(
+                "timeout",
+                f"The request took longer than {timeout:g} s. Try again; if the store is "
+                "down, /readyz says so.",
+            ),
+            status_code=503,
+        )
+        await response(scope, receive, send)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Add the size, time and rate limits to every request."""
+    app.add_middleware(Limits, settings=settings)

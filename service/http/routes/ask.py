@@ -1,0 +1,132 @@
+"""Questions in, cited answers out: one question, a conversation, or either as a stream."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sse_starlette.sse import EventSourceResponse
+from starlette.concurrency import iterate_in_threadpool
+
+from citeqa.index.errors import CiteqaError
+from citeqa.service.engine.conversation import Turn
+from citeqa.service.engine.engine import StreamEvent
+from citeqa.service.engine.responses import Reply
+from citeqa.service.http.dependencies import EngineDep
+from citeqa.service.http.observability import observe_answer
+from citeqa.service.http.schemas import AskRequest, AskResponse, ChatRequest, ErrorBody
+from citeqa.service.http.security import ReadKey
+
+router = APIRouter(prefix="/v1", tags=["questions"], dependencies=[ReadKey])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "The request is malformed."},
+    503: {"model": ErrorBody, "description": "The index is empty or unavailable."},
+}
+_STREAM_DESCRIPTION = (
+    "Server-Sent Events: `citations` (the list), then `delta` events "
+    '(`{"text": ...}`), then `done` (the whole response body); `error` '
+    '(`{"code", "message"}`) if the answer fails.'
+)
+log = logging.getLogger("citeqa")
+
+
+@router.post(
+    "/ask",
+    response_model=AskResponse,
+    response_model_exclude_none=True,
+    summary="Answer a question with citations",
+    responses=_ERRORS,
+)
+def ask(request: AskRequest, engine: EngineDep, raw: Request) -> AskResponse:
+    """Answer from the indexed documents; every sentence carries a `[n]` citation marker."""
+    response = engine.ask(request.question, request.top_k, request.include_passages, request.mode)
+    return _observed(raw, response)
+
+
+@router.post(
+    "/chat",
+    response_model=AskResponse,
+    response_model_exclude_none=True,
+    summary="Answer the last message of a conversation",
+    responses=_ERRORS,
+)
+def chat(request: ChatRequest, engine: EngineDep, raw: Request) -> AskResponse:
+    """Like `/v1/ask`, with follow-up questions resolved from the earlier messages."""
+    response = engine.chat(_turns(request), request.top_k, request.include_passages, request.mode)
+    return _observed(raw, response)
+
+
+def _observed(raw: Request, response: Reply) -> AskResponse:
+    """Record the answer for the metrics and the request's log line; its body."""
+    observe_answer(response)
+    raw.state.answered = response.answered
+    raw.state.top_score = response.citations[0].score if response.citations else None
+    return AskResponse.model_validate(response)
+
+
+@router.post(
+    "/ask/stream",
+    summary="Answer a question as a stream of events",
+    description=_STREAM_DESCRIPTION,
+    response_class=EventSourceResponse,
+    responses=_ERRORS,
+)
+def ask_stream(request: AskRequest, engine: EngineDep, raw: Request) -> EventSourceResponse:
+    """Stream the answer to one question."""
+    engine.check_ready()
+    return _stream(raw, engine.stream(request.question, None, request.top_k, request.mode))
+
+
+@router.post(
+    "/chat/stream",
+    summary="Answer the last message of a conversation as a stream of events",
+    description=_STREAM_DESCRIPTION,
+    response_class=EventSourceResponse,
+    responses=_ERRORS,
+)
+def chat_stream(request: ChatRequest, engine: EngineDep, raw: Request) -> EventSourceResponse:
+    """Stream the answer to the last message of a conversation."""
+    engine.check_ready()
+    return _stream(raw, engine.stream(None, _turns(request), request.top_k, request.mode))
+
+
+def _turns(request: ChatRequest) -> list[Turn]:
+    return [Turn(m.role, m.content) for m in request.messages]
+
+
+def _stream(request: Request, events: Iterator[StreamEvent]) -> EventSourceResponse:
+    """Send the engine's events as SSE; stop the work when the client goes away."""
+
+    async def send() -> AsyncIterator[dict[str, str]]:
+        try:
+            async for event in iterate_in_threadpool(events):
+                if await request.is_disconnected():
+                    return
+                yield _event(*_body(event))
+        except CiteqaError as error:
+            yield _event("error", {"code": error.code, "message": error.message})
+        except Exception:
+            log.exception("stream failed")
+            yield _event("error", {"code": "internal_error", "message": "The answer failed."})
+
+    return EventSourceResponse(send(), ping=15)
+
+
+def _body(event: StreamEvent) -> tuple[str, Any]:
+    """An engine event as the name and JSON data of a Server-Sent Event."""
+    if event[0] == "delta":
+        return "delta", {"text": event[1]}
+    if event[0] == "citations":
+        return "citations", [asdict(citation) for citation in event[1]]
+    observe_answer(event[1])
+    body = AskResponse.model_validate(event[1])
+    return "done", body.model_dump(mode="json", exclude_none=True)
+
+
+def _event(name: str, data: Any) -> dict[str, str]:
+    return {"event": name, "data": json.dumps(data, ensure_ascii=False)}

@@ -1,0 +1,212 @@
+"""The indexed documents: list, read, add (file upload or JSON) and delete."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from citeqa.index.errors import (
+    DocumentNotFound,
+    DocumentTooLarge,
+    InvalidRequest,
+    UnsupportedMediaType,
+)
+from citeqa.index.store import StoredDocument
+from citeqa.service.http.dependencies import EngineDep, SettingsDep
+from citeqa.service.http.schemas import (
+    DocumentCreated,
+    DocumentDetail,
+    DocumentIn,
+    DocumentList,
+    DocumentSummary,
+    ErrorBody,
+)
+from citeqa.service.http.security import ReadKey, WriteKey
+from citeqa.service.http.uploads import SUPPORTED, decode_text, html_to_text
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No API key was sent."},
+    403: {"model": ErrorBody, "description": "The key is wrong, or writing is not enabled."},
+    413: {"model": ErrorBody, "description": "The document is larger than allowed."},
+    415: {"model": ErrorBody, "description": "Not UTF-8 text, or an unsupported file type."},
+    422: {"model": ErrorBody, "description": "The document is empty or the request malformed."},
+    503: {"model": ErrorBody, "description": "The store is unavailable."},
+}
+_UPLOAD_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/DocumentIn"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "title": {"type": "string"},
+                        "author": {"type": "string"},
+                        "source": {"type": "string"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _summary(document: StoredDocument) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "title": document.title,
+        "author": document.author,
+        "publication": document.publication,
+        "source": document.source,
+        "chunk_count": document.chunk_count,
+        "metadata": document.metadata,
+    }
+
+
+@router.get(
+    "", response_model=DocumentList, summary="List indexed documents", dependencies=[ReadKey]
+)
+def list_documents(engine: EngineDep) -> DocumentList:
+    """Every document with its metadata and number of passages."""
+    documents = sorted(engine.library.documents(), key=lambda d: d.title.lower())
+    return DocumentList(documents=[DocumentSummary(**_summary(d)) for d in documents])
+
+
+@router.get(
+    "/{document_id}",
+    response_model=DocumentDetail,
+    summary="One document with its cleaned text",
+    responses={404: {"model": ErrorBody, "description": "No document has this id."}},
+    dependencies=[ReadKey],
+)
+def get_document(document_id: str, engine: EngineDep) -> DocumentDetail:
+    """The document's metadata and the cleaned text that citation offsets point into."""
+    document = engine.library.document(document_id)
+    if document is None:
+        raise DocumentNotFound(
+            f"No document with id '{document_id}'. List the ids with GET /v1/documents."
+        )
+    return DocumentDetail(**_summary(document), text=document.text)
+
+
+@router.post(
+    "",
+    response_model=DocumentCreated,
+    status_code=201,
+    summary="Add a document (file upload or JSON)",
+    responses={200: {"model": DocumentCreated, "description": "Already indexed."}, **_WRITE_ERRORS},
+    openapi_extra=_UPLOAD_SCHEMA,
+)
+async def add_document(
+    request: Request, response: Response, engine: EngineDep, settings: SettingsDep, _: WriteKey
+) -> DocumentCreated:
+    """Index a .txt, .md or .html file (multipart field `file`) or JSON text.
+
+    201 with the new id; 200 with the existing id when the same content is already indexed.
+    """
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > settings.max_document_bytes + 64_000:
+        raise _too_large(settings.max_document_bytes)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        fields = await _from_upload(request, settings.max_document_bytes)
+    elif content_type.startswith("application/json"):
+        fields = await _from_json(request, settings.max_document_bytes)
+    else:
+        raise UnsupportedMediaType(
+            "Send the document as multipart/form-data (field 'file') or as application/json "
+            '({"title", "text", ...}).'
+        )
+    document, created = await run_in_threadpool(lambda: engine.library.add(**fields))
+    response.status_code = 201 if created else 200
+    return DocumentCreated(id=document.id, chunk_count=document.chunk_count, created=created)
+
+
+@router.delete(
+    "/{document_id}",
+    status_code=204,
+    summary="Delete a document and all its passages",
+    responses={
+        404: {"model": ErrorBody, "description": "No document has this id."},
+        **_WRITE_ERRORS,
+    },
+)
+def delete_document(document_id: str, engine: EngineDep, _: WriteKey) -> Response:
+    """Remove the document; answers stop citing it at once."""
+    if not engine.library.delete(document_id):
+        raise DocumentNotFound(
+            f"No document with id '{document_id}'. List the ids with GET /v1/documents."
+        )
+    return Response(status_code=204)
+
+
+def _too_large(limit: int) -> DocumentTooLarge:
+    return DocumentTooLarge(
+        f"The document is larger than {limit:,} bytes. Split it, or raise "
+        "CITEQA_MAX_DOCUMENT_BYTES."
+    )
+
+
+async def _from_upload(request: Request, limit: int) -> dict[str, Any]:
+    form = await request.form(max_files=1, max_fields=10, max_part_size=limit + 1)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise InvalidRequest("The multipart body needs a file in the field 'file'.")
+    name = upload.filename or "upload.txt"
+    kind = SUPPORTED.get(PurePath(name).suffix.lower())
+    if kind is None:
+        raise UnsupportedMediaType(
+            f"{name}: unsupported file type. Supported: {', '.join(sorted(SUPPORTED))}"
+        )
+    raw = await upload.read(limit + 1)
+    if len(raw) > limit:
+        raise _too_large(limit)
+    text = decode_text(raw, name)
+    title = str(form.get("title") or "")
+    if kind == "html":
+        text, html_title = html_to_text(text)
+        title = title or html_title
+    return {
+        "text": _not_empty(text, name),
+        "title": title,
+        "fallback_title": PurePath(name).stem,
+        "author": str(form.get("author") or ""),
+        "source": str(form.get("source") or name),
+    }
+
+
+async def _from_json(request: Request, limit: int) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > limit + 64_000:
+        raise _too_large(limit)
+    try:
+        document = DocumentIn.model_validate_json(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
+        )
+        raise InvalidRequest(f"Invalid document. {problems}") from None
+    if len(document.text.encode()) > limit:
+        raise _too_large(limit)
+    return {
+        "text": _not_empty(document.text, "text"),
+        "title": document.title,
+        "author": document.author,
+        "source": document.source,
+        "metadata": document.metadata,
+    }
+
+
+def _not_empty(text: str, name: str) -> str:
+    if not text.strip():
+        raise InvalidRequest(f"{name} is empty: there is no text to index.")
+    return text

@@ -1,10 +1,15 @@
-"""Chroma storage for passages and documents, through llama-index's Chroma vector store.
+"""Chroma storage for passages, their sentences and documents, under citeqa's own keys.
 
 Three collections: `<name>` holds one record per chunk (text, metadata, embedding);
 `<name>-sentences` one per sentence of a chunk (embedded with the sentence before it);
 `<name>-documents` one per document (cleaned text, metadata, the ids of its chunks). A
 document record is written after its chunks and sentences and is what makes them visible,
 so a reader never sees a half-ingested document.
+
+Every record's metadata keys are citeqa's own, written and read here only: a chunk has
+`document_id`, `document_title`, `paragraph_index`, `start`, `end`; a sentence `chunk_id`,
+`document_id`, `index`, `start`, `end`, `window`. The llama-index retriever over this store
+(issue 18) reads the same records through this module.
 """
 
 from __future__ import annotations
@@ -23,10 +28,8 @@ import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Where
+from chromadb.api.types import Metadata, Where
 from chromadb.config import Settings as ChromaSettings
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.documents import Document
@@ -156,7 +159,6 @@ class ChunkStore:
         self._meta: Collection = client.get_or_create_collection(
             collection + _META_SUFFIX, embedding_function=None
         )
-        self._vectors = ChromaVectorStore(chroma_collection=self._chunks)
 
     @_guarded
     def generation(self) -> str:
@@ -295,28 +297,20 @@ class ChunkStore:
         sentence_vectors: Vectors,
         chunk_ids: list[str],
     ) -> None:
-        # In batches: Chroma refuses a write of more than a few thousand records.
-        for start in range(0, len(fresh), _BATCH):
-            batch = zip(fresh[start : start + _BATCH], vectors[start : start + _BATCH], strict=True)
-            self._vectors.add([_node(c, v) for c, v in batch])
-        for start in range(0, len(sentences), _BATCH):
-            batch_sentences = sentences[start : start + _BATCH]
-            self._sentences.upsert(
-                ids=[s.id for s in batch_sentences],
-                embeddings=sentence_vectors[start : start + _BATCH],
-                documents=[s.text for s in batch_sentences],
-                metadatas=[
-                    {
-                        "chunk_id": s.chunk_id,
-                        "document_id": document.id,
-                        "index": s.index,
-                        "start": s.start,
-                        "end": s.end,
-                        "window": s.window,
-                    }
-                    for s in batch_sentences
-                ],
-            )
+        _write(
+            self._chunks,
+            [c.id for c in fresh],
+            vectors,
+            [c.text for c in fresh],
+            [_chunk_metadata(c) for c in fresh],
+        )
+        _write(
+            self._sentences,
+            [s.id for s in sentences],
+            sentence_vectors,
+            [s.text for s in sentences],
+            [_sentence_metadata(s, document.id) for s in sentences],
+        )
         meta: dict[str, Any] = {
             "title": document.title,
             "author": document.author,
@@ -338,7 +332,7 @@ class ChunkStore:
         """Remove a document and all its chunks; False when it was not there."""
         found = self.document(document_id) is not None
         self._documents.delete(ids=[document_id])
-        self._vectors.delete(ref_doc_id=document_id)
+        self._chunks.delete(where={"document_id": document_id})
         self._sentences.delete(where={"document_id": document_id})
         self._bump_generation()
         return found
@@ -404,19 +398,43 @@ def _sentence(sentence_id: str, text: str, meta: Any) -> Sentence:
     )
 
 
-def _node(chunk: Chunk, vector: Vectors) -> TextNode:
-    return TextNode(
-        id_=chunk.id,
-        text=chunk.text,
-        embedding=vector.tolist(),
-        metadata={
-            "document_title": chunk.document_title,
-            "paragraph_index": chunk.paragraph_index,
-            "start": chunk.start,
-            "end": chunk.end,
-        },
-        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.document_id)},
-    )
+def _write(
+    collection: Collection,
+    ids: list[str],
+    vectors: Vectors,
+    texts: list[str],
+    metadatas: list[Metadata],
+) -> None:
+    """Records in batches: Chroma refuses a write of more than a few thousand."""
+    for start in range(0, len(ids), _BATCH):
+        end = start + _BATCH
+        collection.upsert(
+            ids=ids[start:end],
+            embeddings=vectors[start:end],
+            documents=texts[start:end],
+            metadatas=metadatas[start:end],
+        )
+
+
+def _chunk_metadata(chunk: Chunk) -> Metadata:
+    return {
+        "document_id": chunk.document_id,
+        "document_title": chunk.document_title,
+        "paragraph_index": chunk.paragraph_index,
+        "start": chunk.start,
+        "end": chunk.end,
+    }
+
+
+def _sentence_metadata(sentence: Sentence, document_id: str) -> Metadata:
+    return {
+        "chunk_id": sentence.chunk_id,
+        "document_id": document_id,
+        "index": sentence.index,
+        "start": sentence.start,
+        "end": sentence.end,
+        "window": sentence.window,
+    }
 
 
 def _chunk(chunk_id: str, text: str, meta: Any) -> Chunk:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from citeqa.index.embedding import default_cache_dir, default_model_path
-from citeqa.index.store import ChromaServer
+
+if TYPE_CHECKING:  # Chroma is slow to import; `citeqa --help` needs none of it.
+    from citeqa.index.store import ChromaServer
 
 
 class Settings(BaseSettings):
@@ -187,6 +189,8 @@ class Settings(BaseSettings):
 
     def chroma_server(self) -> ChromaServer | None:
         """The Chroma server to use, or None for embedded Chroma."""
+        from citeqa.index.store import ChromaServer
+
         if not self.chroma_url:
             return None
         return ChromaServer(

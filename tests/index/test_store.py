@@ -33,3 +33,33 @@ def test_a_corpus_of_34_000_sentences_loads_in_full(tmp_path: Path) -> None:
     assert len(store.sentences(ids)) == len(sentences)
     assert store.sentence_vectors([s.id for s in sentences]).shape == (len(sentences), 8)
     assert store.existing_ids(ids) == set(ids)
+
+
+def test_records_carry_only_citeqas_own_metadata_keys(tmp_path: Path) -> None:
+    client = open_client(tmp_path / "data")
+    store = ChunkStore(client, "keys")
+    document = Document("doc", "Doc", "", ())
+    chunk = Chunk("c0", "doc", "Doc", 0, 0, 12, "One. Two too.")
+    sentences = [Sentence("c0:0", "c0", 0, 0, 4, "One.", "One.")]
+    vectors = np.ones((1, 4), dtype=np.float32)
+    store.write_document(document, [chunk], vectors, sentences, vectors, ["c0"])
+
+    chunk_meta = client.get_collection("keys").get(ids=["c0"], include=["metadatas"])
+    sentence_meta = client.get_collection("keys-sentences").get(include=["metadatas"])
+    assert set((chunk_meta["metadatas"] or [{}])[0]) == {
+        "document_id",
+        "document_title",
+        "paragraph_index",
+        "start",
+        "end",
+    }
+    assert set((sentence_meta["metadatas"] or [{}])[0]) == {
+        "chunk_id",
+        "document_id",
+        "index",
+        "start",
+        "end",
+        "window",
+    }
+    assert store.chunks(["c0"]) == [chunk]
+    assert store.delete_document("doc") and store.chunks(["c0"]) == []

@@ -56,3 +56,15 @@ def test_user_errors_are_one_line_without_traceback(
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_command_loads_neither_chroma_nor_llama_index_to_show_help() -> None:
+    # `citeqa --help` answers in about 0.3 s because nothing heavy is imported for it.
+    probe = (
+        "import sys, citeqa.service.cli; "
+        "print(sorted(m for m in ('chromadb', 'llama_index', 'torch', 'onnxruntime') "
+        "if any(n == m or n.startswith(m + '.') for n in sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

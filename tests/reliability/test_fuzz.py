@@ -26,6 +26,9 @@ ARTIFACTS = REPO / "test-artifacts"
 
 KEY = "fuzz-key"
 CASES: Counter[str] = Counter()
+# Requests to add a document, by media type, and how many of them added one.
+UPLOADS: Counter[str] = Counter()
+WRITES: Counter[str] = Counter()
 # Raw bytes, not JSON, by design.
 _NOT_JSON = ("/widget.js", "/metrics", "/")
 
@@ -56,6 +59,9 @@ def test_no_server_errors_and_responses_match_the_schema(case: schemathesis.Case
     CASES[f"{case.method} {case.path}"] += 1
     response = case.call(headers={"authorization": f"Bearer {KEY}"})
     assert response.status_code < 500, response.text[:500]
+    if (case.method, case.path) == ("POST", "/v1/documents"):
+        UPLOADS[str(case.media_type)] += 1
+        WRITES[str(case.media_type)] += response.status_code == 201
     # Some rules cannot be said in JSON Schema, so schema-valid requests are rightly refused:
     # a conversation must end with the user; an uploaded file must be UTF-8 text.
     unsayable = case.path.startswith("/v1/chat") or (case.method, case.path) == (
@@ -72,6 +78,12 @@ def test_no_server_errors_and_responses_match_the_schema(case: schemathesis.Case
 def test_fuzzing_ran_at_least_a_thousand_cases() -> None:
     assert sum(CASES.values()) >= 1000, CASES
     assert len(CASES) >= 12, CASES
+
+
+def test_fuzzing_sent_documents_both_ways_and_added_some_with_the_key() -> None:
+    # Schemathesis can build a JSON document only when the schema describes its body.
+    assert UPLOADS["application/json"] > 0 and UPLOADS["multipart/form-data"] > 0, UPLOADS
+    assert WRITES["application/json"] > 0, WRITES
 
 
 def test_fuzzing_report() -> None:

@@ -42,7 +42,7 @@ _UPLOAD_SCHEMA = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/DocumentIn"}},
+            "application/json": {"schema": DocumentIn.model_json_schema()},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",

@@ -69,7 +69,7 @@ def llama_index_retriever(data_dir: Path, model: str) -> Callable[[str], object]
 
 def floor(engine: Engine) -> Callable[[str], object]:
     """One query embedding and one Chroma query over citeqa's passages."""
-    embedder, store, k = engine.embedder, engine.library.store, engine.settings.top_k
+    embedder, store, k = engine.embedder, engine.library.store, engine.settings.retrieval.top_k
 
     def search(question: str) -> object:
         return store.nearest(embedder.embed_query(question), k)
@@ -84,7 +84,7 @@ def compare(work_dir: Path, rounds: int = 5) -> Comparison:
     engine.library.ingest([ARTICLE])
     contenders: dict[str, Callable[[str], object]] = {
         "citeqa": engine.ask,
-        "llama-index": llama_index_retriever(work_dir / "llama-index", settings.embed_model),
+        "llama-index": llama_index_retriever(work_dir / "llama-index", settings.index.embed_model),
         "floor": floor(engine),
         "embedding": engine.embedder.embed_query,
     }

@@ -65,7 +65,7 @@ def copied(base: Path, copies: int, work_dir: Path) -> Path:
     """The index in `base` with `copies` more copies of each document, vectors reused."""
     data = work_dir / f"{base.name}-x{copies + 1}"
     shutil.copytree(base, data)
-    store = ChunkStore(open_client(data, None), Settings().collection)
+    store = ChunkStore(open_client(data, None), Settings().index.collection)
     for stored in store.documents():
         chunks = store.chunks(list(stored.chunk_ids))
         sentences = store.sentences(list(stored.chunk_ids))
@@ -112,7 +112,7 @@ def measure_all(sizes: list[int], work_dir: Path, embed_up_to: int = 10000) -> l
 
 
 def _count(data: Path) -> int:
-    return ChunkStore(open_client(data, None), Settings().collection).count_chunks()
+    return ChunkStore(open_client(data, None), Settings().index.collection).count_chunks()
 
 
 def _serve_and_ask(data: Path, ingest_s: float, model_rate: float, copy: bool) -> Scale:

@@ -143,7 +143,7 @@ def _target(settings: Any, url: str | None, docs: list[Path]) -> Iterator[Target
         return
     if docs:
         with tempfile.TemporaryDirectory(prefix="citeqa-eval-") as scratch:
-            temporary = settings.model_copy(update={"data_dir": Path(scratch)})
+            temporary = settings.with_values(data_dir=Path(scratch))
             engine = Engine.open(temporary)
             engine.library.ingest(docs)
             yield EngineTarget(engine)
@@ -151,7 +151,8 @@ def _target(settings: Any, url: str | None, docs: list[Path]) -> Iterator[Target
     engine = Engine.open(settings)
     if not engine.stats().chunks:
         raise EvaluationError(
-            f"The index in {settings.data_dir} is empty. Run: citeqa ingest, or pass --docs PATH."
+            f"The index in {settings.index.data_dir} is empty. "
+            "Run: citeqa ingest, or pass --docs PATH."
         )
     yield EngineTarget(engine)
 

@@ -67,7 +67,9 @@ def sweep(grid: dict[str, list[Any]], scratch: Path) -> list[dict[str, Any]]:
             if key not in indexes:
                 engine.library.ingest(docs)
                 indexes[key] = data_dir
-            results = evaluate(EngineTarget(engine), load_dataset(dataset), settings.top_k)
+            results = evaluate(
+                EngineTarget(engine), load_dataset(dataset), settings.retrieval.top_k
+            )
             row["sets"][set_name] = summarise(results, engine.stats().chunks)["overall"]
         row["objective"] = sum(objective(s) for s in row["sets"].values()) / len(SETS)
         rows.append(row)

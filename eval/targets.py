@@ -73,8 +73,9 @@ class EngineTarget:
         return self.engine.stats().chunks
 
     def describe(self) -> dict[str, Any]:
-        settings = self.engine.settings.model_dump(mode="json", exclude={"llm_api_key"})
-        return {"target": "in-process", **settings, "default_top_k": settings["top_k"]}
+        settings = self.engine.settings
+        described = settings.model_dump(mode="json", exclude={"llm": {"api_key"}})
+        return {"target": "in-process", **described, "default_top_k": settings.retrieval.top_k}
 
 
 class HttpTarget:

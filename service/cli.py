@@ -45,7 +45,7 @@ def main() -> None:
 def ingest(paths: tuple[Path, ...], if_empty: bool) -> None:
     """Index .txt and .md files or folders (default: the seeds folder)."""
     settings = Settings()
-    targets = list(paths) or [settings.seeds_dir]
+    targets = list(paths) or [settings.index.seeds_dir]
     try:
         files = find_files(targets)
     except CiteqaError as error:
@@ -59,9 +59,9 @@ def ingest(paths: tuple[Path, ...], if_empty: bool) -> None:
 
 def _hold_writer_lock(stack: contextlib.ExitStack, settings: Settings) -> None:
     """With embedded Chroma, one process writes: hold the index's lock until `stack` ends."""
-    if not settings.chroma_url:
+    if not settings.index.chroma_url:
         try:
-            stack.enter_context(writer_lock(settings.data_dir))
+            stack.enter_context(writer_lock(settings.index.data_dir))
         except CiteqaError as error:
             raise click.ClickException(str(error)) from None
 
@@ -69,7 +69,7 @@ def _hold_writer_lock(stack: contextlib.ExitStack, settings: Settings) -> None:
 def _ingest_files(settings: Settings, files: list[Path], if_empty: bool) -> None:
     engine = _open(settings)
     if if_empty and engine.stats().chunks:
-        console.print(f"Index in {settings.data_dir} already has documents; nothing to do.")
+        console.print(f"Index in {settings.index.data_dir} already has documents; nothing to do.")
         return
     try:
         with Progress(
@@ -90,7 +90,7 @@ def _ingest_files(settings: Settings, files: list[Path], if_empty: bool) -> None
     console.print(
         f"{len(report.results)} documents: {report.count(Outcome.ADDED)} added, "
         f"{report.count(Outcome.REPLACED)} replaced, {report.count(Outcome.UNCHANGED)} unchanged. "
-        f"Index: {settings.data_dir}"
+        f"Index: {settings.index.data_dir}"
     )
 
 
@@ -135,19 +135,19 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
     settings = Settings()
-    if workers > 1 and not settings.chroma_url:
+    if workers > 1 and not settings.index.chroma_url:
         raise click.UsageError(
             "--workers above 1 needs a Chroma server: embedded Chroma is safe for one process "
             "only. Run `chroma run --path DIR --port 8001` and set "
             "CITEQA_CHROMA_URL=http://127.0.0.1:8001."
         )
-    address, number = host or settings.host, port or settings.port
+    address, number = host or settings.server.host, port or settings.server.port
     with contextlib.ExitStack() as stack:
         _hold_writer_lock(stack, settings)
         if workers > 1:
             metrics_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="citeqa-metrics-"))
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-            if not settings.model_threads:
+            if not settings.index.model_threads:
                 # Each worker takes its share of the cores (see CITEQA_MODEL_THREADS).
                 cores = len(os.sched_getaffinity(0))
                 os.environ["CITEQA_MODEL_THREADS"] = str(max(1, cores // workers))
@@ -163,7 +163,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
                 workers=workers,
                 host=address,
                 port=number,
-                timeout_worker_healthcheck=settings.worker_healthcheck_s,
+                timeout_worker_healthcheck=settings.server.worker_healthcheck_s,
             )
         else:
             from citeqa.service.http.app import create_app

@@ -1,25 +1,51 @@
-"""All settings of citeqa, read from `CITEQA_*` environment variables (or a `.env` file)."""
+"""All settings of citeqa, grouped by concern, read from `CITEQA_*` environment variables
+(or a `.env` file).
+
+    Settings
+    ├── index      where documents are stored and how they are embedded and split
+    ├── retrieval  how passages are found
+    ├── answer     how sentences are chosen, refused and cached
+    ├── llm        the optional language model and the verification of what it writes
+    ├── limits     keys, rates and sizes
+    └── server     how `citeqa serve` listens and runs
+
+Every knob has one name, its environment variable's without `CITEQA_` (`top_k` is
+`CITEQA_TOP_K` and lives in `settings.retrieval.top_k`), and one default, written here. The
+README's settings table is checked against this module by a test.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from citeqa.index.embedding import default_cache_dir, default_model_path
 
 if TYPE_CHECKING:  # Chroma is slow to import; `citeqa --help` needs none of it.
     from citeqa.index.store import ChromaServer
 
+PREFIX = "CITEQA_"
 
-class Settings(BaseSettings):
-    """Every knob of the service; see the settings table in README.md."""
 
-    model_config = SettingsConfigDict(env_prefix="CITEQA_", env_file=".env", extra="ignore")
+class _Group(BaseModel):
+    """A group of settings; a field's alias, where it has one, is its flat name."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, protected_namespaces=()
+    )
+
+
+class IndexSettings(_Group):
+    """Where documents are stored, and how they are embedded and split."""
 
     data_dir: Path = Field(Path("data"), description="Where the embedded Chroma index lives.")
+    seeds_dir: Path = Field(Path("seeds"), description="Documents ingested by default.")
     collection: str = Field(
         "citeqa",
         min_length=3,
@@ -55,24 +81,27 @@ class Settings(BaseSettings):
         description="CPU threads of the embedding model per process; 0: the cores divided "
         "among `citeqa serve --workers`.",
     )
-    request_threads: int = Field(
-        8,
-        ge=1,
-        le=256,
-        description="Threads per process that run requests; more add memory, not speed.",
-    )
-    worker_healthcheck_s: int = Field(
-        30,
-        ge=1,
-        le=600,
-        description="With `serve --workers`, a worker that does not answer its supervisor's "
-        "check for this long is restarted.",
-    )
-    seeds_dir: Path = Field(Path("seeds"), description="Documents ingested by default.")
-    host: str = Field("127.0.0.1", description="Address `citeqa serve` listens on.")
-    port: int = Field(8000, ge=1, le=65535, description="Port `citeqa serve` listens on.")
-    top_k: int = Field(4, ge=1, le=20, description="Passages retrieved per question.")
     chunk_max_words: int = Field(120, ge=20, le=2000, description="Longest chunk, in words.")
+
+    def chroma_server(self) -> ChromaServer | None:
+        """The Chroma server to use, or None for embedded Chroma."""
+        from citeqa.index.store import ChromaServer
+
+        if not self.chroma_url:
+            return None
+        return ChromaServer(
+            self.chroma_url,
+            self.chroma_tenant,
+            self.chroma_database,
+            self.chroma_token,
+            self.chroma_timeout_s,
+        )
+
+
+class RetrievalSettings(_Group):
+    """How passages are found and scored."""
+
+    top_k: int = Field(4, ge=1, le=20, description="Passages retrieved per question.")
     candidate_pool: int = Field(
         20, ge=1, le=200, description="Candidates each retriever returns before fusion."
     )
@@ -82,7 +111,6 @@ class Settings(BaseSettings):
         le=10_000_000,
         description="Up to this many passages, dense search is exact, in memory; beyond, Chroma.",
     )
-    answer_max_words: int = Field(60, ge=10, le=400, description="Longest answer, in words.")
     passage_weight: float = Field(
         0.5, ge=0, le=5, description="Retrieval: weight of question-passage similarity."
     )
@@ -92,11 +120,30 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(
         0.5, ge=0, le=5, description="Retrieval: weight of the best sentence's term overlap."
     )
-    answer_lexical_weight: float = Field(
-        0.5, ge=0, le=5, description="Answer: weight of a sentence's term overlap."
+    followup_context_weight: float = Field(
+        0.5, ge=0, le=2, description="Weight of earlier turns blended into a follow-up's search."
     )
-    answer_passage_weight: float = Field(
-        0.25, ge=0, le=5, description="Answer: weight of the sentence's passage score."
+
+
+class AnswerSettings(_Group):
+    """How sentences are scored, chosen, refused and cached."""
+
+    max_words: int = Field(
+        60, ge=10, le=400, alias="answer_max_words", description="Longest answer, in words."
+    )
+    lexical_weight: float = Field(
+        0.5,
+        ge=0,
+        le=5,
+        alias="answer_lexical_weight",
+        description="Answer: weight of a sentence's term overlap.",
+    )
+    passage_weight: float = Field(
+        0.25,
+        ge=0,
+        le=5,
+        alias="answer_passage_weight",
+        description="Answer: weight of the sentence's passage score.",
     )
     min_score: float = Field(
         0.6, ge=-5, le=10, description="Refuse when the best sentence scores below this."
@@ -104,41 +151,69 @@ class Settings(BaseSettings):
     second_sentence_ratio: float = Field(
         0.95, ge=0, le=1, description="Add a sentence scoring at least this share of the best."
     )
-    answer_connected_sentences: bool = Field(
+    connected_sentences: bool = Field(
         True,
+        alias="answer_connected_sentences",
         description="The best sentence comes with the one before it when it points back, and "
         "for why and how questions with the one after it when that carries on.",
     )
     unknown_terms_share: float = Field(
         0.5, ge=0, le=1, description="Share of question weight on unknown words that is suspect."
     )
-    answer_cache_size: int = Field(
-        1024, ge=0, le=1_000_000, description="Answers kept for repeated questions; 0 turns off."
+    unknown_terms_min_similarity: float = Field(
+        0.45, ge=-1, le=1, description="With that many unknown words, least similarity to answer."
     )
-    followup_context_weight: float = Field(
-        0.5, ge=0, le=2, description="Weight of earlier turns blended into a follow-up's search."
+    cache_size: int = Field(
+        1024,
+        ge=0,
+        le=1_000_000,
+        alias="answer_cache_size",
+        description="Answers kept for repeated questions; 0 turns off.",
     )
-    llm: Literal["none", "openai-like", "ollama"] = Field(
-        "none", description="Language model for `mode: llm` answers; `none` keeps citeqa offline."
+
+
+class LLMSettings(_Group):
+    """The optional language model, and how what it writes is verified."""
+
+    provider: Literal["none", "openai-like", "ollama"] = Field(
+        "none",
+        alias="llm",
+        description="Language model for `mode: llm` answers; `none` keeps citeqa offline.",
     )
-    llm_base_url: str = Field(
+    base_url: str = Field(
         "http://127.0.0.1:11434/v1",
+        alias="llm_base_url",
         description="Base URL of the model server (OpenAI-compatible `/v1`, or Ollama's root).",
     )
-    llm_model: str = Field("llama3.1", description="Model name the server knows.")
-    llm_api_key: str = Field("", description="API key for the model server, if it needs one.")
-    llm_timeout_s: float = Field(
-        20.0, gt=0, le=600, description="Give up on the model after this many seconds."
+    model: str = Field("llama3.1", alias="llm_model", description="Model name the server knows.")
+    api_key: str = Field(
+        "", alias="llm_api_key", description="API key for the model server, if it needs one."
     )
-    llm_max_tokens: int = Field(300, ge=16, le=8192, description="Longest generated answer.")
-    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    timeout_s: float = Field(
+        20.0,
+        gt=0,
+        le=600,
+        alias="llm_timeout_s",
+        description="Give up on the model after this many seconds.",
+    )
+    max_tokens: int = Field(
+        300, ge=16, le=8192, alias="llm_max_tokens", description="Longest generated answer."
+    )
+    temperature: float = Field(
+        0.0, ge=0, le=2, alias="llm_temperature", description="Sampling temperature."
+    )
     verify_min_similarity: float = Field(
         0.35, ge=-1, le=1, description="LLM sentence kept when this similar to a cited sentence."
     )
     verify_min_lexical: float = Field(
         0.5, ge=0, le=1, description="...and this share of its content words is in the passage."
     )
-    api_keys: Annotated[list[str], NoDecode] = Field(
+
+
+class LimitsSettings(_Group):
+    """Who may do what, how often, and how much."""
+
+    api_keys: list[str] = Field(
         default_factory=list,
         description="Keys for write endpoints: comma-separated, or the path of a file, one a line.",
     )
@@ -152,20 +227,6 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(
         30.0, gt=0, le=3600, description="A request taking longer answers 503."
     )
-    cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="Origins (comma-separated) whose pages may call the API from a browser.",
-    )
-    unknown_terms_min_similarity: float = Field(
-        0.45, ge=-1, le=1, description="With that many unknown words, least similarity to answer."
-    )
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
-        return value
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -187,19 +248,140 @@ class Settings(BaseSettings):
             )
         return value
 
-    def chroma_server(self) -> ChromaServer | None:
-        """The Chroma server to use, or None for embedded Chroma."""
-        from citeqa.index.store import ChromaServer
 
-        if not self.chroma_url:
-            return None
-        return ChromaServer(
-            self.chroma_url,
-            self.chroma_tenant,
-            self.chroma_database,
-            self.chroma_token,
-            self.chroma_timeout_s,
+class ServerSettings(_Group):
+    """How `citeqa serve` listens and runs."""
+
+    host: str = Field("127.0.0.1", description="Address `citeqa serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `citeqa serve` listens on.")
+    request_threads: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Threads per process that run requests; more add memory, not speed.",
+    )
+    worker_healthcheck_s: int = Field(
+        30,
+        ge=1,
+        le=600,
+        description="With `serve --workers`, a worker that does not answer its supervisor's "
+        "check for this long is restarted.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (comma-separated) whose pages may call the API from a browser.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+
+GROUPS: dict[str, type[_Group]] = {
+    "index": IndexSettings,
+    "retrieval": RetrievalSettings,
+    "answer": AnswerSettings,
+    "llm": LLMSettings,
+    "limits": LimitsSettings,
+    "server": ServerSettings,
+}
+
+
+def flat_names() -> dict[str, tuple[str, str, FieldInfo]]:
+    """Every setting by its flat name: its group, its field name there, and the field."""
+    return {
+        (info.alias or name): (group, name, info)
+        for group, model in GROUPS.items()
+        for name, info in model.model_fields.items()
+    }
+
+
+def grouped(values: dict[str, Any]) -> dict[str, Any]:
+    """Settings given by group and by flat name, as groups; a flat name wins over its
+    group's value (it is the more specific). An unknown name is an error naming it."""
+    names = flat_names()
+    groups = {k: v for k, v in values.items() if k in GROUPS and isinstance(v, dict | BaseModel)}
+    result: dict[str, dict[str, Any]] = {}
+    for key, value in groups.items():
+        given = value.model_dump() if isinstance(value, BaseModel) else dict(value)
+        result.setdefault(key, {}).update(given)
+    for key, value in values.items():
+        if key in groups:
+            continue  # `llm` names a group and a setting (the provider): a string is the latter
+        if key not in names:
+            raise ValueError(f"Unknown setting '{key}'. See the settings table in README.md.")
+        group, field, _ = names[key]
+        result.setdefault(group, {})[field] = value
+    return result
+
+
+class Settings(BaseSettings):
+    """Every knob of the service, grouped; see the settings table in README.md.
+
+    Built from the environment (`Settings()`), or in code from flat names
+    (`Settings(top_k=5)`), groups (`Settings(retrieval={"top_k": 5})`) or both.
+    """
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_file=".env", extra="forbid")
+
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    def __init__(self, **values: Any) -> None:
+        """Flat names (`top_k=5`) or groups (`retrieval={...}`); the rest from the environment."""
+        super().__init__(**values)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _group_flat_names(cls, values: Any) -> Any:
+        """`top_k=5` is `retrieval={"top_k": 5}`; an unknown name is an error naming it."""
+        return grouped(values) if isinstance(values, dict) else values
+
+    def with_values(self, **values: Any) -> Settings:
+        """A copy with some settings changed, by flat name (`with_values(top_k=5)`)."""
+        current = {group: getattr(self, group).model_dump() for group in GROUPS}
+        return type(self).model_validate({**current, **values})
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments first, then `CITEQA_*` variables, then `.env`, then defaults."""
+        return (init_settings, _FlatEnvironment(settings_cls))
+
+
+class _FlatEnvironment(PydanticBaseSettingsSource):
+    """`CITEQA_<NAME>` from the environment, else from `.env`, by each setting's flat name."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # every value is found by `__call__`
+
+    def __call__(self) -> dict[str, Any]:
+        found = {
+            key.lower(): value
+            for key, value in dotenv_values(".env").items()
+            if value is not None and key.upper().startswith(PREFIX)
+        }
+        found.update(
+            (key.lower(), value)
+            for key, value in os.environ.items()
+            if key.upper().startswith(PREFIX)
         )
+        names = flat_names()
+        flat = {key[len(PREFIX) :]: value for key, value in found.items()}
+        return grouped({name: value for name, value in flat.items() if name in names})
 
 
 _UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}

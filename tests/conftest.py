@@ -32,7 +32,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The real embedding model, loaded once for the whole run."""
-    return load_embedder(Settings().embed_model)
+    return load_embedder(Settings().index.embed_model)
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def client(article_settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def live_server(article_settings: Settings) -> Iterator[str]:
     """`citeqa serve` over the article's index, in its own process; its URL."""
-    with running_citeqa(article_settings.data_dir) as url:
+    with running_citeqa(article_settings.index.data_dir) as url:
         yield url
 
 

@@ -24,13 +24,13 @@ from citeqa.index.store import ChunkStore, open_client
 from citeqa.service.config import Settings
 from citeqa.service.engine.answers import Answerer, Draft, Mode
 from citeqa.service.engine.conversation import Turn
-from citeqa.service.engine.extractive import AnswerPolicy, ExtractiveAnswerer
+from citeqa.service.engine.extractive import ExtractiveAnswerer
 from citeqa.service.engine.generation import Generator, build_llm
 from citeqa.service.engine.generative import LLMAnswerer
 from citeqa.service.engine.library import Library
 from citeqa.service.engine.questions import Prepared, QuestionReader
 from citeqa.service.engine.responses import Citation, IndexStats, Passage, Reply, Timings
-from citeqa.service.engine.retrieval import Hit, RetrievalWeights, Retriever
+from citeqa.service.engine.retrieval import Hit, Retriever
 from citeqa.service.engine.verification import Verifier
 
 StreamEvent = (
@@ -59,62 +59,36 @@ class Engine:
     @classmethod
     def open(cls, settings: Settings) -> Engine:
         """Open the index under the settings' data directory and load the model."""
-        store = ChunkStore(
-            open_client(settings.data_dir, settings.chroma_server()), settings.collection
-        )
+        index = settings.index
+        store = ChunkStore(open_client(index.data_dir, index.chroma_server()), index.collection)
         embedder = load_embedder(
-            settings.embed_model,
-            settings.model_threads,
-            settings.embed_backend,
-            settings.model_cache_dir,
+            index.embed_model, index.model_threads, index.embed_backend, index.model_cache_dir
         )
-        retriever = Retriever(
-            store,
-            embedder,
-            settings.candidate_pool,
-            RetrievalWeights(
-                passage=settings.passage_weight,
-                sentence=settings.sentence_weight,
-                lexical=settings.lexical_weight,
-            ),
-            settings.memory_search_limit,
-        )
-        extractive = ExtractiveAnswerer(
-            retriever,
-            AnswerPolicy(
-                max_words=settings.answer_max_words,
-                lexical_weight=settings.answer_lexical_weight,
-                passage_weight=settings.answer_passage_weight,
-                min_score=settings.min_score,
-                second_sentence_ratio=settings.second_sentence_ratio,
-                connected_sentences=settings.answer_connected_sentences,
-                unknown_terms_share=settings.unknown_terms_share,
-                unknown_terms_min_similarity=settings.unknown_terms_min_similarity,
-            ),
-        )
-        model = build_llm(settings)
+        retriever = Retriever(store, embedder, settings.retrieval)
+        extractive = ExtractiveAnswerer(retriever, settings.answer)
+        model = build_llm(settings.llm)
         llm = None
         if model is not None:
             verifier = Verifier(
                 retriever,
                 embedder,
-                settings.verify_min_similarity,
-                settings.verify_min_lexical,
+                settings.llm.verify_min_similarity,
+                settings.llm.verify_min_lexical,
             )
             llm = LLMAnswerer(Generator(model), verifier, extractive)
         return cls(
             settings,
             embedder,
             retriever,
-            Library(store, embedder, retriever, settings.chunk_max_words),
-            QuestionReader(retriever, settings.top_k, settings.followup_context_weight),
+            Library(store, embedder, retriever, index.chunk_max_words),
+            QuestionReader(retriever, settings.retrieval),
             extractive,
             llm,
         )
 
     def __post_init__(self) -> None:
         self._cache: LRUCache[tuple[Any, ...], Reply] | None = (
-            LRUCache(self.settings.answer_cache_size) if self.settings.answer_cache_size else None
+            LRUCache(self.settings.answer.cache_size) if self.settings.answer.cache_size else None
         )
         self._cache_lock = threading.Lock()
 
@@ -175,8 +149,8 @@ class Engine:
         """Raise `IndexNotReady`, naming the fix, when nothing is indexed."""
         if not self.retriever.corpus.chunks:
             raise IndexNotReady(
-                f"The index in {self.settings.data_dir} is empty. "
-                f"Run: citeqa ingest {self.settings.seeds_dir}"
+                f"The index in {self.settings.index.data_dir} is empty. "
+                f"Run: citeqa ingest {self.settings.index.seeds_dir}"
             )
 
     def stats(self) -> IndexStats:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from citeqa.index.chunking import Chunk
 from citeqa.index.embedding import Vectors
 from citeqa.index.terms import terms
+from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
 from citeqa.service.engine.conversation import Resolved, Turn, resolve
 from citeqa.service.engine.questions import Prepared
@@ -97,20 +98,10 @@ _EXPLANATION_QUESTION = re.compile(r"^\W*(why|how)\b", re.I)
 _NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+")
 
 
-@dataclass(frozen=True)
-class AnswerPolicy:
-    """How sentences are scored, chosen and refused; every field is a setting."""
-
-    max_words: int = 60
-    lexical_weight: float = 0.5
-    passage_weight: float = 0.25
-    min_score: float = 0.6
-    second_sentence_ratio: float = 0.95
-    unknown_terms_share: float = 0.5
-    unknown_terms_min_similarity: float = 0.45
-    duplicate_similarity: float = 0.9
-    continuation_bonus: float = 0.1
-    connected_sentences: bool = True
+# A sentence this similar to one already chosen repeats it.
+_DUPLICATE_SIMILARITY = 0.9
+# A sentence right after one the conversation already gave carries the story on.
+_CONTINUATION_BONUS = 0.1
 
 
 @dataclass(frozen=True)
@@ -123,9 +114,9 @@ class _Candidate:
 class ExtractiveAnswerer:
     """Composes a short answer from the best sentences of the retrieved passages."""
 
-    def __init__(self, retriever: Retriever, policy: AnswerPolicy | None = None) -> None:
+    def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None) -> None:
         self.retriever = retriever
-        self.policy = policy or AnswerPolicy()
+        self.policy = settings or AnswerSettings()
 
     @property
     def corpus(self) -> Corpus:
@@ -193,7 +184,7 @@ class ExtractiveAnswerer:
                     scored.similarity
                     + policy.lexical_weight * scored.lexical
                     + policy.passage_weight * hit.score
-                    + (policy.continuation_bonus if i and told[i - 1] else 0.0)
+                    + (_CONTINUATION_BONUS if i and told[i - 1] else 0.0)
                 )
                 candidates.append(_Candidate(hit.chunk, scored, score))
         candidates.sort(key=lambda c: -c.score)
@@ -300,9 +291,7 @@ class ExtractiveAnswerer:
 
     def _repeats(self, candidate: _Candidate, chosen: list[_Candidate]) -> bool:
         mine = self._vector(candidate)
-        return any(
-            float(self._vector(other) @ mine) > self.policy.duplicate_similarity for other in chosen
-        )
+        return any(float(self._vector(other) @ mine) > _DUPLICATE_SIMILARITY for other in chosen)
 
     def _vector(self, candidate: _Candidate) -> Vectors:
         sentence = candidate.scored.sentence

@@ -19,34 +19,34 @@ from citeqa.service.engine.retrieval import Hit
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
 
-    from citeqa.service.config import Settings
+    from citeqa.service.config import LLMSettings
 
 
-def build_llm(settings: Settings) -> LLM | None:
+def build_llm(settings: LLMSettings) -> LLM | None:
     """The configured model client, or None when `CITEQA_LLM=none`. Makes no request."""
-    if settings.llm == "openai-like":
+    if settings.provider == "openai-like":
         from llama_index.llms.openai_like import OpenAILike
 
         return OpenAILike(
-            model=settings.llm_model,
-            api_base=settings.llm_base_url,
-            api_key=settings.llm_api_key or "not-needed",
-            timeout=settings.llm_timeout_s,
+            model=settings.model,
+            api_base=settings.base_url,
+            api_key=settings.api_key or "not-needed",
+            timeout=settings.timeout_s,
             max_retries=0,
-            max_tokens=settings.llm_max_tokens,
-            temperature=settings.llm_temperature,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
             is_chat_model=True,
             context_window=8192,
         )
-    if settings.llm == "ollama":
+    if settings.provider == "ollama":
         from llama_index.llms.ollama import Ollama
 
         return Ollama(
-            model=settings.llm_model,
-            base_url=settings.llm_base_url,
-            request_timeout=settings.llm_timeout_s,
-            temperature=settings.llm_temperature,
-            additional_kwargs={"num_predict": settings.llm_max_tokens},
+            model=settings.model,
+            base_url=settings.base_url,
+            request_timeout=settings.timeout_s,
+            temperature=settings.temperature,
+            additional_kwargs={"num_predict": settings.max_tokens},
         )
     return None
 

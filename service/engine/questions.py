@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from citeqa.service.config import RetrievalSettings
 from citeqa.service.engine.conversation import is_follow_up
 from citeqa.service.engine.retrieval import Hit, Query, Retriever
 from citeqa.service.engine.safety import split_instructions
@@ -63,10 +64,10 @@ class Prepared:
 class QuestionReader:
     """Prepares questions for answering against one retriever."""
 
-    def __init__(self, retriever: Retriever, top_k: int, context_weight: float) -> None:
+    def __init__(self, retriever: Retriever, settings: RetrievalSettings) -> None:
         self.retriever = retriever
-        self.top_k = top_k
-        self.context_weight = context_weight
+        self.top_k = settings.top_k
+        self.context_weight = settings.followup_context_weight
 
     def read(
         self,

@@ -28,15 +28,7 @@ from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Embedder, Vectors
 from citeqa.index.store import ChunkStore, StoredDocument
 from citeqa.index.terms import question_terms, terms, title_words, titles_named
-
-
-@dataclass(frozen=True)
-class RetrievalWeights:
-    """How much each signal counts when candidates are reranked."""
-
-    passage: float = 0.5
-    sentence: float = 1.0
-    lexical: float = 0.5
+from citeqa.service.config import RetrievalSettings
 
 
 @dataclass(frozen=True)
@@ -213,15 +205,11 @@ class Retriever:
         self,
         store: ChunkStore,
         embedder: Embedder,
-        candidate_pool: int = 20,
-        weights: RetrievalWeights | None = None,
-        memory_search_limit: int = 20000,
+        settings: RetrievalSettings | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
-        self.candidate_pool = candidate_pool
-        self.weights = weights or RetrievalWeights()
-        self.memory_search_limit = memory_search_limit
+        self.settings = settings or RetrievalSettings()
         self._reloading = threading.Lock()
         self.corpus = self._load()
 
@@ -238,7 +226,7 @@ class Retriever:
 
     def _load(self) -> Corpus:
         corpus = Corpus.load(self.store)
-        if len(corpus.chunks) <= self.memory_search_limit:
+        if len(corpus.chunks) <= self.settings.memory_search_limit:
             corpus.hold_in_memory(self.store)
         return corpus
 
@@ -274,7 +262,7 @@ class Retriever:
         return hits[:k]
 
     def _candidates(self, query: Query) -> list[str]:
-        corpus, pool = self.corpus, self.candidate_pool
+        corpus, pool = self.corpus, self.settings.candidate_pool
         if corpus.dense is not None:
             found = corpus.dense.nearest(query.vector, pool)
             found += corpus.dense.nearest_sentences(query.vector, pool)
@@ -305,8 +293,8 @@ class Retriever:
         best_similarity = max((s.similarity for s in scored), default=similarity)
         best_lexical = max((s.lexical for s in scored), default=0.0)
         score = (
-            self.weights.passage * similarity
-            + self.weights.sentence * best_similarity
-            + self.weights.lexical * best_lexical
+            self.settings.passage_weight * similarity
+            + self.settings.sentence_weight * best_similarity
+            + self.settings.lexical_weight * best_lexical
         )
         return Hit(chunk, score, similarity, scored)

@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.opened_at = time.monotonic()
         # Sync routes run on this many threads: answering is CPU-bound, so more threads add
         # no speed, only memory (each thread that ever ran keeps its buffers).
-        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        to_thread.current_default_thread_limiter().total_tokens = settings.server.request_threads
         try:
             app.state.engine = Engine.open(settings)
             app.state.engine.warm_up()
@@ -59,10 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
-    if settings.cors_origins:
+    if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=settings.cors_origins,
+            allow_origins=settings.server.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["content-type", "accept"],
             max_age=600,

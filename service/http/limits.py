@@ -52,9 +52,9 @@ class Limits:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
-        rate = parse_rate(settings.rate_limit) if settings.rate_limit else None
+        rate = parse_rate(settings.limits.rate_limit) if settings.limits.rate_limit else None
         self.limiter = RateLimiter(*rate) if rate else None
-        self.max_body = settings.max_document_bytes + _BODY_SLACK
+        self.max_body = settings.limits.max_document_bytes + _BODY_SLACK
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,7 +87,7 @@ class Limits:
         return JSONResponse(
             error_body(
                 "rate_limited",
-                f"Too many requests: the limit is {self.settings.rate_limit}. "
+                f"Too many requests: the limit is {self.settings.limits.rate_limit}. "
                 f"Retry in {math.ceil(wait)} s.",
             ),
             status_code=429,
@@ -109,7 +109,7 @@ class Limits:
         try:
             await asyncio.wait(
                 (task, waiter),
-                timeout=self.settings.request_timeout_s,
+                timeout=self.settings.limits.request_timeout_s,
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:
@@ -120,7 +120,7 @@ class Limits:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        timeout = self.settings.request_timeout_s
+        timeout = self.settings.limits.request_timeout_s
         response = JSONResponse(
             error_body(
                 "timeout",

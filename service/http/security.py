@@ -25,7 +25,7 @@ def presented_key(request: Request) -> str | None:
 def _check(request: Request, settings: Settings, action: str) -> None:
     if "api_key" in request.query_params or "key" in request.query_params:
         raise WrongKey("Send the key in the header 'Authorization: Bearer <key>', not in the URL.")
-    if not settings.api_keys:
+    if not settings.limits.api_keys:
         raise WrongKey(
             f"{action} over HTTP is disabled: no API key is configured. "
             "Set CITEQA_API_KEYS (comma-separated keys, or a file with one key a line)."
@@ -33,7 +33,9 @@ def _check(request: Request, settings: Settings, action: str) -> None:
     key = presented_key(request)
     if key is None:
         raise MissingKey(f"{action} needs an API key: send 'Authorization: Bearer <key>'.")
-    if not any(hmac.compare_digest(key.encode(), known.encode()) for known in settings.api_keys):
+    if not any(
+        hmac.compare_digest(key.encode(), known.encode()) for known in settings.limits.api_keys
+    ):
         raise WrongKey("The API key is not valid.")
 
 
@@ -47,7 +49,7 @@ async def require_write_key(request: Request) -> None:
 async def require_read_key(request: Request) -> None:
     """Dependency of read endpoints; a no-op unless CITEQA_REQUIRE_KEY_FOR_READ is set."""
     settings: Settings = request.app.state.settings
-    if settings.require_key_for_read:
+    if settings.limits.require_key_for_read:
         _check(request, settings, "Reading")
 
 

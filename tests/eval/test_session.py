@@ -100,13 +100,13 @@ def test_docs_build_a_temporary_index_and_leave_the_main_one_alone(
         [dataset], settings=settings, docs=[ARTICLE], report_dir=tmp_path / "docs"
     )
     assert outcome.summary["overall"]["key_fact_accuracy"] == 1.0
-    assert not settings.data_dir.exists()
+    assert not settings.index.data_dir.exists()
 
 
 def test_cli_gate_fails_naming_each_metric_below_its_threshold(
     dataset: Path, article_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("CITEQA_DATA_DIR", str(article_settings.data_dir))
+    monkeypatch.setenv("CITEQA_DATA_DIR", str(article_settings.index.data_dir))
     runner = CliRunner()
     args = ["eval", str(dataset), "--report", str(tmp_path / "gate")]
     passing = runner.invoke(main, [*args, "--fail-under", "refusal_rate=0.9"])

@@ -27,14 +27,14 @@ def test_related_sentences_are_closer_than_unrelated_ones(embedder: Embedder) ->
 def test_onnx_and_torch_backends_give_the_same_vectors(embedder: Embedder) -> None:
     """An index built with one backend serves questions embedded by the other."""
     assert isinstance(embedder, OnnxEmbedder)  # the default backend
-    torch = TorchEmbedder(Settings().embed_model)
+    torch = TorchEmbedder(Settings().index.embed_model)
     texts = ["Who was killed in the strike?", "Iran retaliated with drones and missiles. " * 20]
     assert np.allclose(embedder.embed(texts), torch.embed(texts), atol=1e-4)
     assert np.allclose(embedder.embed_query(texts[0]), torch.embed_query(texts[0]), atol=1e-4)
 
 
 def test_the_onnx_export_is_made_once_and_reused(tmp_path: Path) -> None:
-    model = Settings().embed_model
+    model = Settings().index.embed_model
     OnnxEmbedder(model, tmp_path)
     (exported,) = tmp_path.glob("*.onnx")
     written = exported.stat().st_mtime_ns

@@ -19,9 +19,7 @@ WRITES = [("POST", "/v1/documents"), ("DELETE", "/v1/documents/some-id")]
 
 @pytest.fixture(scope="module")
 def guarded(article_settings: Settings) -> Iterator[TestClient]:
-    settings = article_settings.model_copy(
-        update={"api_keys": [KEY], "cors_origins": ["http://shop.example"]}
-    )
+    settings = article_settings.with_values(api_keys=[KEY], cors_origins=["http://shop.example"])
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -51,8 +51,8 @@ def test_documents_added_and_deleted_over_http_change_answers_in_every_worker(
     settings = _settings(chroma_server, tmp_path)
     Engine.open(settings).library.ingest([ARTICLE])
     env = {
-        "chroma_url": settings.chroma_url,
-        "collection": settings.collection,
+        "chroma_url": settings.index.chroma_url,
+        "collection": settings.index.collection,
         "api_keys": KEY,
     }
     question = {"question": "What colour are the lighthouse keeper's boots?"}

@@ -114,13 +114,13 @@ async def add_document(
     201 with the new id; 200 with the existing id when the same content is already indexed.
     """
     declared = int(request.headers.get("content-length") or 0)
-    if declared > settings.max_document_bytes + 64_000:
-        raise _too_large(settings.max_document_bytes)
+    if declared > settings.limits.max_document_bytes + 64_000:
+        raise _too_large(settings.limits.max_document_bytes)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        fields = await _from_upload(request, settings.max_document_bytes)
+        fields = await _from_upload(request, settings.limits.max_document_bytes)
     elif content_type.startswith("application/json"):
-        fields = await _from_json(request, settings.max_document_bytes)
+        fields = await _from_json(request, settings.limits.max_document_bytes)
     else:
         raise UnsupportedMediaType(
             "Send the document as multipart/form-data (field 'file') or as application/json "

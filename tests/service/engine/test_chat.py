@@ -139,7 +139,7 @@ def test_stream_on_an_empty_index_is_a_503_json_error(settings: Settings) -> Non
 
 
 def test_cors_allows_listed_origins_only(article_settings: Settings) -> None:
-    settings = article_settings.model_copy(update={"cors_origins": ["http://shop.example"]})
+    settings = article_settings.with_values(cors_origins=["http://shop.example"])
     preflight = {
         "access-control-request-method": "POST",
         "access-control-request-headers": "content-type",

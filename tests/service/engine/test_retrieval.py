@@ -19,7 +19,7 @@ def test_memory_search_and_chroma_search_give_the_same_answers(
     article_settings: Settings, engine: Engine
 ) -> None:
     assert engine.retriever.corpus.dense is not None  # the article is searched in memory
-    through_chroma = Engine.open(article_settings.model_copy(update={"memory_search_limit": 0}))
+    through_chroma = Engine.open(article_settings.with_values(memory_search_limit=0))
     assert through_chroma.retriever.corpus.dense is None
     for question in _questions():
         in_memory = asdict(engine.ask(question))

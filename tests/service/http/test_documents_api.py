@@ -166,7 +166,7 @@ def test_without_configured_keys_writing_is_disabled_with_the_setting_named(
 
 
 def test_reading_can_require_a_key(tmp_path: Path, article_settings: Settings) -> None:
-    settings = article_settings.model_copy(update={"api_keys": [KEY], "require_key_for_read": True})
+    settings = article_settings.with_values(api_keys=[KEY], require_key_for_read=True)
     with TestClient(create_app(settings)) as client:
         denied = client.post("/v1/ask", json={"question": "Who wrote this article?"})
         allowed = client.post("/v1/ask", json={"question": "Who wrote this article?"}, headers=AUTH)

@@ -18,7 +18,7 @@ from tests.conftest import SEEDS
 
 
 def test_rate_limit_answers_429_with_retry_after(article_settings: Settings) -> None:
-    settings = article_settings.model_copy(update={"rate_limit": "3/minute"})
+    settings = article_settings.with_values(rate_limit="3/minute")
     with TestClient(create_app(settings)) as client:
         codes = [client.get("/v1/documents").status_code for _ in range(4)]
         limited = client.get("/v1/documents")
@@ -77,7 +77,7 @@ def test_ingest_refuses_while_a_server_holds_the_embedded_index(
     article_settings: Settings, live_server: str
 ) -> None:
     citeqa = str(Path(sys.executable).with_name("citeqa"))
-    env = {**os.environ, "CITEQA_DATA_DIR": str(article_settings.data_dir)}
+    env = {**os.environ, "CITEQA_DATA_DIR": str(article_settings.index.data_dir)}
     result = subprocess.run(
         [citeqa, "ingest", str(SEEDS)],
         env=env,

@@ -47,7 +47,7 @@ def widget_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     hostile.write_text(HOSTILE)
     settings = Settings(data_dir=folder / "data")
     Engine.open(settings).library.ingest([ARTICLE, hostile])
-    return settings.data_dir
+    return settings.index.data_dir
 
 
 class _HostPage(SimpleHTTPRequestHandler):

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from citeqa.index.sentences import split_sentences
+from citeqa.index.vocabulary import MARKER
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "—": " ", "–": " "})
-_MARKER = re.compile(r"\[(\d+)\]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
 
@@ -45,7 +45,7 @@ def squad_normalise(text: str) -> str:
 
 def strip_markers(answer: str) -> str:
     """The answer without its `[n]` citation markers."""
-    return " ".join(_MARKER.sub(" ", answer).split())
+    return " ".join(MARKER.sub(" ", answer).split())
 
 
 def matches(passage: Span, reference: Span) -> bool:
@@ -156,7 +156,7 @@ def answer_sentences(answer: str) -> list[str]:
 
 def marker_validity(answer: str, markers: Sequence[int]) -> float:
     """1 when every `[n]` in the answer has a citation and every citation is used, else 0."""
-    used = {int(n) for n in _MARKER.findall(answer)}
+    used = {int(n) for n in MARKER.findall(answer)}
     return float(used == set(markers))
 
 
@@ -165,7 +165,7 @@ def citation_coverage(answer: str) -> float:
     sentences = answer_sentences(answer)
     if not sentences:
         return 0.0
-    return sum(bool(_MARKER.search(s)) for s in sentences) / len(sentences)
+    return sum(bool(MARKER.search(s)) for s in sentences) / len(sentences)
 
 
 def supports(quote: Span, reference: Span) -> bool:

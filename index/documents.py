@@ -15,6 +15,7 @@ from pathlib import Path
 
 from citeqa.index.errors import InvalidDocument
 from citeqa.index.sentences import split_sentences
+from citeqa.index.vocabulary import NUMBER
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
 
@@ -32,12 +33,6 @@ _FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.DOTALL)
 _WORD = re.compile(r"\w+")
 _PULL_QUOTE_MIN_WORDS = 6
 _PULL_QUOTE_OVERLAP = 0.75
-_NUMBER = re.compile(
-    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-    r"seventy|eighty|ninety|hundred|thousand|million|billion)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -214,7 +209,7 @@ class _Sentence:
 
 
 def _numbers(words: set[str]) -> set[str]:
-    return {word for word in words if _NUMBER.fullmatch(word)}
+    return {word for word in words if NUMBER.fullmatch(word)}
 
 
 def _restates_another(position: int, block: str, sentences: list[_Sentence]) -> bool:

@@ -12,22 +12,16 @@ import re
 from dataclasses import dataclass
 
 from citeqa.index.terms import terms
+from citeqa.index.vocabulary import MARKER, NAME_RUN, PERSON_PRONOUNS, THING_PRONOUNS, any_of
 from citeqa.prompts import load_prompt
 
-_MARKER = re.compile(r"\s*\[\d+\]")
 _CONNECTIVE = re.compile(
     r"^\s*(and|but|so|also|then|what about|how about|and what|and why|and how|why not)\b", re.I
 )
-_PRONOUN = re.compile(
-    r"\b(he|she|him|his|her|hers|it|its|they|them|their|theirs|these|those)\b", re.I
-)
-# "What has happened since?": a question that ends pointing back at something said before.
-_POINTS_BACK = re.compile(
-    r"\b(since|since then|afterwards?|after that|before that)\s*\??\s*$", re.I
-)
-_PERSON = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
-# Runs of capitalised words that do not start a sentence: names, most often.
-_NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
+_PRONOUN = re.compile(rf"\b{any_of(f'{PERSON_PRONOUNS} {THING_PRONOUNS} these those')}\b", re.I)
+# "What has happened since?": a question that ends pointing back at a time said before.
+_SINCE_THEN = re.compile(r"\b(since|since then|afterwards?|after that|before that)\s*\??\s*$", re.I)
+_PERSON = re.compile(rf"\b{any_of(PERSON_PRONOUNS)}\b", re.I)
 _MIN_STANDALONE_TERMS = 2
 # "What about Israel?": the question before, asked of someone else.
 _WHAT_ABOUT = re.compile(r"^\s*(and\s+)?(what|how)\s+about\s+(?P<topic>.+?)\s*\??\s*$", re.I)
@@ -57,8 +51,8 @@ def resolve(turns: list[Turn]) -> Resolved:
     previous_answer = next((t.content for t in reversed(turns[:-1]) if t.role == "assistant"), "")
     if previous_answer.strip() == load_prompt("refusal"):
         previous_answer = ""
-    previous_answer = _MARKER.sub("", previous_answer)
-    seen = " ".join(_MARKER.sub("", t.content) for t in turns[:-1] if t.role == "assistant")
+    previous_answer = MARKER.sub("", previous_answer)
+    seen = " ".join(MARKER.sub("", t.content) for t in turns[:-1] if t.role == "assistant")
     if not previous_question or not is_follow_up(question):
         return Resolved(question, "", seen)
     question = _turned_round(question, previous_question) or question
@@ -73,7 +67,7 @@ def is_follow_up(question: str) -> bool:
     return bool(
         _CONNECTIVE.search(question)
         or _PRONOUN.search(question)
-        or _POINTS_BACK.search(question)
+        or _SINCE_THEN.search(question)
         or len(set(terms(question))) < _MIN_STANDALONE_TERMS
     )
 
@@ -84,7 +78,7 @@ def _turned_round(question: str, previous_question: str) -> str | None:
     match = _WHAT_ABOUT.match(question)
     if not match:
         return None
-    names = [m.group() for m in _NAME.finditer(previous_question)]
+    names = [m.group() for m in NAME_RUN.finditer(previous_question)]
     topic = next((name for name in names if name.lower() == match["topic"].lower()), None)
     other = next((name for name in names if name != topic), None)
     if topic is None or other is None:
@@ -95,7 +89,7 @@ def _turned_round(question: str, previous_question: str) -> str | None:
 
 
 def _first_name(text: str, exclude: str) -> str:
-    for match in _NAME.finditer(text):
+    for match in NAME_RUN.finditer(text):
         if match.group() not in exclude:
             return match.group()
     return ""

@@ -24,79 +24,16 @@ from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
 from citeqa.service.engine.conversation import Resolved, Turn, resolve
 from citeqa.service.engine.questions import Prepared
 from citeqa.service.engine.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
+from citeqa.service.engine.rules import (
+    CARRIES_ON,
+    CLAUSE_END,
+    EXPLANATION_QUESTION,
+    LEANS_ON_PREVIOUS,
+    has_expected_type,
+    metadata_asked,
+)
 
 _WORD = re.compile(r"\S+\s*")
-
-_AUTHOR = re.compile(
-    r"\b(who (wrote|authored|penned|delivered)|who is the (author|writer)|author of (this|the)|"
-    r"written by|byline)\b",
-    re.I,
-)
-_TITLE = re.compile(r"\b(title|headline|called|named)\b.*\b(article|piece|essay|document)\b", re.I)
-_PUBLICATION = re.compile(
-    r"\b(magazine|publication|newspaper|journal|outlet|publisher|published (in|by)|"
-    r"which (site|paper)|where (was|is) (it|this|the \w+) published)\b",
-    re.I,
-)
-_COUNT_QUESTION = re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I)
-# "How much did it cost?" wants an amount of money, not just any number.
-_MONEY_QUESTION = re.compile(
-    r"\bhow much\b.*\b(cost|costs|spend|spent|pay|paid|price|worth|budget|charge)\b|"
-    r"\bwhat (was|is|were|are) the (cost|price|budget|bill)\b",
-    re.I,
-)
-_MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b(dollars?|euros?|pounds sterling|cents?|rials?|shekels?|budget|"
-    r"million|billion|trillion)\b",
-    re.I,
-)
-_TIME_QUESTION = re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bon what date\b", re.I)
-_PERSON_QUESTION = re.compile(r"^\s*(who|whom)\b|\bwho (is|was|are|were)\b", re.I)
-# "What was the name of the airbase…?", "What code name…?": the answer must name the thing.
-_NAME_QUESTION = re.compile(
-    r"\b(what|which) (was|is|were|are) the names? of (the |an? |its |their |his |her )?"
-    r"(?P<thing>[\w’'-]+(?: [\w’'-]+)*?)(?= (that|which|who|where|when|in|on|at|for|by)\b|\W*$)"
-    r"|\bcode ?name\b",
-    re.I,
-)
-# A thing given its name: "named Kingsway", "known as the Mercy Route", "Operation Dawn".
-_NAMING = re.compile(
-    r"\b(named|called|dubbed|known as|code-?named|titled)\s+(the\s+)?[\"“‘']?[A-Z]"
-    r"|\bOperation [A-Z]"
-)
-_NUMBER = re.compile(
-    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-    r"thirty|forty|fifty|hundred|thousand|million|billion|dozens?|hundreds|thousands|millions|"
-    r"half|third|quarter|fourth|fifth|several|many|few|all|most)\b",
-    re.I,
-)
-_DATE = re.compile(
-    r"\b(\d{3,4}|January|February|March|April|May|June|July|August|September|October|"
-    r"November|December|yesterday|today|tomorrow|last (year|month|week)|weeks?|months?|"
-    r"years?|decades?|centur(y|ies)|days?|(this|next) (year|month|week)|dawn|dusk|noon|"
-    r"midnight|morning|afternoon|evening|night|o'clock|\d{1,2}(:\d{2})? ?(am|pm)|\d{1,2}:\d{2}|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|spring|summer|autumn|winter|"
-    r"whenever|until|once)\b",
-    re.I,
-)
-# Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
-# opens a new clause.
-_CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|where|when)\b)")
-# A sentence that opens by pointing back ("They crave such an assurance, but…") carries on
-# the one before it: an explanation often follows the sentence that names the topic.
-_CONTINUES = re.compile(
-    r"^\W*(it|its|they|their|them|this|that|these|those|such|but|yet|however|so|thus|hence|"
-    r"therefore|because|instead)\b",
-    re.I,
-)
-# A sentence that leans on the one before it ("All knew that this interest was…").
-_POINTS_BACK = re.compile(
-    r"^\W*(it|they|he|she|this|these|those|such)\b|\b(this|these|those|such) [a-z]+", re.I
-)
-_EXPLANATION_QUESTION = re.compile(r"^\W*(why|how)\b", re.I)
-# A capitalised word that does not start a sentence: most often a name.
-_NAME = re.compile(r"(?<=[\w,;:’'”)] )[A-Z][\w’'-]+")
-
 
 # A sentence this similar to one already chosen repeats it.
 _DUPLICATE_SIMILARITY = 0.9
@@ -166,7 +103,7 @@ class ExtractiveAnswerer:
         if self.policy.connected_sentences:
             chosen = self._with_neighbours(query, candidates, chosen)
         chosen = [self._shorten(query, c) for c in chosen]
-        if not _has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
+        if not has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
             return []
         return chosen
 
@@ -225,9 +162,9 @@ class ExtractiveAnswerer:
         before it, when it points back ("this interest"); for a why or how question, the
         one after it, when that carries on ("They crave…, but…"): the best match often
         names the topic and the next gives the reason."""
-        if _POINTS_BACK.search(chosen[0].scored.sentence.text):
+        if LEANS_ON_PREVIOUS.search(chosen[0].scored.sentence.text):
             chosen = self._joined(candidates, chosen, offset=-1)
-        if _EXPLANATION_QUESTION.search(query.text):
+        if EXPLANATION_QUESTION.search(query.text):
             chosen = self._joined(candidates, chosen, offset=1)
         return chosen
 
@@ -244,7 +181,7 @@ class ExtractiveAnswerer:
         )
         if (
             neighbour is None
-            or (offset > 0 and not _CONTINUES.search(neighbour.scored.sentence.text))
+            or (offset > 0 and not CARRIES_ON.search(neighbour.scored.sentence.text))
             or any(c.scored.sentence.id == neighbour.scored.sentence.id for c in chosen)
         ):
             return chosen
@@ -258,7 +195,7 @@ class ExtractiveAnswerer:
         sentence = candidate.scored.sentence
         if len(sentence.text.split()) <= self.policy.max_words:
             return candidate
-        cuts = [0, *(m.end() for m in _CLAUSE_END.finditer(sentence.text)), len(sentence.text)]
+        cuts = [0, *(m.end() for m in CLAUSE_END.finditer(sentence.text)), len(sentence.text)]
         if len(cuts) < 3:  # no clause boundary: cut at words
             cuts = [0, *(m.start() for m in re.finditer(r"(?<=\s)\S", sentence.text))]
             cuts = [*cuts[:: self.policy.max_words // 2 or 1], len(sentence.text)]
@@ -340,49 +277,15 @@ def _is_byline(chunk: Chunk) -> bool:
 
 
 def _metadata_line(question: str, corpus: Corpus, document_id: str) -> str | None:
+    """The byline line that answers a question about the document itself, if any."""
     document = corpus.documents.get(document_id)
     if document is None:
         return None
-    if _AUTHOR.search(question) and document.author:
-        return f"By {document.author}"
-    if _PUBLICATION.search(question) and document.publication:
-        return document.publication
-    if _TITLE.search(question):
-        return document.title
+    for field in metadata_asked(question):
+        if field == "author" and document.author:
+            return f"By {document.author}"
+        if field == "publication" and document.publication:
+            return document.publication
+        if field == "title":
+            return document.title
     return None
-
-
-def _has_expected_type(question: str, sentences: list[str]) -> bool:
-    """A question asking for an amount of money, a number, a date or a person needs one the
-    question lacks."""
-    text = " ".join(sentences)
-    if _MONEY_QUESTION.search(question):
-        return bool(_new_matches(_MONEY, question, text))
-    if _COUNT_QUESTION.search(question):
-        return bool(_new_matches(_NUMBER, question, text))
-    if _TIME_QUESTION.search(question):
-        return bool(_new_matches(_DATE, question, text))
-    name_question = _NAME_QUESTION.search(question)
-    if name_question:
-        return _names(name_question.group("thing"), question, text)
-    if _PERSON_QUESTION.search(question):
-        return bool(_new_matches(_NAME, question, text))
-    return True
-
-
-def _names(thing: str | None, question: str, text: str) -> bool:
-    """Whether `text` gives a name: by a naming word ("named Kingsway"), or, when the
-    question asks for the name of a thing, as a new name right before it ("the Carlow
-    lighthouse"). A name merely near the thing ("an airbase in Iran") is not its name."""
-    if _NAMING.search(text):
-        return True
-    if not thing:
-        return False
-    head = re.escape(thing.split()[-1])
-    named = re.compile(rf"{_NAME.pattern}(?= (?:[A-Z][\w’'-]+ )*{head}s?\b)")
-    return bool(_new_matches(named, question, text))
-
-
-def _new_matches(pattern: re.Pattern[str], question: str, text: str) -> set[str]:
-    asked = {m.group().lower() for m in pattern.finditer(question)}
-    return {m.group().lower() for m in pattern.finditer(text)} - asked

@@ -15,7 +15,6 @@ Each surviving sentence's citation quotes the passage sentence that supports it 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -24,17 +23,11 @@ import numpy as np
 from citeqa.index.embedding import Embedder
 from citeqa.index.sentences import split_sentences
 from citeqa.index.terms import terms
+from citeqa.index.vocabulary import MARKER, NUMBER
 from citeqa.prompts import load_prompt
 from citeqa.service.engine.answers import Quote
 from citeqa.service.engine.retrieval import Corpus, Hit, Retriever
 from citeqa.service.engine.safety import is_instruction
-
-_MARKER = re.compile(r"\s*\[(\d+)\]")
-_NUMBER = re.compile(
-    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"hundreds?|thousands?|millions?|billions?|dozens?)\b",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -70,7 +63,7 @@ class Verifier:
     ) -> _Support | None:
         """The passage sentence among `candidates` that supports `text` best, if any does."""
         words = set(terms(text))
-        numbers = {m.group().lower() for m in _NUMBER.finditer(text)}
+        numbers = {m.group().lower() for m in NUMBER.finditer(text)}
         best: _Support | None = None
         for index in candidates:
             hit = hits[index]
@@ -159,8 +152,8 @@ def split_generated(generated: str) -> list[tuple[str, list[int]]]:
     found = []
     for span in split_sentences(generated):
         piece = generated[span.start : span.end]
-        cited = [int(n) for n in _MARKER.findall(piece)]
-        text = _MARKER.sub("", piece).strip()
+        cited = [int(n) for n in MARKER.findall(piece)]
+        text = MARKER.sub("", piece).strip()
         if text.strip(" .,;:"):
             found.append((text, cited))
         elif found and cited:  # a marker split off after the period belongs to the sentence
@@ -170,4 +163,4 @@ def split_generated(generated: str) -> list[tuple[str, list[int]]]:
 
 def _is_refusal(sentence: str) -> bool:
     refusal = load_prompt("refusal").lower().rstrip(".")
-    return refusal in _MARKER.sub("", sentence).lower()
+    return refusal in MARKER.sub("", sentence).lower()

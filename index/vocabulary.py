@@ -1,0 +1,78 @@
+"""Words and patterns that more than one part of citeqa reads text with, each defined once.
+
+Cleaning documents (`index/documents.py`), the answer rules (`service/engine/rules.py`),
+follow-up resolution, verification and the evaluator all use these. Nothing here names a
+corpus's people, places or phrases: these are words of English in general.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def any_of(words: str) -> str:
+    """A regular-expression alternation of space-separated words: `(?:a|b|c)`."""
+    return "(?:" + "|".join(words.split()) + ")"
+
+
+# Numbers, by kind of word; each use below picks the kinds it reads.
+SMALL_CARDINALS = "one two three four five six seven eight nine ten eleven twelve"
+TEENS = "thirteen fourteen fifteen sixteen seventeen eighteen nineteen"
+TENS = "twenty thirty forty fifty"
+HIGH_TENS = "sixty seventy eighty ninety"
+MAGNITUDES = "hundred thousand million billion trillion"
+PLURAL_MAGNITUDES = "dozen dozens hundreds thousands millions billions"
+FRACTIONS = "half third quarter fourth fifth"
+QUANTIFIERS = "several many few all most"
+_DIGITS = r"\d[\d,.]*"
+# Any number, in digits or words.
+NUMBER = re.compile(
+    rf"\b(?:{_DIGITS}|"
+    + any_of(f"{SMALL_CARDINALS} {TEENS} {TENS} {HIGH_TENS} {MAGNITUDES} {PLURAL_MAGNITUDES}")
+    + r")\b",
+    re.I,
+)
+# What answers "how many": a number, a fraction or a quantifier ("half", "most"). Teens and
+# tens above fifty are not in it, as measured: with them, "How many delegates signed…?" was
+# answered with "the thirteen united States" (second corpus refusal rate 0.857 -> 0.714).
+QUANTITY = re.compile(
+    rf"\b(?:{_DIGITS}|"
+    + any_of(f"{SMALL_CARDINALS} {TENS} {MAGNITUDES} {PLURAL_MAGNITUDES} {FRACTIONS}")
+    + "|"
+    + any_of(QUANTIFIERS)
+    + r")\b",
+    re.I,
+)
+
+# Money: a currency sign before a number, a currency, or a sum too large to be anything else.
+MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b(?:dollars?|euros?|pounds sterling|cents?|rials?|shekels?|budget|"
+    r"million|billion|trillion)\b",
+    re.I,
+)
+
+# Times and dates, and words that place an event in time ("until", "once").
+MONTHS = "January February March April May June July August September October November December"
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday"
+DATE = re.compile(
+    rf"\b(?:\d{{3,4}}|{any_of(MONTHS)}|yesterday|today|tomorrow|last (?:year|month|week)|"
+    r"weeks?|months?|years?|decades?|centur(?:y|ies)|days?|(?:this|next) (?:year|month|week)|"
+    r"dawn|dusk|noon|midnight|morning|afternoon|evening|night|o'clock|"
+    rf"\d{{1,2}}(?::\d{{2}})? ?(?:am|pm)|\d{{1,2}}:\d{{2}}|{any_of(WEEKDAYS)}|"
+    r"spring|summer|autumn|winter|whenever|until|once)\b",
+    re.I,
+)
+
+# Names: a capitalised word that does not start a sentence (most often a name), and a run of
+# them ("Mohammad Reza Zahedi").
+_NAME_WORD = r"[A-Z][\w’'-]+"
+_NOT_SENTENCE_START = r"(?<=[\w,;:’'”)] )"
+NAME = re.compile(_NOT_SENTENCE_START + _NAME_WORD)
+NAME_RUN = re.compile(rf"{_NOT_SENTENCE_START}{_NAME_WORD}(?:\s+{_NAME_WORD})*")
+
+# Pronouns that stand for a person, and those that stand for a thing or a group.
+PERSON_PRONOUNS = "he she him his her hers"
+THING_PRONOUNS = "it its they them their theirs"
+
+# The `[n]` citation marker after an answer sentence, with the space before it.
+MARKER = re.compile(r"\s*\[(\d+)\]")

@@ -1,0 +1,175 @@
+"""The extractive answerer's rules, as data: what a question asks for, and what an answer
+to it must then contain.
+
+QUESTION_TYPES is read top to bottom and the first type whose pattern matches the question
+is its type, so the precedence is the order of the table: "How much did it cost?" is a money
+question before it is a count question. A question of no type needs nothing particular.
+
+METADATA_QUESTIONS are answered from a document's byline (author, publication, title), in
+the same first-match order.
+
+Shared words and patterns (numbers, dates, names, markers) come from `index/vocabulary.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from citeqa.index.vocabulary import DATE, MONEY, NAME, QUANTITY
+
+
+def new_matches(pattern: re.Pattern[str], question: str, text: str) -> set[str]:
+    """What `pattern` finds in `text` that the question does not already say."""
+    asked = {m.group().lower() for m in pattern.finditer(question)}
+    return {m.group().lower() for m in pattern.finditer(text)} - asked
+
+
+def gives_new(pattern: re.Pattern[str]) -> Callable[[re.Match[str], str, str], bool]:
+    """The check "the answer gives a `pattern` the question lacks"."""
+    return lambda _asked, question, text: bool(new_matches(pattern, question, text))
+
+
+# A thing given its name: "named Kingsway", "known as the Mercy Route", "Operation Dawn".
+NAMING = re.compile(
+    r"\b(named|called|dubbed|known as|code-?named|titled)\s+(the\s+)?[\"“‘']?[A-Z]"
+    r"|\bOperation [A-Z]"
+)
+
+
+def gives_name(asked: re.Match[str], question: str, text: str) -> bool:
+    """Whether `text` gives a name: by a naming word ("named Kingsway"), or, when the
+    question asks for the name of a thing, as a new name right before it ("the Carlow
+    lighthouse"). A name merely near the thing ("an airbase in Iran") is not its name."""
+    if NAMING.search(text):
+        return True
+    thing = asked.groupdict().get("thing")
+    if not thing:
+        return False
+    head = re.escape(thing.split()[-1])
+    named = re.compile(rf"{NAME.pattern}(?= (?:[A-Z][\w’'-]+ )*{head}s?\b)")
+    return bool(new_matches(named, question, text))
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    """A kind of question: how it is recognised, and what its answer must contain."""
+
+    name: str
+    asks: re.Pattern[str]
+    needs: Callable[[re.Match[str], str, str], bool]  # (match, question, answer text)
+    description: str
+
+
+QUESTION_TYPES: tuple[QuestionType, ...] = (
+    QuestionType(
+        "money",
+        re.compile(
+            r"\bhow much\b.*\b(cost|costs|spend|spent|pay|paid|price|worth|budget|charge)\b|"
+            r"\bwhat (was|is|were|are) the (cost|price|budget|bill)\b",
+            re.I,
+        ),
+        gives_new(MONEY),
+        "an amount of money the question does not name",
+    ),
+    QuestionType(
+        "count",
+        re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I),
+        gives_new(QUANTITY),
+        "a number or quantity the question does not name",
+    ),
+    QuestionType(
+        "time",
+        re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bon what date\b", re.I),
+        gives_new(DATE),
+        "a date or time the question does not name",
+    ),
+    QuestionType(
+        "name",
+        # "What was the name of the airbase…?", "What code name…?"
+        re.compile(
+            r"\b(what|which) (was|is|were|are) the names? of (the |an? |its |their |his |her )?"
+            r"(?P<thing>[\w’'-]+(?: [\w’'-]+)*?)"
+            r"(?= (that|which|who|where|when|in|on|at|for|by)\b|\W*$)"
+            r"|\bcode ?name\b",
+            re.I,
+        ),
+        gives_name,
+        "the thing's name",
+    ),
+    QuestionType(
+        "person",
+        re.compile(r"^\s*(who|whom)\b|\bwho (is|was|are|were)\b", re.I),
+        gives_new(NAME),
+        "a name the question does not say",
+    ),
+)
+
+
+def question_type(question: str) -> tuple[QuestionType, re.Match[str]] | None:
+    """The first type in QUESTION_TYPES whose pattern matches, with the match."""
+    for kind in QUESTION_TYPES:
+        match = kind.asks.search(question)
+        if match:
+            return kind, match
+    return None
+
+
+def has_expected_type(question: str, sentences: list[str]) -> bool:
+    """Whether the sentences give what the question's type asks for."""
+    found = question_type(question)
+    if found is None:
+        return True
+    kind, match = found
+    return kind.needs(match, question, " ".join(sentences))
+
+
+# Questions about a document rather than its content, answered from its byline: the first
+# match wins, and a field the document lacks leaves the question to the passages.
+METADATA_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "author",
+        re.compile(
+            r"\b(who (wrote|authored|penned|delivered)|who is the (author|writer)|"
+            r"author of (this|the)|written by|byline)\b",
+            re.I,
+        ),
+    ),
+    (
+        "publication",
+        re.compile(
+            r"\b(magazine|publication|newspaper|journal|outlet|publisher|published (in|by)|"
+            r"which (site|paper)|where (was|is) (it|this|the \w+) published)\b",
+            re.I,
+        ),
+    ),
+    (
+        "title",
+        re.compile(r"\b(title|headline|called|named)\b.*\b(article|piece|essay|document)\b", re.I),
+    ),
+)
+
+
+def metadata_asked(question: str) -> list[str]:
+    """The byline fields a question may ask for, in order of precedence."""
+    return [field for field, pattern in METADATA_QUESTIONS if pattern.search(question)]
+
+
+# How answer sentences connect to their neighbours.
+# A sentence that leans on the one before it ("All knew that this interest was…").
+LEANS_ON_PREVIOUS = re.compile(
+    r"^\W*(it|they|he|she|this|these|those|such)\b|\b(this|these|those|such) [a-z]+", re.I
+)
+# A sentence that opens by pointing back ("They crave such an assurance, but…") carries on
+# the one before it: an explanation often follows the sentence that names the topic.
+CARRIES_ON = re.compile(
+    r"^\W*(it|its|they|their|them|this|that|these|those|such|but|yet|however|so|thus|hence|"
+    r"therefore|because|instead)\b",
+    re.I,
+)
+# Why and how questions want the explanation that may follow the best sentence.
+EXPLANATION_QUESTION = re.compile(r"^\W*(why|how)\b", re.I)
+# Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
+# opens a new clause.
+CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|where|when)\b)")

@@ -1,0 +1,137 @@
+"""The answer rules, row by row: question, sentence, expected outcome. No model, no Chroma."""
+
+from __future__ import annotations
+
+import pytest
+
+from citeqa.service.engine.rules import (
+    CARRIES_ON,
+    CLAUSE_END,
+    EXPLANATION_QUESTION,
+    LEANS_ON_PREVIOUS,
+    QUESTION_TYPES,
+    has_expected_type,
+    metadata_asked,
+    question_type,
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did the new bridge cost?", "money"),
+        ("What was the price of the tickets?", "money"),
+        ("How much water does the reservoir hold?", "count"),
+        ("How many ships wait in the basin?", "count"),
+        ("What percentage of voters agreed?", "count"),
+        ("When did the harbour open?", "time"),
+        ("In what year was the charter signed?", "time"),
+        ("What was the name of the new bridge?", "name"),
+        ("What code name did the operation have?", "name"),
+        ("Who wrote the report?", "person"),
+        ("Whom did the council appoint?", "person"),
+        ("Which rights does it name?", None),
+        ("Why did the talks fail?", None),
+    ],
+)
+def test_a_question_is_of_the_first_type_that_recognises_it(question: str, kind: str) -> None:
+    found = question_type(question)
+    assert (found[0].name if found else None) == kind
+
+
+def test_money_comes_before_count_in_the_table() -> None:
+    names = [kind.name for kind in QUESTION_TYPES]
+    assert names.index("money") < names.index("count")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        # money: an amount the question does not name
+        ("How much did the bridge cost?", "The bridge cost $40 million to build.", True),
+        ("How much did the bridge cost?", "The bridge cost more than planned.", False),
+        ("How much did the bridge cost?", "Two bridges were built.", False),
+        # count: a number or quantity the question lacks
+        ("How many ships wait in the basin?", "Nine ships wait in the outer basin.", True),
+        ("How many ships wait in the basin?", "Most ships wait for the tide.", True),
+        ("How many ships wait in the basin?", "Ships wait in the outer basin.", False),
+        ("How many of the two ships sailed?", "The two ships stayed in port.", False),
+        # time: a date or time the question lacks
+        ("When did the harbour open?", "The harbour opened in May 1921.", True),
+        ("When did the harbour open?", "The lock opens until the tide turns.", True),
+        ("When did the harbour open?", "The harbour opened with a parade.", False),
+        ("What happened in 1921?", "In 1921 the harbour opened.", True),  # no time asked
+        # name: the thing's name
+        ("What was the name of the new bridge?", "The bridge was named Kingsway.", True),
+        ("What was the name of the new bridge?", "They crossed the Carlow bridge.", True),
+        ("What was the name of the airbase?", "Israel struck an airbase in Isfahan.", False),
+        ("What code name did it have?", "It was known as the Mercy Route.", True),
+        ("What code name did it have?", "It had a secret name.", False),
+        # person: a name the question does not say
+        ("Who wrote the report?", "The report was written by Ada Byron.", True),
+        ("Who wrote the report?", "The report was written by a clerk.", False),
+        ("Who met Ada Byron?", "They said Ada Byron met nobody.", False),
+        # no type: anything goes
+        ("Why did the talks fail?", "Neither side trusted the other.", True),
+    ],
+)
+def test_an_answer_must_give_what_its_question_asks_for(
+    question: str, sentence: str, answers: bool
+) -> None:
+    assert has_expected_type(question, [sentence]) is answers
+
+
+@pytest.mark.parametrize(
+    ("question", "fields"),
+    [
+        ("Who wrote the article?", ["author"]),
+        ("Who is the author of this piece?", ["author"]),
+        ("Which magazine published it?", ["publication"]),
+        ("Where was the essay published?", ["publication"]),
+        ("What is the title of the article?", ["title"]),
+        ("What is the headline of the essay?", ["title"]),
+        ("Who wrote it, and what is the title of the document?", ["author", "title"]),
+        ("Who leads the country?", []),
+    ],
+)
+def test_questions_about_the_document_itself_name_byline_fields(
+    question: str, fields: list[str]
+) -> None:
+    assert metadata_asked(question) == fields
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans", "carries_on"),
+    [
+        ("They crave such an assurance, but none comes.", True, True),
+        ("All knew that this interest was shared.", True, False),
+        ("However, the talks went on.", False, True),
+        ("Iran retaliated two weeks later.", False, False),
+        ("Such restraint was new.", True, True),
+    ],
+)
+def test_how_a_sentence_connects_to_the_one_before(
+    sentence: str, leans: bool, carries_on: bool
+) -> None:
+    assert bool(LEANS_ON_PREVIOUS.search(sentence)) is leans
+    assert bool(CARRIES_ON.search(sentence)) is carries_on
+
+
+@pytest.mark.parametrize(
+    ("question", "explains"),
+    [("Why did Iran hold back?", True), ("How did Israel respond?", True), ("Who won?", False)],
+)
+def test_why_and_how_questions_want_an_explanation(question: str, explains: bool) -> None:
+    assert bool(EXPLANATION_QUESTION.search(question)) is explains
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cuts"),
+    [
+        ("The gates open at dawn; ships enter at noon.", ["The gates open at dawn; "]),
+        ("Ships wait, and the pilots rest.", ["Ships wait, "]),
+        ("Ships wait, then sail.", []),
+    ],
+)
+def test_a_long_sentence_is_cut_after_clause_ends(sentence: str, cuts: list[str]) -> None:
+    assert [sentence[: m.end()] for m in CLAUSE_END.finditer(sentence)] == cuts

@@ -26,7 +26,12 @@ def free_port() -> int:
 
 @contextmanager
 def running_citeqa(
-    data_dir: Path, *args: str, wait_s: float = 90, log: Path | None = None, **env: str
+    data_dir: Path,
+    *args: str,
+    wait_s: float = 90,
+    log: Path | None = None,
+    command: Path | None = None,
+    **env: str,
 ) -> Iterator[str]:
     """`citeqa serve` over `data_dir` in its own process on loopback; yields its URL.
 
@@ -34,13 +39,14 @@ def running_citeqa(
     settings as keyword arguments (`cors_origins="..."`). It must be ready within `wait_s`
     seconds, every worker of `--workers N` with it (a late worker would take its share of
     requests only midway through a measurement). Its output goes to the file `log` when
-    given, else it is discarded. The process is stopped by its id when the block ends.
+    given, else it is discarded. `command` is the `citeqa` to run (default: this
+    environment's). The process is stopped by its id when the block ends.
     """
     workers = int(args[args.index("--workers") + 1]) if "--workers" in args else 1
     port = free_port()
     settings = {f"CITEQA_{k.upper()}": v for k, v in env.items()}
     environment = {**os.environ, "CITEQA_DATA_DIR": str(data_dir), **settings}
-    citeqa = str(Path(sys.executable).with_name("citeqa"))
+    citeqa = str(command or Path(sys.executable).with_name("citeqa"))
     url = f"http://127.0.0.1:{port}"
     # The server logs a line a request: into a file, since a pipe nobody reads fills and
     # blocks it.

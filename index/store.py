@@ -261,7 +261,26 @@ class ChunkStore:
         """
         previous = self.document(document.id)
         try:
-            self._add(document, fresh, vectors, sentences, sentence_vectors, chunk_ids)
+            _write(
+                self._chunks,
+                [c.id for c in fresh],
+                vectors,
+                [c.text for c in fresh],
+                [_chunk_metadata(c) for c in fresh],
+            )
+            _write(
+                self._sentences,
+                [s.id for s in sentences],
+                sentence_vectors,
+                [s.text for s in sentences],
+                [_sentence_metadata(s, document.id) for s in sentences],
+            )
+            self._documents.upsert(
+                ids=[document.id],
+                documents=[document.text],
+                metadatas=[_document_metadata(document, chunk_ids)],
+                embeddings=np.zeros((1, 1), dtype=np.float32),  # looked up by id only
+            )
         except Exception:
             # Nothing half-written stays: chunks no document lists are removed again.
             if fresh:
@@ -287,45 +306,6 @@ class ChunkStore:
         """Chunk records that no document lists (left by an interrupted ingestion)."""
         listed = {cid for document in self.documents() for cid in document.chunk_ids}
         return sum(1 for cid in self._chunks.get(include=[])["ids"] if cid not in listed)
-
-    def _add(
-        self,
-        document: Document,
-        fresh: list[Chunk],
-        vectors: Vectors,
-        sentences: list[Sentence],
-        sentence_vectors: Vectors,
-        chunk_ids: list[str],
-    ) -> None:
-        _write(
-            self._chunks,
-            [c.id for c in fresh],
-            vectors,
-            [c.text for c in fresh],
-            [_chunk_metadata(c) for c in fresh],
-        )
-        _write(
-            self._sentences,
-            [s.id for s in sentences],
-            sentence_vectors,
-            [s.text for s in sentences],
-            [_sentence_metadata(s, document.id) for s in sentences],
-        )
-        meta: dict[str, Any] = {
-            "title": document.title,
-            "author": document.author,
-            "publication": document.publication,
-            "source": document.source,
-            "content_hash": document.content_hash,
-            "chunk_ids": json.dumps(chunk_ids),
-            "metadata": json.dumps(document.metadata),
-        }
-        self._documents.upsert(
-            ids=[document.id],
-            documents=[document.text],
-            metadatas=[meta],
-            embeddings=np.zeros((1, 1), dtype=np.float32),  # looked up by id, not similarity
-        )
 
     @_guarded
     def delete_document(self, document_id: str) -> bool:
@@ -423,6 +403,18 @@ def _chunk_metadata(chunk: Chunk) -> Metadata:
         "paragraph_index": chunk.paragraph_index,
         "start": chunk.start,
         "end": chunk.end,
+    }
+
+
+def _document_metadata(document: Document, chunk_ids: list[str]) -> Metadata:
+    return {
+        "title": document.title,
+        "author": document.author,
+        "publication": document.publication,
+        "source": document.source,
+        "content_hash": document.content_hash,
+        "chunk_ids": json.dumps(chunk_ids),
+        "metadata": json.dumps(document.metadata),
     }
 
 

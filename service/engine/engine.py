@@ -99,14 +99,8 @@ class Engine:
         include_passages: bool = False,
         mode: Mode | None = None,
     ) -> Reply:
-        """Answer one question with citations, timing each stage."""
-        answerer, warnings = self._answerer(mode)
-        return self._cached(
-            ("ask", question, top_k, include_passages, mode),
-            lambda: self._respond(
-                answerer, self._prepare(question, question, top_k, warnings), include_passages
-            ),
-        )
+        """Answer one question with citations, timing each stage: a conversation of one."""
+        return self.chat([Turn("user", question)], top_k, include_passages, mode)
 
     def chat(
         self,
@@ -118,23 +112,20 @@ class Engine:
         """Answer the last user message of a conversation, resolving follow-ups first."""
         answerer, warnings = self._answerer(mode)
         return self._cached(
-            ("chat", tuple(turns), top_k, include_passages, mode),
+            (tuple(turns), top_k, include_passages, mode),
             lambda: self._respond(
-                answerer, self._prepare_turns(answerer, turns, top_k, warnings), include_passages
+                answerer, self._prepare(answerer, turns, top_k, warnings), include_passages
             ),
         )
 
     def stream(
-        self, question: str | None, turns: list[Turn] | None, top_k: int | None, mode: Mode | None
+        self, turns: list[Turn], top_k: int | None = None, mode: Mode | None = None
     ) -> Iterator[StreamEvent]:
-        """The answer as events: `citations` and `delta`s (in the answerer's order), then
-        `done` with the whole response. Every `delta` is text the response holds."""
+        """The answer to a conversation's last message as events: `citations` and `delta`s
+        (in the answerer's order), then `done` with the whole reply. Every `delta` is text
+        the reply holds."""
         answerer, warnings = self._answerer(mode)
-        prepared = (
-            self._prepare_turns(answerer, turns, top_k, warnings)
-            if turns
-            else self._prepare(question or "", question or "", top_k, warnings)
-        )
+        prepared = self._prepare(answerer, turns, top_k, warnings)
         response = None
         for item in answerer.stream(prepared):
             if isinstance(item, Draft):
@@ -199,32 +190,16 @@ class Engine:
                 self._cache[full_key] = response
         return response
 
-    def _prepare_turns(
+    def _prepare(
         self, answerer: Answerer, turns: list[Turn], top_k: int | None, warnings: list[str]
     ) -> Prepared:
+        """The last message, resolved by the answerer and searched."""
         self._check_index()
         resolved, resolve_warnings = answerer.resolve(turns)
-        return self._prepare(
-            turns[-1].content,
-            resolved.question,
-            top_k,
-            [*warnings, *resolve_warnings],
-            resolved.context,
-            resolved.seen,
+        prepared = self.reader.read(
+            turns[-1].content, resolved.question, top_k, resolved.context, resolved.seen
         )
-
-    def _prepare(
-        self,
-        asked: str,
-        search_as: str,
-        top_k: int | None,
-        warnings: list[str],
-        context: str = "",
-        seen: str = "",
-    ) -> Prepared:
-        self._check_index()
-        prepared = self.reader.read(asked, search_as, top_k, context, seen)
-        prepared.warnings.extend(warnings)
+        prepared.warnings.extend([*warnings, *resolve_warnings])
         return prepared
 
     def _check_index(self) -> None:

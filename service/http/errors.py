@@ -6,6 +6,7 @@ The errors themselves, and their status codes, are in `index/errors.py`.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,8 +15,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from citeqa.index.errors import CiteqaError, InvalidRequest
+from citeqa.service.http.schemas import ErrorBody
 
 log = logging.getLogger("citeqa")
+
+
+def error_responses(*errors: type[CiteqaError]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route that may raise these errors, described by them."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        said = (error.__doc__ or error.code).strip().rstrip(".")
+        known = responses.get(error.status_code)
+        description = f"{known['description']}; or: {said}" if known else said
+        responses[error.status_code] = {"model": ErrorBody, "description": description}
+    return responses
 
 
 def error_body(code: str, message: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -40,20 +41,24 @@ def _is_blank(text: str) -> bool:
     return bool(_BLANK.match(text))
 
 
-class AskRequest(BaseModel):
-    """A question about the indexed documents."""
+def _not_blank(text: str) -> str:
+    if _is_blank(text):
+        raise ValueError("must not be empty or only whitespace")
+    return text
+
+
+# What a person writes: 1 to 2,000 characters, not all white space.
+Said = Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS), AfterValidator(_not_blank)]
+
+
+class _AnswerOptions(BaseModel):
+    """How a question is answered: the options `/v1/ask` and `/v1/chat` share."""
 
     model_config = ConfigDict(extra="forbid")
 
-    question: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS)] = Field(
-        json_schema_extra=_NOT_BLANK,
-        description="The question, in plain language (1 to 2,000 characters, not all spaces).",
-        examples=["How many Revolutionary Guard commanders were killed in the strike?"],
-    )
     top_k: TopK | None = Field(
         None, description="How many passages to retrieve (1 to 20; default from settings)."
     )
-
     include_passages: StrictBool = Field(
         False,
         description="Also return the retrieved passages: those the answer quotes first, then "
@@ -65,12 +70,15 @@ class AskRequest(BaseModel):
         "model and verifies every sentence. Default: `llm` when a model is configured.",
     )
 
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, question: str) -> str:
-        if _is_blank(question):
-            raise ValueError("must not be empty or only whitespace")
-        return question
+
+class AskRequest(_AnswerOptions):
+    """A question about the indexed documents."""
+
+    question: Said = Field(
+        json_schema_extra=_NOT_BLANK,
+        description="The question, in plain language (1 to 2,000 characters, not all spaces).",
+        examples=["How many Revolutionary Guard commanders were killed in the strike?"],
+    )
 
 
 MAX_MESSAGES = 50
@@ -82,42 +90,22 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"] = Field(description="Who said it.")
-    content: Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS)] = Field(
+    content: Said = Field(
         json_schema_extra=_NOT_BLANK,
         description="What was said (at most 2,000 characters, not all spaces).",
     )
 
-    @field_validator("content")
-    @classmethod
-    def _not_blank(cls, content: str) -> str:
-        if _is_blank(content):
-            raise ValueError("must not be empty or only whitespace")
-        return content
 
-
-class ChatRequest(BaseModel):
+class ChatRequest(_AnswerOptions):
     """A conversation whose last message is the user's question.
 
     The server keeps no session: send the whole history (at most 50 messages) each time.
     """
 
-    model_config = ConfigDict(extra="forbid")
-
     messages: list[ChatMessage] = Field(
         min_length=1,
         max_length=MAX_MESSAGES,
         description="The conversation so far, oldest first; the last message is the user's.",
-    )
-    top_k: TopK | None = Field(
-        None, description="How many passages to retrieve (1 to 20; default from settings)."
-    )
-    include_passages: StrictBool = Field(
-        False,
-        description="Also return the retrieved passages: those the answer quotes first, then "
-        "by score.",
-    )
-    mode: Literal["extractive", "llm"] | None = Field(
-        None, description="As in `/v1/ask`: `extractive` or `llm` (default from settings)."
     )
 
     @field_validator("messages")
@@ -125,8 +113,6 @@ class ChatRequest(BaseModel):
     def _ends_with_a_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
         if messages[-1].role != "user":
             raise ValueError("the last message must have role 'user'")
-        if _is_blank(messages[-1].content):
-            raise ValueError("the last message must not be empty or only whitespace")
         return messages
 
 

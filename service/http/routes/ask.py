@@ -12,49 +12,45 @@ from fastapi import APIRouter, Request
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool
 
-from citeqa.index.errors import CiteqaError
+from citeqa.index.errors import CiteqaError, IndexNotReady, InvalidRequest, StoreUnavailable
 from citeqa.service.engine.conversation import Turn
 from citeqa.service.engine.engine import StreamEvent
 from citeqa.service.engine.responses import Reply
 from citeqa.service.http.dependencies import EngineDep
+from citeqa.service.http.errors import error_responses
 from citeqa.service.http.observability import observe_answer
-from citeqa.service.http.schemas import AskRequest, AskResponse, ChatRequest, ErrorBody
+from citeqa.service.http.schemas import AskRequest, AskResponse, ChatRequest
 from citeqa.service.http.security import ReadKey
 
 router = APIRouter(prefix="/v1", tags=["questions"], dependencies=[ReadKey])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorBody, "description": "The request is malformed."},
-    503: {"model": ErrorBody, "description": "The index is empty or unavailable."},
-}
+_ERRORS = error_responses(InvalidRequest, IndexNotReady, StoreUnavailable)
 _STREAM_DESCRIPTION = (
     "Server-Sent Events: `citations` (the list), then `delta` events "
     '(`{"text": ...}`), then `done` (the whole response body); `error` '
     '(`{"code", "message"}`) if the answer fails.'
 )
+_ANSWERED: dict[str, Any] = {
+    "response_model": AskResponse,
+    "response_model_exclude_none": True,
+    "responses": _ERRORS,
+}
+_STREAMED: dict[str, Any] = {
+    "description": _STREAM_DESCRIPTION,
+    "response_class": EventSourceResponse,
+    "responses": _ERRORS,
+}
 log = logging.getLogger("citeqa")
 
 
-@router.post(
-    "/ask",
-    response_model=AskResponse,
-    response_model_exclude_none=True,
-    summary="Answer a question with citations",
-    responses=_ERRORS,
-)
+@router.post("/ask", summary="Answer a question with citations", **_ANSWERED)
 def ask(request: AskRequest, engine: EngineDep, raw: Request) -> AskResponse:
     """Answer from the indexed documents; every sentence carries a `[n]` citation marker."""
     response = engine.ask(request.question, request.top_k, request.include_passages, request.mode)
     return _observed(raw, response)
 
 
-@router.post(
-    "/chat",
-    response_model=AskResponse,
-    response_model_exclude_none=True,
-    summary="Answer the last message of a conversation",
-    responses=_ERRORS,
-)
+@router.post("/chat", summary="Answer the last message of a conversation", **_ANSWERED)
 def chat(request: ChatRequest, engine: EngineDep, raw: Request) -> AskResponse:
     """Like `/v1/ask`, with follow-up questions resolved from the earlier messages."""
     response = engine.chat(_turns(request), request.top_k, request.include_passages, request.mode)
@@ -69,30 +65,23 @@ def _observed(raw: Request, response: Reply) -> AskResponse:
     return AskResponse.model_validate(response)
 
 
-@router.post(
-    "/ask/stream",
-    summary="Answer a question as a stream of events",
-    description=_STREAM_DESCRIPTION,
-    response_class=EventSourceResponse,
-    responses=_ERRORS,
-)
+@router.post("/ask/stream", summary="Answer a question as a stream of events", **_STREAMED)
 def ask_stream(request: AskRequest, engine: EngineDep, raw: Request) -> EventSourceResponse:
     """Stream the answer to one question."""
     engine.check_ready()
-    return _stream(raw, engine.stream(request.question, None, request.top_k, request.mode))
+    turns = [Turn("user", request.question)]
+    return _stream(raw, engine.stream(turns, request.top_k, request.mode))
 
 
 @router.post(
     "/chat/stream",
     summary="Answer the last message of a conversation as a stream of events",
-    description=_STREAM_DESCRIPTION,
-    response_class=EventSourceResponse,
-    responses=_ERRORS,
+    **_STREAMED,
 )
 def chat_stream(request: ChatRequest, engine: EngineDep, raw: Request) -> EventSourceResponse:
     """Stream the answer to the last message of a conversation."""
     engine.check_ready()
-    return _stream(raw, engine.stream(None, _turns(request), request.top_k, request.mode))
+    return _stream(raw, engine.stream(_turns(request), request.top_k, request.mode))
 
 
 def _turns(request: ChatRequest) -> list[Turn]:

@@ -12,32 +12,38 @@ from starlette.concurrency import run_in_threadpool
 from citeqa.index.errors import (
     DocumentNotFound,
     DocumentTooLarge,
+    InvalidDocument,
     InvalidRequest,
+    MissingKey,
+    StoreUnavailable,
     UnsupportedMediaType,
+    WrongKey,
 )
 from citeqa.index.store import StoredDocument
 from citeqa.service.http.dependencies import EngineDep, SettingsDep
+from citeqa.service.http.errors import error_responses
 from citeqa.service.http.schemas import (
     DocumentCreated,
     DocumentDetail,
     DocumentIn,
     DocumentList,
     DocumentSummary,
-    ErrorBody,
 )
 from citeqa.service.http.security import ReadKey, WriteKey
 from citeqa.service.http.uploads import SUPPORTED, decode_text, html_to_text
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
-_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "No API key was sent."},
-    403: {"model": ErrorBody, "description": "The key is wrong, or writing is not enabled."},
-    413: {"model": ErrorBody, "description": "The document is larger than allowed."},
-    415: {"model": ErrorBody, "description": "Not UTF-8 text, or an unsupported file type."},
-    422: {"model": ErrorBody, "description": "The document is empty or the request malformed."},
-    503: {"model": ErrorBody, "description": "The store is unavailable."},
-}
+_WRITE_ERRORS = error_responses(
+    MissingKey,
+    WrongKey,
+    DocumentTooLarge,
+    UnsupportedMediaType,
+    InvalidDocument,
+    InvalidRequest,
+    StoreUnavailable,
+)
+_NOT_FOUND = error_responses(DocumentNotFound)
 _UPLOAD_SCHEMA = {
     "requestBody": {
         "required": True,
@@ -85,7 +91,7 @@ def list_documents(engine: EngineDep) -> DocumentList:
     "/{document_id}",
     response_model=DocumentDetail,
     summary="One document with its cleaned text",
-    responses={404: {"model": ErrorBody, "description": "No document has this id."}},
+    responses=_NOT_FOUND,
     dependencies=[ReadKey],
 )
 def get_document(document_id: str, engine: EngineDep) -> DocumentDetail:
@@ -135,10 +141,7 @@ async def add_document(
     "/{document_id}",
     status_code=204,
     summary="Delete a document and all its passages",
-    responses={
-        404: {"model": ErrorBody, "description": "No document has this id."},
-        **_WRITE_ERRORS,
-    },
+    responses={**_NOT_FOUND, **_WRITE_ERRORS},
 )
 def delete_document(document_id: str, engine: EngineDep, _: WriteKey) -> Response:
     """Remove the document; answers stop citing it at once."""

@@ -1,11 +1,10 @@
-import json
-
 import pytest
 from fastapi.testclient import TestClient
 
 from citeqa.service.config import Settings
 from citeqa.service.engine.conversation import Turn, resolve
 from citeqa.service.http.app import create_app
+from tests.sse import read_events
 
 STRIKE = "Who was killed in the consulate strike?"
 
@@ -99,15 +98,6 @@ def test_bad_conversations_get_a_422_naming_the_problem(
     assert fragment in response.json()["message"]
 
 
-def _events(raw: str) -> list[tuple[str, object]]:
-    events = []
-    for block in raw.replace("\r\n", "\n").strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line)
-        if "event" in lines:
-            events.append((lines["event"], json.loads(lines["data"])))
-    return events
-
-
 @pytest.mark.parametrize(
     ("path", "payload"),
     [
@@ -121,7 +111,7 @@ def test_streams_send_citations_then_deltas_then_done(
     response = client.post(path, json=payload)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
-    events = _events(response.text)
+    events = read_events(response.text)
     names = [name for name, _ in events]
     assert names[0] == "citations" and names[-1] == "done"
     assert set(names[1:-1]) == {"delta"} and len(names) > 3

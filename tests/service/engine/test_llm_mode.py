@@ -17,6 +17,7 @@ from citeqa.service.http.app import create_app
 from tests.conftest import ARTICLE
 from tests.processes import free_port
 from tests.scripted_llm import ScriptedModel, ScriptedServer, Step
+from tests.sse import read_events
 
 SEVEN = "How many Revolutionary Guard commanders were killed in the consulate strike?"
 SEVEN_QUOTE = (
@@ -213,15 +214,6 @@ def test_llm_mode_without_a_model_answers_extractively_and_says_why(client: Test
     assert "Set CITEQA_LLM=openai-like" in body["warnings"][0]
 
 
-def _events(response_text: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
-    events = []
-    for block in response_text.replace("\r\n", "\n").strip().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line)
-        if "event" in fields:
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
-
-
 def test_streamed_llm_answer_sends_verified_sentences_then_citations(
     llm: TestClient, model: ScriptedModel
 ) -> None:
@@ -231,7 +223,7 @@ def test_streamed_llm_answer_sends_verified_sentences_then_citations(
             "Two weeks later, Iran retaliated with a barrage of drones and missiles [1]."
         )
     )
-    events = _events(llm.post("/v1/ask/stream", json={"question": SEVEN}).text)
+    events = read_events(llm.post("/v1/ask/stream", json={"question": SEVEN}).text)
     names = [name for name, _ in events]
     assert names == ["delta", "delta", "citations", "done"]
     assert model.requests[0]["stream"] is True
@@ -250,7 +242,7 @@ def test_a_hallucinated_sentence_never_reaches_the_stream(
             "Tehran later paid every family a bonus of nine million rials [1]."
         )
     )
-    events = _events(llm.post("/v1/ask/stream", json={"question": SEVEN}).text)
+    events = read_events(llm.post("/v1/ask/stream", json={"question": SEVEN}).text)
     deltas = [data["text"] for name, data in events if name == "delta"]
     done = events[-1][1]
     assert deltas and not any("televised" in d or "rials" in d for d in deltas)
@@ -262,7 +254,7 @@ def test_a_stream_with_nothing_supported_sends_the_extractive_answer_only(
     llm: TestClient, model: ScriptedModel
 ) -> None:
     model.then(Step("The strike killed eleven Revolutionary Guard commanders [1]."))
-    events = _events(llm.post("/v1/ask/stream", json={"question": SEVEN}).text)
+    events = read_events(llm.post("/v1/ask/stream", json={"question": SEVEN}).text)
     deltas = "".join(data["text"] for name, data in events if name == "delta")
     done = events[-1][1]
     assert "eleven" not in deltas and deltas == done["answer"]

@@ -4,7 +4,6 @@ use no benchmark code. A newcomer can trust the map in docs/architecture.md."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from citeqa.index.errors import IndexNotReady, StoreUnavailable
 from citeqa.service.http.dependencies import EngineDep
-from citeqa.service.http.schemas import ErrorBody, Health
+from citeqa.service.http.errors import error_responses
+from citeqa.service.http.schemas import Health
 
 router = APIRouter(tags=["health"])
 
@@ -20,11 +22,9 @@ def healthz() -> Health:
     "/readyz",
     response_model=Health,
     summary="The index is loaded and not empty",
-    responses={503: {"model": ErrorBody, "description": "Not ready; the message says why."}},
+    responses=error_responses(IndexNotReady, StoreUnavailable),
 )
 def readyz(engine: EngineDep) -> Health:
     """200 when questions can be answered; 503 with the fix otherwise."""
-    engine.retriever.refresh_if_changed()  # also proves the store answers
-    engine.check_ready()
-    corpus = engine.retriever.corpus
-    return Health(status="ok", documents=len(corpus.documents), chunks=len(corpus.chunks))
+    stats = engine.ready()  # also proves the store answers
+    return Health(status="ok", documents=stats.documents, chunks=stats.chunks)

@@ -66,8 +66,8 @@ eval-gate: install
 
 # Runs the reliability families and regenerates docs/reliability.md from their results.
 reliability: install-test browser
-	-$(BIN)/pytest tests/reliability tests/service/test_llm_mode.py \
-		tests/service/test_widget_browser.py -p no:cacheprovider --junitxml=build/reliability.xml
+	-$(BIN)/pytest tests/reliability tests/service/engine/test_llm_mode.py \
+		tests/service/http/test_widget_browser.py -p no:cacheprovider --junitxml=build/reliability.xml
 	$(BIN)/python -m tests.reliability.report build/reliability.xml docs/reliability.md
 
 # Speed and scale benchmarks; regenerates docs/benchmarks.md and its plots (about 30 minutes).

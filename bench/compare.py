@@ -4,7 +4,7 @@ Same questions, same embedding model, same machine, timed in turn question by qu
 that the machine's noise falls on all three alike:
 
 - citeqa: `Engine.ask`, the full cited answer, with the answer cache off;
-- llama-index: its default engine (`VectorStoreIndex` over Chroma, `as_retriever()`),
+- llama-index: its default pipeline (`VectorStoreIndex` over Chroma, `as_retriever()`),
   retrieval only;
 - floor: one query embedding and one Chroma query, nothing else.
 """
@@ -49,7 +49,7 @@ class Comparison:
 
 
 def llama_index_retriever(data_dir: Path, model: str) -> Callable[[str], object]:
-    """llama-index's default engine over the article, in its own Chroma collection."""
+    """llama-index's default pipeline over the article, in its own Chroma collection."""
     from llama_index.core import Settings as LlamaSettings
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding

@@ -188,7 +188,7 @@ def report(
         f"{comparison.questions} questions of `eval/datasets/article.jsonl`, {comparison.rounds}",
         "rounds, the three timed in turn on each question; medians.",
         "",
-        "| engine | p50 ms | citeqa / it |",
+        "| pipeline | p50 ms | citeqa / it |",
         "|---|---|---|",
         f"| citeqa, full cited answer (cache off) | {comparison.citeqa_ms:.2f} | 1.00 |",
         f"| llama-index default (`VectorStoreIndex` over Chroma, `as_retriever()`), "
@@ -234,7 +234,7 @@ def report(
             "## As the index grows",
             "",
             "Corpora written by `bench/corpus.py` (Markov text from the public-domain texts",
-            "under `eval/datasets/corpus/`), ingested by the real engine into embedded",
+            "under `eval/datasets/corpus/`), ingested by the real pipeline into embedded",
             "Chroma, served by `citeqa serve` and asked the 29 founding-texts questions,",
             "one at a time, cache off.",
             "",

@@ -18,8 +18,9 @@ from citeqa.eval.question_sets import load_dataset
 from citeqa.eval.session import EVAL_DIR
 from citeqa.index.chunking import Chunker, sentences_of
 from citeqa.index.documents import load_document
-from citeqa.index.embedding import default_model_path, load_embedder
+from citeqa.index.embedding import load_embedder
 from citeqa.index.terms import terms
+from citeqa.service.config import Settings
 
 SETS = [
     (EVAL_DIR / "datasets" / "article.jsonl", sorted((EVAL_DIR.parent / "seeds").glob("*.txt"))),
@@ -34,7 +35,8 @@ def pairs(
     dataset: Path, documents: list[Path]
 ) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """(similarity, lexical share) of faithful and of unsupported sentences."""
-    embedder = load_embedder(default_model_path())
+    settings = Settings().index
+    embedder = load_embedder(settings.embed_model, cache_dir=settings.model_cache_dir)
     chunks = [c for path in documents for c in Chunker(120).split(load_document(path))]
     cases = [c for c in load_dataset(dataset) if c.answerable and c.reference_answer]
     faithful: list[tuple[float, float]] = []

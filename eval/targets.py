@@ -74,8 +74,11 @@ class EngineTarget:
 
     def describe(self) -> dict[str, Any]:
         settings = self.engine.settings
-        described = settings.model_dump(mode="json", exclude={"llm": {"api_key"}})
-        return {"target": "in-process", **described, "default_top_k": settings.retrieval.top_k}
+        return {
+            "target": "in-process",
+            **settings.flat(),
+            "default_top_k": settings.retrieval.top_k,
+        }
 
 
 class HttpTarget:

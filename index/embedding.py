@@ -169,7 +169,7 @@ class OnnxEmbedder(Embedder):
 
     The export (about a second) is kept in `cache_dir` and reused by every later start, which
     then loads neither PyTorch nor sentence-transformers. The whole sentence-transformers
-    engine (transformer, pooling, normalisation) is exported, so vectors equal PyTorch's
+    pipeline (transformer, pooling, normalisation) is exported, so vectors equal PyTorch's
     to 1e-6 and an index built by either backend serves the other.
     """
 

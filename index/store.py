@@ -8,8 +8,8 @@ so a reader never sees a half-ingested document.
 
 Every record's metadata keys are citeqa's own, written and read here only: a chunk has
 `document_id`, `document_title`, `paragraph_index`, `start`, `end`; a sentence `chunk_id`,
-`document_id`, `index`, `start`, `end`, `window`. The llama-index retriever over this store
-(issue 18) reads the same records through this module.
+`document_id`, `index`, `start`, `end`, `window`. Anything else that reads these records
+reads them through this module.
 """
 
 from __future__ import annotations

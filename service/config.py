@@ -16,6 +16,7 @@ README's settings table is checked against this module by a test.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,6 +32,8 @@ if TYPE_CHECKING:  # Chroma is slow to import; `citeqa --help` needs none of it.
     from citeqa.index.store import ChromaServer
 
 PREFIX = "CITEQA_"
+# Never written into reports or logs.
+SECRETS = frozenset({"chroma_token", "llm_api_key", "api_keys"})
 
 
 class _Group(BaseModel):
@@ -345,9 +348,21 @@ class Settings(BaseSettings):
         return grouped(values) if isinstance(values, dict) else values
 
     def with_values(self, **values: Any) -> Settings:
-        """A copy with some settings changed, by flat name (`with_values(top_k=5)`)."""
+        """A copy with some settings changed, by flat name (`with_values(top_k=5)`) or by
+        group (`with_values(retrieval={"top_k": 5})`); the others keep their values."""
         current = {group: getattr(self, group).model_dump() for group in GROUPS}
-        return type(self).model_validate({**current, **values})
+        for group, fields in grouped(values).items():
+            current[group].update(fields)
+        return type(self).model_validate(current)
+
+    def flat(self, secrets: bool = False) -> dict[str, Any]:
+        """Every setting by its flat name, as JSON values; secrets left out unless asked."""
+        values = {}
+        for name, (group, field, _) in flat_names().items():
+            if secrets or name not in SECRETS:
+                values[name] = getattr(getattr(self, group), field)
+        as_json: dict[str, Any] = json.loads(json.dumps(values, default=str))
+        return as_json
 
     @classmethod
     def settings_customise_sources(
@@ -358,8 +373,23 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Arguments first, then `CITEQA_*` variables, then `.env`, then defaults."""
-        return (init_settings, _FlatEnvironment(settings_cls))
+        """Arguments first, then `CITEQA_*` variables, then `.env`, then defaults. Each source
+        gives groups, so that they merge setting by setting."""
+        return (_Grouped(settings_cls, init_settings), _FlatEnvironment(settings_cls))
+
+
+class _Grouped(PydanticBaseSettingsSource):
+    """Another source's values, flat names and groups alike, as groups."""
+
+    def __init__(self, settings_cls: type[BaseSettings], source: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self.source = source
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # every value is found by `__call__`
+
+    def __call__(self) -> dict[str, Any]:
+        return grouped(self.source())
 
 
 class _FlatEnvironment(PydanticBaseSettingsSource):
@@ -369,9 +399,10 @@ class _FlatEnvironment(PydanticBaseSettingsSource):
         return None, field_name, False  # every value is found by `__call__`
 
     def __call__(self) -> dict[str, Any]:
+        env_file = self.config.get("env_file")
         found = {
             key.lower(): value
-            for key, value in dotenv_values(".env").items()
+            for key, value in (dotenv_values(str(env_file)) if env_file else {}).items()
             if value is not None and key.upper().startswith(PREFIX)
         }
         found.update(

@@ -32,7 +32,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The real embedding model, loaded once for the whole run."""
-    return load_embedder(Settings().index.embed_model)
+    settings = Settings().index
+    return load_embedder(settings.embed_model, cache_dir=settings.model_cache_dir)
 
 
 @pytest.fixture

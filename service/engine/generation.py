@@ -3,7 +3,7 @@
 The model sees the retrieved passages numbered `[1]`, `[2]`, … and the rules in
 `prompts/answer.txt`; what it writes is checked sentence by sentence (`verification.py`)
 before anyone sees it as an answer. Every failure of the model is raised as `ModelFailed`
-with its cause, and the caller answers extractively instead.
+with its cause; `generative.py` decides what to answer instead.
 """
 
 from __future__ import annotations

@@ -1,24 +1,34 @@
 """LLM answers: a model writes, every sentence is verified, and only verified text is sent.
 
     model text ─► sentences ─► verified (re-cited) ─► answer
-                                   │ none survive, or the model fails
+                                   │ none survive, or the model fails first
                                    └─► the extractive answer, with a warning saying why
 
-Streaming verifies each sentence as soon as the next one begins, so a reader sees the
-answer grow sentence by sentence and never sees a sentence that verification removes.
+Streaming verifies each sentence once it is finished, so a reader sees the answer grow
+sentence by sentence and never sees a sentence that verification removes. A sentence is
+finished when the first word after it is complete: the sentence splitter decides a
+boundary from the words on either side of it, so later text cannot move it. If the model
+fails after some sentences were sent, those sentences are the answer, with a warning.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from citeqa.index.errors import ModelFailed
+from citeqa.index.sentences import split_sentences
+from citeqa.index.vocabulary import MARKER
 from citeqa.service.engine.answers import Answer, Draft, refusal
 from citeqa.service.engine.conversation import Resolved, Turn
 from citeqa.service.engine.extractive import ExtractiveAnswerer
 from citeqa.service.engine.generation import Generator
 from citeqa.service.engine.questions import Prepared
-from citeqa.service.engine.verification import Check, Verifier, split_generated
+from citeqa.service.engine.verification import Check, Verifier
+
+_NOTHING_SUPPORTED = "No generated sentence was supported by the sources; answered extractively."
+_COMPLETE_WORD = re.compile(r"\w\W*\s")
 
 
 class LLMAnswerer:
@@ -49,10 +59,12 @@ class LLMAnswerer:
         try:
             generated = self.generator.generate(question.question, question.hits)
         except ModelFailed as error:
-            return self._fallback(question, _unavailable(str(error)))
+            return _warned(self.extractive.answer(question), _unavailable(str(error)))
         check = self.verifier.check(question.hits)
         check.add_text(generated)
-        return self._finished(question, check)
+        if not check.kept and not check.refused:
+            return _warned(self.extractive.answer(question), *check.warnings, _NOTHING_SUPPORTED)
+        return _finished(check)
 
     def stream(self, question: Prepared) -> Iterator[str | Draft]:
         """Verified sentences as the model finishes each, then the answer."""
@@ -60,54 +72,69 @@ class LLMAnswerer:
             yield from self.extractive.stream(question)
             return
         check = self.verifier.check(question.hits)
-        written, done = "", 0
+        written, checked = "", 0
         try:
             for piece in self.generator.stream(question.question, question.hits):
                 written += piece
-                sentences = split_generated(written)
-                # The last sentence may still grow (or gain a marker); the ones before it
-                # are finished.
-                for text, cited in sentences[done : len(sentences) - 1]:
-                    yield from _kept(check, text, cited)
-                done = max(done, len(sentences) - 1)
+                finished = finished_up_to(written, checked)
+                yield from _kept(check, written[checked:finished])
+                checked = finished
         except ModelFailed as error:
             if not check.kept:
-                yield from self._fallback_stream(question, _unavailable(str(error)))
+                yield from _fallback(self.extractive, question, _unavailable(str(error)))
                 return
             check.warnings.append(f"The model stopped early: {error}.")
         else:
-            for text, cited in split_generated(written)[done:]:
-                yield from _kept(check, text, cited)
+            yield from _kept(check, written[checked:])
         if not check.kept and not check.refused:
-            yield from self._fallback_stream(question, *check.warnings, _NOTHING_SUPPORTED)
+            warnings = (*check.warnings, _NOTHING_SUPPORTED)
+            yield from _fallback(self.extractive, question, *warnings)
             return
-        yield self._finished(question, check)
-
-    def _finished(self, question: Prepared, check: Check) -> Draft:
-        warnings = tuple(check.warnings)
-        if check.kept:
-            return Draft(Answer(True, tuple(check.quotes), check.text), "llm", warnings)
-        if check.refused:
-            return Draft(refusal(), "llm", warnings)
-        return self._fallback(question, *check.warnings, _NOTHING_SUPPORTED)
-
-    def _fallback(self, question: Prepared, *warnings: str) -> Draft:
-        question.warnings.extend(warnings)
-        return self.extractive.answer(question)
-
-    def _fallback_stream(self, question: Prepared, *warnings: str) -> Iterator[str | Draft]:
-        question.warnings.extend(warnings)
-        yield from self.extractive.stream(question)
+        draft = _finished(check)
+        if not draft.answer.answered:
+            yield draft.answer.text
+        yield draft
 
 
-_NOTHING_SUPPORTED = "No generated sentence was supported by the sources; answered extractively."
+def finished_up_to(written: str, start: int) -> int:
+    """Where the finished sentences of `written[start:]` end: each is followed by a complete
+    word (a marker or punctuation alone does not finish the sentence before it)."""
+    spans = split_sentences(written[start:], start)
+    end = start
+    for following in spans[1:]:
+        if not MARKER.sub("", written[following.start : following.end]).strip(" .,;:"):
+            continue  # markers alone belong to the sentence before them
+        if not _COMPLETE_WORD.search(MARKER.sub("", written[following.start :])):
+            break
+        end = following.start
+    return end
 
 
-def _kept(check: Check, text: str, cited: list[int]) -> Iterator[str]:
-    """The sentence as a piece of the answer's text, if verification keeps it."""
-    line = check.add(text, cited)
-    if line is not None:
-        yield line if len(check.kept) == 1 else " " + line
+def _kept(check: Check, text: str) -> Iterator[str]:
+    """The sentences of `text` that verification keeps, as pieces of the answer's text."""
+    first = not check.kept
+    for line in check.add_text(text):
+        yield line if first else " " + line
+        first = False
+
+
+def _finished(check: Check) -> Draft:
+    """The verified answer, or the model's refusal."""
+    warnings = tuple(check.warnings)
+    if check.kept:
+        return Draft(Answer(True, tuple(check.quotes), check.text), "llm", warnings)
+    return Draft(refusal(), "llm", warnings)
+
+
+def _fallback(
+    extractive: ExtractiveAnswerer, question: Prepared, *warnings: str
+) -> Iterator[str | Draft]:
+    for item in extractive.stream(question):
+        yield _warned(item, *warnings) if isinstance(item, Draft) else item
+
+
+def _warned(draft: Draft, *warnings: str) -> Draft:
+    return replace(draft, warnings=(*warnings, *draft.warnings))
 
 
 def _unavailable(cause: str) -> str:

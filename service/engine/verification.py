@@ -49,52 +49,10 @@ class Verifier:
         self.min_similarity = min_similarity
         self.min_lexical = min_lexical
 
-    @property
-    def corpus(self) -> Corpus:
-        """The passages the retriever currently serves."""
-        return self.retriever.corpus
-
     def check(self, hits: list[Hit]) -> Check:
-        """A check of generated sentences, one at a time, against these numbered passages."""
-        return Check(self, hits)
-
-    def _best_support(
-        self, text: str, vector: np.ndarray, hits: list[Hit], candidates: Iterable[int]
-    ) -> _Support | None:
-        """The passage sentence among `candidates` that supports `text` best, if any does."""
-        words = set(terms(text))
-        numbers = {m.group().lower() for m in NUMBER.finditer(text)}
-        best: _Support | None = None
-        for index in candidates:
-            hit = hits[index]
-            sentences = self.corpus.sentences.get(hit.chunk.id, [])
-            if not sentences:
-                continue
-            evidence = [s for s in sentences if not is_instruction(s.text)]
-            passage_words = (
-                set().union(*(self.corpus.sentence_terms[s.id] for s in evidence))
-                if evidence
-                else set()
-            )
-            if words and len(words & passage_words) / len(words) < self.min_lexical:
-                continue
-            passage_text = " ".join(s.text for s in evidence).lower()
-            if any(number not in passage_text for number in numbers):
-                continue
-            similarities = self.corpus.sentence_matrix(hit.chunk.id) @ vector
-            for i, sentence in enumerate(sentences):
-                similarity = float(similarities[i])
-                if sentence not in evidence or similarity < self.min_similarity:
-                    continue
-                # Windows carry the sentence before; the sentence's own words pick the quote.
-                own = len(words & self.corpus.sentence_terms[sentence.id]) / max(1, len(words))
-                if best is None or similarity + own > best.score:
-                    best = _Support(index, i, similarity, similarity + own)
-        return best
-
-    def _quote(self, hit: Hit, support: _Support) -> Quote:
-        sentence = self.corpus.sentences[hit.chunk.id][support.sentence_index]
-        return Quote(hit.chunk, sentence.start, sentence.end, sentence.text, support.similarity)
+        """A check of generated sentences, one at a time, against these numbered passages,
+        in the corpus as it is now (a document added meanwhile does not disturb it)."""
+        return Check(self, self.retriever.corpus, hits)
 
 
 class Check:
@@ -104,8 +62,9 @@ class Check:
     refusal sentence is noted, not kept, and never counts as an answer.
     """
 
-    def __init__(self, verifier: Verifier, hits: list[Hit]) -> None:
+    def __init__(self, verifier: Verifier, corpus: Corpus, hits: list[Hit]) -> None:
         self.verifier = verifier
+        self.corpus = corpus
         self.hits = hits
         self.quotes: list[Quote] = []
         self.kept: list[str] = []
@@ -122,18 +81,18 @@ class Check:
         if _is_refusal(text):
             self.refused = True
             return None
-        verifier, hits = self.verifier, self.hits
-        vector = verifier.embedder.embed_query(text)
+        hits = self.hits
+        vector = self.verifier.embedder.embed_query(text)
         valid = [n for n in cited if 1 <= n <= len(hits)]
         for n in sorted(set(cited) - set(valid)):
             self.warnings.append(f"Dropped marker [{n}]: no source {n} was given.")
-        support = verifier._best_support(text, vector, hits, [n - 1 for n in valid])
+        support = self._best_support(text, vector, [n - 1 for n in valid])
         if support is None:
-            support = verifier._best_support(text, vector, hits, range(len(hits)))
+            support = self._best_support(text, vector, range(len(hits)))
         if support is None:
             self.warnings.append(f"Removed a sentence the sources do not support: “{text}”")
             return None
-        quote = verifier._quote(hits[support.hit_index], support)
+        quote = self._quote(hits[support.hit_index], support)
         marker = next((i for i, q in enumerate(self.quotes, 1) if q.start == quote.start), 0)
         if not marker:
             self.quotes.append(quote)
@@ -145,6 +104,43 @@ class Check:
     def text(self) -> str:
         """The kept sentences, in order."""
         return " ".join(self.kept)
+
+    def _best_support(
+        self, text: str, vector: np.ndarray, candidates: Iterable[int]
+    ) -> _Support | None:
+        """The passage sentence among `candidates` that supports `text` best, if any does."""
+        corpus, minimum = self.corpus, self.verifier
+        words = set(terms(text))
+        numbers = {m.group().lower() for m in NUMBER.finditer(text)}
+        best: _Support | None = None
+        for index in candidates:
+            hit = self.hits[index]
+            sentences = corpus.sentences.get(hit.chunk.id, [])
+            if not sentences:
+                continue
+            evidence = [s for s in sentences if not is_instruction(s.text)]
+            passage_words = (
+                set().union(*(corpus.sentence_terms[s.id] for s in evidence)) if evidence else set()
+            )
+            if words and len(words & passage_words) / len(words) < minimum.min_lexical:
+                continue
+            passage_text = " ".join(s.text for s in evidence).lower()
+            if any(number not in passage_text for number in numbers):
+                continue
+            similarities = corpus.sentence_matrix(hit.chunk.id) @ vector
+            for i, sentence in enumerate(sentences):
+                similarity = float(similarities[i])
+                if sentence not in evidence or similarity < minimum.min_similarity:
+                    continue
+                # Windows carry the sentence before; the sentence's own words pick the quote.
+                own = len(words & corpus.sentence_terms[sentence.id]) / max(1, len(words))
+                if best is None or similarity + own > best.score:
+                    best = _Support(index, i, similarity, similarity + own)
+        return best
+
+    def _quote(self, hit: Hit, support: _Support) -> Quote:
+        sentence = self.corpus.sentences[hit.chunk.id][support.sentence_index]
+        return Quote(hit.chunk, sentence.start, sentence.end, sentence.text, support.similarity)
 
 
 def split_generated(generated: str) -> list[tuple[str, list[int]]]:

@@ -65,7 +65,7 @@ def test_cors_from_an_unlisted_origin_gets_no_grant(guarded: TestClient) -> None
 @pytest.mark.parametrize(
     "path",
     [
-        "/widget.js/../service/app.py",
+        "/widget.js/../service/http/app.py",
         "/widget.js/..%2f..%2fpyproject.toml",
         "/%2e%2e/%2e%2e/etc/passwd",
         "/static/../../pyproject.toml",

@@ -49,7 +49,7 @@ def test_code_gives_settings_by_flat_name_or_by_group_and_arguments_win(
 
 
 def test_an_unknown_or_invalid_setting_is_an_error_naming_it() -> None:
-    with pytest.raises(ValidationError, match="Unknown setting 'top_kk'"):
+    with pytest.raises(ValueError, match="Unknown setting 'top_kk'"):
         Settings(top_kk=5)
     with pytest.raises(ValidationError, match="top_k"):
         Settings(top_k=0)
@@ -89,3 +89,26 @@ def test_the_readme_lists_every_setting_with_its_real_default() -> None:
         if info.default_factory is None and not _documented(rows[name], info.default)
     }
     assert wrong == {}
+
+
+def test_a_setting_given_in_code_keeps_the_rest_of_its_group_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CITEQA_LLM_MODEL", "local-model")
+    monkeypatch.setenv("CITEQA_MIN_SCORE", "0.7")
+    settings = Settings(llm="ollama", answer={"max_words": 30})
+    assert (settings.llm.provider, settings.llm.model) == ("ollama", "local-model")
+    assert (settings.answer.max_words, settings.answer.min_score) == (30, 0.7)
+    changed = settings.with_values(retrieval={"top_k": 2}, llm="none")
+    assert (changed.retrieval.top_k, changed.llm.provider, changed.llm.model) == (
+        2,
+        "none",
+        "local-model",
+    )
+
+
+def test_flat_settings_leave_secrets_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CITEQA_API_KEYS", "secret-key")
+    flat = Settings(llm_api_key="secret").flat()
+    assert flat["top_k"] == 4 and flat["data_dir"] == "data"
+    assert not {"api_keys", "llm_api_key", "chroma_token"} & set(flat)

@@ -26,9 +26,10 @@ router = APIRouter(prefix="/v1", tags=["questions"], dependencies=[ReadKey])
 
 _ERRORS = error_responses(InvalidRequest, IndexNotReady, StoreUnavailable)
 _STREAM_DESCRIPTION = (
-    "Server-Sent Events: `citations` (the list), then `delta` events "
-    '(`{"text": ...}`), then `done` (the whole response body); `error` '
-    '(`{"code", "message"}`) if the answer fails.'
+    'Server-Sent Events: `delta` events (`{"text": ...}`, pieces of the answer) and one '
+    "`citations` event (the list): extractive answers send `citations` first, LLM answers "
+    "send each verified sentence as it is ready and `citations` after them; then `done` "
+    '(the whole response body). `error` (`{"code", "message"}`) if the answer fails.'
 )
 _ANSWERED: dict[str, Any] = {
     "response_model": AskResponse,

@@ -309,3 +309,28 @@ def test_eval_in_llm_mode_reports_both_modes_side_by_side(
     assert set(compare) == {"extractive", "llm"}
     assert compare["llm"]["key_fact_accuracy"] == compare["extractive"]["key_fact_accuracy"] == 1.0
     assert "## Answer modes" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_streamed_and_whole_llm_answers_are_the_same(llm: TestClient, model: ScriptedModel) -> None:
+    reply = (
+        "On April 1, the strike in Damascus killed seven Revolutionary Guard commanders, incl. "
+        "two generals [1]. The attack was ordered in a televised speech [1]. Two weeks later, "
+        "Iran retaliated with a barrage of drones and missiles [1]."
+    )
+    model.then(Step(reply), Step(reply))
+    whole = _ask(llm, mode="llm")
+    events = read_events(llm.post("/v1/ask/stream", json={"question": SEVEN}).text)
+    streamed = events[-1][1]
+    deltas = "".join(data["text"] for name, data in events if name == "delta")
+    assert deltas == streamed["answer"] == whole["answer"]
+    assert streamed["citations"] == whole["citations"] and "televised" not in deltas
+
+
+def test_a_model_refusal_is_streamed_as_the_refusal(llm: TestClient, model: ScriptedModel) -> None:
+    model.then(Step(load_prompt("refusal")))
+    question = {"question": "What is the capital of Australia?"}
+    events = read_events(llm.post("/v1/ask/stream", json=question).text)
+    done = events[-1][1]
+    assert [name for name, _ in events] == ["delta", "citations", "done"]
+    assert events[0][1]["text"] == done["answer"] == load_prompt("refusal")
+    assert (done["answered"], done["mode"]) == (False, "llm")

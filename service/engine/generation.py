@@ -27,7 +27,7 @@ def build_llm(settings: LLMSettings) -> LLM | None:
     if settings.provider == "openai-like":
         from llama_index.llms.openai_like import OpenAILike
 
-        return OpenAILike(
+        model: LLM = OpenAILike(
             model=settings.model,
             api_base=settings.base_url,
             api_key=settings.api_key or "not-needed",
@@ -38,16 +38,18 @@ def build_llm(settings: LLMSettings) -> LLM | None:
             is_chat_model=True,
             context_window=8192,
         )
+        return model
     if settings.provider == "ollama":
         from llama_index.llms.ollama import Ollama
 
-        return Ollama(
+        model = Ollama(
             model=settings.model,
             base_url=settings.base_url,
             request_timeout=settings.timeout_s,
             temperature=settings.temperature,
             additional_kwargs={"num_predict": settings.max_tokens},
         )
+        return model
     return None
 
 

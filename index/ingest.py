@@ -70,12 +70,18 @@ class Ingestor:
         self.chunker = chunker
 
     def ingest(self, document: Document) -> IngestResult:
-        """Index one cleaned document; embeds only chunks the store does not hold yet."""
+        """Index one cleaned document; embeds only chunks its stored version lacks.
+
+        Only chunks the document's own record lists are whole (their sentences were written
+        before the record); anything else a killed run left is written again. A stored
+        document missing sentences (from such a run) is written again even if unchanged.
+        """
         previous = self.store.document(document.id)
         chunks = self.chunker.split(document)
-        if previous and previous.content_hash == document.content_hash:
+        whole = previous is not None and self.store.is_whole(previous)
+        if previous and whole and previous.content_hash == document.content_hash:
             return IngestResult(document.id, document.title, Outcome.UNCHANGED, len(chunks))
-        existing = self.store.existing_ids([chunk.id for chunk in chunks])
+        existing = set(previous.chunk_ids) if previous and whole else set()
         fresh = [chunk for chunk in chunks if chunk.id not in existing]
         sentences = [sentence for chunk in fresh for sentence in sentences_of(chunk)]
         vectors = self.embedder.embed([chunk.text for chunk in fresh])

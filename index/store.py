@@ -239,10 +239,21 @@ class ChunkStore:
         return _vectors(self._sentences, ids)
 
     @_guarded
-    def existing_ids(self, ids: list[str]) -> set[str]:
-        """Which of `ids` already have a chunk record."""
-        held = (self._chunks.get(ids=batch, include=[])["ids"] for batch in _batches(ids))
-        return {id_ for ids_ in held for id_ in ids_}
+    def is_whole(self, document: StoredDocument) -> bool:
+        """Whether every chunk the document lists is stored with its sentences."""
+        ids = list(document.chunk_ids)
+        held = {
+            i for batch in _batches(ids) for i in self._chunks.get(ids=batch, include=[])["ids"]
+        }
+        with_sentences = {
+            str(meta["chunk_id"])
+            for batch in _batches(ids)
+            for meta in self._sentences.get(
+                where=_any_of("chunk_id", batch), include=["metadatas"]
+            )["metadatas"]
+            or []
+        }
+        return held == with_sentences == set(ids)
 
     @_guarded
     def write_document(

@@ -154,10 +154,16 @@ class Corpus:
         missing = [cid for cid in chunk_ids if cid not in self._chunk_vectors]
         if not missing:
             return
-        for cid, vector in zip(missing, store.vectors(missing), strict=True):
+        chunk_vectors = store.vectors(missing)
+        for cid, vector in zip(missing, chunk_vectors, strict=True):
             self._chunk_vectors[cid] = vector
         sentence_ids = [s.id for cid in missing for s in self.sentences.get(cid, [])]
-        vectors = store.sentence_vectors(sentence_ids)
+        # A passage without sentences (a write cut short) has none to score, not a crash.
+        vectors = (
+            store.sentence_vectors(sentence_ids)
+            if sentence_ids
+            else np.zeros((0, chunk_vectors.shape[1]), dtype=np.float32)
+        )
         offset = 0
         for cid in missing:
             count = len(self.sentences.get(cid, []))

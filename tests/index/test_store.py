@@ -32,7 +32,7 @@ def test_a_corpus_of_34_000_sentences_loads_in_full(tmp_path: Path) -> None:
     assert len(store.chunks(ids)) == CHUNKS
     assert len(store.sentences(ids)) == len(sentences)
     assert store.sentence_vectors([s.id for s in sentences]).shape == (len(sentences), 8)
-    assert store.existing_ids(ids) == set(ids)
+    assert store.is_whole(store.documents()[0])
 
 
 def test_records_carry_only_citeqas_own_metadata_keys(tmp_path: Path) -> None:

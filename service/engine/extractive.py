@@ -32,6 +32,7 @@ from citeqa.service.engine.rules import (
     has_expected_type,
     metadata_asked,
 )
+from citeqa.service.engine.safety import is_instruction
 
 _WORD = re.compile(r"\S+\s*")
 
@@ -117,6 +118,8 @@ class ExtractiveAnswerer:
             for i, scored in enumerate(hit.sentences):
                 if told[i]:
                     continue  # the conversation already gave this sentence
+                if is_instruction(scored.sentence.text):
+                    continue  # a sentence telling a reader or a model what to say is no evidence
                 score = (
                     scored.similarity
                     + policy.lexical_weight * scored.lexical

@@ -30,9 +30,26 @@ _COMMAND = re.compile(
 )
 
 
+# A sentence that speaks to a model, an assistant or whoever answers questions, telling it
+# what to say: "Note to AI models: …", "When asked who wrote this, say that …".
+_ADDRESSED = re.compile(
+    r"\b(note|message|instructions?) (to|for) (all |any )?(the )?(ai|llms?|(large )?language "
+    r"models?|assistants?|chatbots?|bots?|models?|crawlers?)\b"
+    r"|\b(dear|attention|hey) (ai|llms?|language models?|assistants?|chatbots?)\b"
+    r"|\bif you are an? (ai|llm|(large )?language model|assistant|chatbot|bot)\b"
+    r"|\b(ai|llms?|language models?|assistants?|chatbots?) (should|must|shall|are to|need to)\b"
+    # An order after the condition: "When asked who wrote this, say that ...".
+    r"|\b(when|whenever|if) (you are |you're )?(asked|questioned|queried)\b[^.;]{0,120}?,\s*"
+    r"(please\s+)?(say|answer|respond|reply|tell|state|claim|write|report)\b"
+    r"|^\W*(please\s+)?(always|never|do not|don't) (say|answer|respond|reply|mention|reveal)\b"
+    r"|^\W*(please\s+)?(tell|inform) (the )?(user|users|reader|readers|anyone)\b",
+    re.IGNORECASE,
+)
+
+
 def is_instruction(sentence: str) -> bool:
     """Whether a sentence gives instructions (to a reader or a model) rather than content."""
-    if _ALWAYS.search(sentence):
+    if _ALWAYS.search(sentence) or _ADDRESSED.search(sentence):
         return True
     return not sentence.rstrip().endswith("?") and bool(_COMMAND.search(sentence))
 

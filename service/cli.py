@@ -164,11 +164,14 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
                 host=address,
                 port=number,
                 timeout_worker_healthcheck=settings.server.worker_healthcheck_s,
+                access_log=False,  # citeqa logs each request itself, without its query
             )
         else:
             from citeqa.service.http.app import create_app
 
-            uvicorn.run(create_app(settings), host=address, port=number)
+            # citeqa logs each request itself, without the query string (which may hold
+            # a key someone put in the URL); uvicorn's access log would keep it.
+            uvicorn.run(create_app(settings), host=address, port=number, access_log=False)
 
 
 def _thresholds(values: tuple[str, ...], option: str, allowed: list[str]) -> dict[str, float]:

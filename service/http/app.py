@@ -59,16 +59,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
+    register_error_handlers(app)
+    # Each middleware added wraps those before it. CORS wraps the limits, so a browser can
+    # read a 429 and its Retry-After; the request log wraps everything.
+    limits.install(app, settings)
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.server.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["content-type", "accept"],
+            expose_headers=["retry-after", "x-request-id"],
             max_age=600,
         )
-    register_error_handlers(app)
-    limits.install(app, settings)
     observability.install(app)
     app.include_router(health.router)
     app.include_router(ask.router)

@@ -11,26 +11,37 @@ import math
 import threading
 import time
 
+from cachetools import TTLCache
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citeqa.service.config import Settings, parse_rate
 from citeqa.service.http.errors import error_body
-from citeqa.service.http.security import presented_key
+from citeqa.service.http.security import credentials_in_url, is_valid_key, presented_key
 
 # JSON bodies of questions and conversations are far smaller; documents have their own cap.
 _BODY_SLACK = 64_000
 
 
+# Callers whose buckets are remembered at once: beyond, the longest idle is forgotten (a full
+# bucket again). A bucket idle for a whole period is full anyway, so none is kept longer.
+_MAX_CALLERS = 100_000
+# Paths never limited: probes and metrics.
+_UNLIMITED = ("/healthz", "/readyz", "/metrics")
+
+
 class RateLimiter:
     """A token bucket per caller: `count` requests per `period` seconds, refilled smoothly."""
 
-    def __init__(self, count: int, period: float) -> None:
+    def __init__(self, count: int, period: float, max_callers: int = _MAX_CALLERS) -> None:
         self.capacity = count
         self.refill_per_s = count / period
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets: TTLCache[str, tuple[float, float]] = TTLCache(max_callers, ttl=period)
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
     def acquire(self, caller: str) -> float:
         """0 when the request may go ahead; otherwise seconds until it may."""
@@ -46,8 +57,9 @@ class RateLimiter:
 
 
 class Limits:
-    """ASGI middleware: refuses bodies over the size cap and callers over the rate, and
-    answers 503 when a request has not started its response within the request timeout."""
+    """ASGI middleware: refuses credentials in URLs, bodies over the size cap (declared or
+    streamed) and callers over the rate, and answers 503 when a request has not started its
+    response within the request timeout."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -60,27 +72,36 @@ class Limits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = self._refusal(Request(scope))
+        request = Request(scope)
+        refusal = self._refusal(request)
+        if refusal is None and "content-length" not in request.headers:
+            receive, refusal = await self._read_capped(receive)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         await self._within_timeout(scope, receive, send)
 
     def _refusal(self, request: Request) -> Response | None:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body:
+        if credentials_in_url(request):
             return JSONResponse(
                 error_body(
-                    "request_too_large",
-                    f"The request body is larger than {self.max_body:,} bytes. Send less, or "
-                    "raise CITEQA_MAX_DOCUMENT_BYTES.",
+                    "forbidden",
+                    "Send the key in the header 'Authorization: Bearer <key>', not in the URL.",
                 ),
-                status_code=413,
+                status_code=403,
             )
-        if self.limiter is None or request.url.path in ("/healthz", "/readyz", "/metrics"):
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            return self._too_large()
+        if self.limiter is None or request.method == "OPTIONS" or request.url.path in _UNLIMITED:
             return None
         key = presented_key(request)
-        caller = f"key:{key}" if key else f"ip:{request.client.host if request.client else '?'}"
+        # Only a valid key has a bucket of its own; anything else counts against the address.
+        caller = (
+            f"key:{key}"
+            if is_valid_key(key, self.settings)
+            else f"ip:{request.client.host if request.client else '?'}"
+        )
         wait = self.limiter.acquire(caller)
         if not wait:
             return None
@@ -93,6 +114,37 @@ class Limits:
             status_code=429,
             headers={"Retry-After": str(math.ceil(wait))},
         )
+
+    def _too_large(self) -> Response:
+        return JSONResponse(
+            error_body(
+                "request_too_large",
+                f"The request body is larger than {self.max_body:,} bytes. Send less, or "
+                "raise CITEQA_MAX_DOCUMENT_BYTES.",
+            ),
+            status_code=413,
+        )
+
+    async def _read_capped(self, receive: Receive) -> tuple[Receive, Response | None]:
+        """A body sent without a length (chunked) read up to the cap, then handed on as it
+        came; past the cap, the 413 refusal, and the rest is never read."""
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_body:
+                return receive, self._too_large()
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        return replay, None
 
     async def _within_timeout(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app; if it has not begun its response in time, cancel it and answer 503.

@@ -22,8 +22,27 @@ def presented_key(request: Request) -> str | None:
     return key.strip() if scheme.lower() == "bearer" and key.strip() else None
 
 
+# Query parameters that look like credentials: refused on every request (see `limits.py`),
+# since URLs end up in logs and browser histories.
+CREDENTIAL_PARAMETERS = frozenset(
+    "api_key apikey api-key key access_token token auth authorization password secret".split()
+)
+
+
+def credentials_in_url(request: Request) -> bool:
+    """Whether the URL carries something that looks like a credential."""
+    return any(name.lower() in CREDENTIAL_PARAMETERS for name in request.query_params)
+
+
+def is_valid_key(key: str | None, settings: Settings) -> bool:
+    """Whether `key` is one of the configured keys (compared in constant time)."""
+    return key is not None and any(
+        hmac.compare_digest(key.encode(), known.encode()) for known in settings.limits.api_keys
+    )
+
+
 def _check(request: Request, settings: Settings, action: str) -> None:
-    if "api_key" in request.query_params or "key" in request.query_params:
+    if credentials_in_url(request):
         raise WrongKey("Send the key in the header 'Authorization: Bearer <key>', not in the URL.")
     if not settings.limits.api_keys:
         raise WrongKey(
@@ -33,9 +52,7 @@ def _check(request: Request, settings: Settings, action: str) -> None:
     key = presented_key(request)
     if key is None:
         raise MissingKey(f"{action} needs an API key: send 'Authorization: Bearer <key>'.")
-    if not any(
-        hmac.compare_digest(key.encode(), known.encode()) for known in settings.limits.api_keys
-    ):
+    if not is_valid_key(key, settings):
         raise WrongKey("The API key is not valid.")
 
 

@@ -16,9 +16,10 @@ from citeqa.index.errors import CiteqaError
 from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
 from citeqa.service.http import limits, observability
-from citeqa.service.http.errors import register_error_handlers
-from citeqa.service.http.routes import ask, documents, health, widget
+from citeqa.service.http.errors import register_error_handlers, route_methods
+from citeqa.service.http.routes import ask, docs, documents, health, widget
 from citeqa.service.http.schemas import ErrorBody
+from citeqa.service.http.security import SecurityHeaders
 
 # What any route may answer, from the middleware and the access checks.
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
+        docs_url=None,  # served by routes/docs.py, without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     register_error_handlers(app)
@@ -72,9 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["retry-after", "x-request-id"],
             max_age=600,
         )
+    app.add_middleware(SecurityHeaders)
     observability.install(app)
-    app.include_router(health.router)
-    app.include_router(ask.router)
-    app.include_router(documents.router)
-    app.include_router(widget.router)
+    routers = [health.router, ask.router, documents.router, widget.router, docs.router]
+    for router in routers:
+        app.include_router(router)
+    docs.mount_assets(app)
+    routers.append(observability.router)  # included by observability.install
+    app.state.route_methods = route_methods(app, routers)
     return app

@@ -6,13 +6,15 @@ The errors themselves, and their status codes, are in `index/errors.py`.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Route
 
 from citeqa.index.errors import CiteqaError, InvalidRequest
 from citeqa.service.http.schemas import ErrorBody
@@ -49,13 +51,26 @@ def _describe_validation(error: RequestValidationError) -> str:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route accepts at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
+    """Every method some route accepts at this path."""
+    path = request.scope["path"]
+    methods = {
+        method
+        for pattern, accepted in request.app.state.route_methods
+        if pattern.match(path)
+        for method in accepted
+    }
     return sorted(methods)
+
+
+def route_methods(app: FastAPI, routers: list[APIRouter]) -> list[tuple[re.Pattern[str], set[str]]]:
+    """Each route's path pattern and methods: what a 405 names in `Allow`."""
+    routes = [route for router in routers for route in router.routes]
+    routes += [route for route in app.router.routes if isinstance(route, Route)]
+    return [
+        (route.path_regex, set(route.methods or ()))
+        for route in routes
+        if isinstance(route, Route | APIRoute)
+    ]
 
 
 def register_error_handlers(app: FastAPI) -> None:

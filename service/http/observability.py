@@ -27,6 +27,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citeqa.service.engine.responses import Reply
+from citeqa.service.http.security import ReadKey
 
 REQUESTS = Counter(
     "citeqa_requests_total",
@@ -62,7 +63,9 @@ def observe_answer(response: Reply) -> None:
     STAGE.labels("answer").observe(response.timings_ms.answer / 1000)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics", summary="Prometheus metrics", response_class=Response, dependencies=[ReadKey]
+)
 def metrics(request: Request) -> Response:
     """Requests, latency, answers and index size, in Prometheus' text format."""
     engine = request.app.state.engine

@@ -12,12 +12,14 @@ from citeqa.service.http.schemas import Health
 router = APIRouter(tags=["health"])
 
 
+@router.head("/healthz", include_in_schema=False)
 @router.get("/healthz", response_model=Health, summary="The process is up")
 def healthz() -> Health:
     """Always 200 while the process runs."""
     return Health(status="ok")
 
 
+@router.head("/readyz", include_in_schema=False)
 @router.get(
     "/readyz",
     response_model=Health,

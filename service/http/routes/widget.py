@@ -10,6 +10,8 @@ from string import Template
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from citeqa.service.http.security import ReadKey
+
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(tags=["widget"])
@@ -30,9 +32,13 @@ def widget_js() -> Response:
     )
 
 
-@router.get("/", summary="Demo page with the widget", response_class=HTMLResponse)
+@router.get(
+    "/", summary="Demo page with the widget", response_class=HTMLResponse, dependencies=[ReadKey]
+)
 def demo_page(request: Request) -> HTMLResponse:
-    """The corpus's titles, a short description, and the widget embedded with one tag."""
+    """The corpus's titles, a short description, and the widget embedded with one tag. The
+    page loads the widget from this service by a relative URL; the request's Host header
+    appears only, escaped, in the snippet shown for copying."""
     base = str(request.base_url).rstrip("/")
     engine = request.app.state.engine
     documents = sorted(engine.library.documents(), key=lambda d: d.title) if engine else []
@@ -46,7 +52,5 @@ def demo_page(request: Request) -> HTMLResponse:
         or "<li>No documents yet. Run: citeqa ingest</li>"
     )
     snippet = f'<script src="{base}/widget.js" data-citeqa-url="{base}" defer></script>'
-    page = Template(_read("index.html")).substitute(
-        documents=items, snippet=html.escape(snippet), base=html.escape(base, quote=True)
-    )
-    return HTMLResponse(page, headers={"X-Content-Type-Options": "nosniff"})
+    page = Template(_read("index.html")).substitute(documents=items, snippet=html.escape(snippet))
+    return HTMLResponse(page)

@@ -31,6 +31,8 @@ _BOILERPLATE = re.compile(
 _BYLINE = re.compile(r"^by\s+(?P<author>.+)$", re.IGNORECASE)
 _FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.DOTALL)
 _WORD = re.compile(r"\w+")
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
+_SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]")
 _PULL_QUOTE_MIN_WORDS = 6
 _PULL_QUOTE_OVERLAP = 0.75
 
@@ -56,6 +58,13 @@ class Document:
     publication: str = ""
     source: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def body_hash(self) -> str:
+        """Hash of the text without its byline: the same content under another name or
+        title hashes the same."""
+        body = self.text[self.paragraphs[1].start :] if len(self.paragraphs) > 1 else self.text
+        return hashlib.sha256(body.encode()).hexdigest()
 
     @property
     def content_hash(self) -> str:
@@ -118,10 +127,15 @@ def clean_document(
     return _assemble(document_id, title, author, publication, source, [byline, *body])
 
 
+def normalise_spaces(text: str) -> str:
+    """Unusual spaces as plain spaces, and characters of no width removed: text that looks
+    the same reads the same, in documents and in questions alike."""
+    text = _ZERO_WIDTH.sub("", text)
+    return _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _normalise_whitespace(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\t]", " ", text)
-    return "\n".join(line.strip() for line in text.split("\n"))
+    return "\n".join(line.strip() for line in normalise_spaces(text).split("\n"))
 
 
 def _split_front_matter(text: str) -> tuple[str, dict[str, str]]:

@@ -321,12 +321,13 @@ class ChunkStore:
     @_guarded
     def delete_document(self, document_id: str) -> bool:
         """Remove a document and all its chunks; False when it was not there."""
-        found = self.document(document_id) is not None
+        if self.document(document_id) is None:
+            return False  # nothing to remove, and nothing changed: answers stay cached
         self._documents.delete(ids=[document_id])
         self._chunks.delete(where={"document_id": document_id})
         self._sentences.delete(where={"document_id": document_id})
         self._bump_generation()
-        return found
+        return True
 
 
 # Records per Chroma read or write: in embedded Chroma each record read is an SQL variable,

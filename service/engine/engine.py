@@ -119,7 +119,11 @@ class Engine:
         )
 
     def stream(
-        self, turns: list[Turn], top_k: int | None = None, mode: Mode | None = None
+        self,
+        turns: list[Turn],
+        top_k: int | None = None,
+        mode: Mode | None = None,
+        include_passages: bool = False,
     ) -> Iterator[StreamEvent]:
         """The answer to a conversation's last message as events: `citations` and `delta`s
         (in the answerer's order), then `done` with the whole reply. Every `delta` is text
@@ -129,7 +133,7 @@ class Engine:
         response = None
         for item in answerer.stream(prepared):
             if isinstance(item, Draft):
-                response = self._response(prepared, item, False)
+                response = self._response(prepared, item, include_passages)
                 yield "citations", response.citations
             else:
                 yield "delta", item

@@ -69,7 +69,7 @@ class Library:
             title=title,
             author=author,
         )
-        document_id = "doc-" + document.content_hash[:20]
+        document_id = "doc-" + document.body_hash[:20]
         document = replace(document, id=document_id, metadata=dict(metadata or {}))
         with self._writing:
             existing = self.store.document(document_id)

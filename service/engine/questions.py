@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from citeqa.index.documents import normalise_spaces
 from citeqa.service.config import RetrievalSettings
 from citeqa.service.engine.conversation import is_follow_up
 from citeqa.service.engine.retrieval import Hit, Query, Retriever
@@ -79,8 +80,8 @@ class QuestionReader:
     ) -> Prepared:
         """Set aside instructions in `search_as`, split it into parts and search each."""
         started = time.perf_counter()
-        instructions, rest = split_instructions(search_as)
-        searched = rest if instructions else search_as
+        instructions, rest = split_instructions(normalise_spaces(search_as))
+        searched = rest if instructions else normalise_spaces(search_as)
         k = top_k or self.top_k
         parts, previous = [], ""
         for part in split_parts(searched):

@@ -71,7 +71,7 @@ def ask_stream(request: AskRequest, engine: EngineDep, raw: Request) -> EventSou
     """Stream the answer to one question."""
     engine.check_ready()
     turns = [Turn("user", request.question)]
-    return _stream(raw, engine.stream(turns, request.top_k, request.mode))
+    return _stream(raw, engine.stream(turns, request.top_k, request.mode, request.include_passages))
 
 
 @router.post(
@@ -82,7 +82,9 @@ def ask_stream(request: AskRequest, engine: EngineDep, raw: Request) -> EventSou
 def chat_stream(request: ChatRequest, engine: EngineDep, raw: Request) -> EventSourceResponse:
     """Stream the answer to the last message of a conversation."""
     engine.check_ready()
-    return _stream(raw, engine.stream(_turns(request), request.top_k, request.mode))
+    return _stream(
+        raw, engine.stream(_turns(request), request.top_k, request.mode, request.include_passages)
+    )
 
 
 def _turns(request: ChatRequest) -> list[Turn]:

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from citeqa.index.errors import (
     DocumentNotFound,
@@ -160,7 +162,14 @@ def _too_large(limit: int) -> DocumentTooLarge:
 
 
 async def _from_upload(request: Request, limit: int) -> dict[str, Any]:
-    form = await request.form(max_files=1, max_fields=10, max_part_size=limit + 1)
+    try:
+        form = await request.form(max_files=1, max_fields=10, max_part_size=limit + 1)
+    except (MultiPartException, HTTPException) as error:  # Starlette raises the latter
+        cause = error.message if isinstance(error, MultiPartException) else error.detail
+        raise InvalidRequest(
+            f"The multipart body cannot be read as one document ({cause}). Send one "
+            "file in the field 'file', with 'title', 'author' and 'source' as text fields."
+        ) from None
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise InvalidRequest("The multipart body needs a file in the field 'file'.")
@@ -200,6 +209,11 @@ async def _from_json(request: Request, limit: int) -> dict[str, Any]:
         raise InvalidRequest(f"Invalid document. {problems}") from None
     if len(document.text.encode()) > limit:
         raise _too_large(limit)
+    if "\x00" in document.text:
+        raise InvalidRequest(
+            "text contains a NUL character (\\u0000), which no text document holds. Remove "
+            "it, or upload the file as multipart if it really is a text file."
+        )
     return {
         "text": _not_empty(document.text, "text"),
         "title": document.title,

@@ -41,6 +41,28 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
     """Sentences of `text`, each line split on its own, as spans shifted by `offset`."""
     spans = []
     for line in _LINE.finditer(text):
-        for start, end in _tokenizer().span_tokenize(line.group()):
-            spans.append(Span(offset + line.start() + start, offset + line.start() + end))
+        for start, piece in _pieces(line.group()):
+            at = offset + line.start() + start
+            for begin, end in _tokenizer().span_tokenize(piece):
+                spans.append(Span(at + begin, at + end))
     return spans
+
+
+# NLTK gives each regular-expression match a few seconds and raises past that: a line of
+# megabytes (a file with no line breaks) is split in pieces of at most this many characters,
+# each ending where a sentence seems to end, else at a space.
+MAX_PIECE = 50_000
+_PIECE_END = re.compile(r"[.!?][\"”’')\]]*\s+")
+
+
+def _pieces(line: str) -> list[tuple[int, str]]:
+    """`line` as (offset, piece) pieces of at most MAX_PIECE characters."""
+    pieces, start = [], 0
+    while len(line) - start > MAX_PIECE:
+        window = line[start : start + MAX_PIECE]
+        ends = [m.end() for m in _PIECE_END.finditer(window)]
+        cut = ends[-1] if ends else window.rfind(" ") + 1 or MAX_PIECE
+        pieces.append((start, line[start : start + cut]))
+        start += cut
+    pieces.append((start, line[start:]))
+    return pieces

@@ -27,6 +27,8 @@ _BODY_SLACK = 64_000
 # Callers whose buckets are remembered at once: beyond, the longest idle is forgotten (a full
 # bucket again). A bucket idle for a whole period is full anyway, so none is kept longer.
 _MAX_CALLERS = 100_000
+# Writes of documents, which the request timeout does not cut off.
+_WRITES = "/v1/documents"
 # Paths never limited: probes and metrics.
 _UNLIMITED = ("/healthz", "/readyz", "/metrics")
 
@@ -78,6 +80,10 @@ class Limits:
             receive, refusal = await self._read_capped(receive)
         if refusal is not None:
             await refusal(scope, receive, send)
+            return
+        if request.method in ("POST", "DELETE") and request.url.path.startswith(_WRITES):
+            # A write is never cut off half-way: it answers when it is done, with its outcome.
+            await self.app(scope, receive, send)
             return
         await self._within_timeout(scope, receive, send)
 

@@ -53,6 +53,36 @@ FAMILIES = [
         "test_access",
         "writes without a key, with a wrong key, with a key in the URL; CORS from an unlisted origin; path traversal",
     ),
+    (
+        "Ingestion stopped dead, then repaired",
+        "test_crash_repair",
+        "a write stopped with no cleanup before the sentences, with sentences half written, before the document record; a stored document missing its sentences",
+    ),
+    (
+        "Documents that give instructions",
+        "test_injected_instructions",
+        "sentences telling a reader or a model what to say, in extractive and LLM mode; reports of what people said stay evidence",
+    ),
+    (
+        "Limits and keys",
+        "test_limits_and_keys",
+        "made-up bearer keys against the rate limit; 6,000 callers; 429 readable by a page; preflights; a 300 MB chunked body; credentials in URLs and in the server's log",
+    ),
+    (
+        "Writes under pressure",
+        "test_writes",
+        "a large upload past the request timeout; questions while it is written; one 5 MB paragraph",
+    ),
+    (
+        "Hardening",
+        "test_hardening",
+        "protected reads of the demo page and metrics; 405 Allow; HEAD probes; content security policy and nosniff; /docs without a CDN; Host header; schema references",
+    ),
+    (
+        "Consistency",
+        "test_consistency",
+        "deleting a missing document; the same content under three names; characters of no width; stream passages; two files in one upload; NUL in JSON",
+    ),
 ]
 
 

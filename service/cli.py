@@ -134,6 +134,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 
     import uvicorn
 
+    from citeqa.service.http.connections import DeadlineHttpProtocol
+
     settings = Settings()
     if workers > 1 and not settings.index.chroma_url:
         raise click.UsageError(
@@ -165,13 +167,21 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
                 port=number,
                 timeout_worker_healthcheck=settings.server.worker_healthcheck_s,
                 access_log=False,  # citeqa logs each request itself, without its query
+                http=DeadlineHttpProtocol,
             )
         else:
             from citeqa.service.http.app import create_app
 
             # citeqa logs each request itself, without the query string (which may hold
             # a key someone put in the URL); uvicorn's access log would keep it.
-            uvicorn.run(create_app(settings), host=address, port=number, access_log=False)
+            DeadlineHttpProtocol.header_timeout_s = settings.server.header_timeout_s
+            uvicorn.run(
+                create_app(settings),
+                host=address,
+                port=number,
+                access_log=False,
+                http=DeadlineHttpProtocol,
+            )
 
 
 def _thresholds(values: tuple[str, ...], option: str, allowed: list[str]) -> dict[str, float]:

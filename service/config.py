@@ -274,6 +274,13 @@ class ServerSettings(_Group):
         default_factory=list,
         description="Origins (comma-separated) whose pages may call the API from a browser.",
     )
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="A connection whose request has not sent all its headers this long after "
+        "it opened (or after the last response) is closed.",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

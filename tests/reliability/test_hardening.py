@@ -4,14 +4,18 @@ protected reads, honest 405s, a self-contained API reference and a schema that r
 from __future__ import annotations
 
 import re
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from citeqa.service.config import Settings
 from citeqa.service.http.app import create_app
+from tests.processes import running_citeqa
 from tests.reliability.artifacts import record
 
 KEY = "hardening-key"
@@ -101,3 +105,27 @@ def test_every_schema_reference_resolves(client: TestClient) -> None:
             missing.append(ref)
     assert missing == []
     record("hardening", {"schema references": len(set(_refs(document))), "unresolved": 0})
+
+
+def test_a_client_trickling_headers_is_cut_off(article_settings: Settings) -> None:
+    data = article_settings.index.data_dir
+    with running_citeqa(data, header_timeout_s="1") as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            started = time.monotonic()
+            closed = False
+            while time.monotonic() - started < 6 and not closed:
+                try:
+                    connection.sendall(b"X-Slow: 1\r\n")
+                    connection.settimeout(0.3)
+                    closed = connection.recv(1024) == b""
+                except TimeoutError:
+                    continue
+                except OSError:
+                    closed = True
+            held = time.monotonic() - started
+        # An honest client on the same server is answered.
+        assert httpx.get(f"{url}/healthz").status_code == 200
+    assert closed and held < 4
+    record("slow-headers", {"deadline s": 1, "connection held s": round(held, 1)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +62,17 @@ def client(article_settings: Settings) -> Iterator[TestClient]:
     """The app over the article's index, with its lifespan running."""
     with TestClient(create_app(article_settings)) as client:
         yield client
+
+
+@pytest.fixture
+def article_copy(article_settings: Settings, tmp_path: Path) -> Path:
+    """A copy of the article's index, for a `citeqa serve` of the test's own (two servers
+    cannot hold one embedded index)."""
+    copy = tmp_path / "article-copy"
+    shutil.copytree(
+        article_settings.index.data_dir, copy, ignore=shutil.ignore_patterns("writer.lock")
+    )
+    return copy
 
 
 @pytest.fixture(scope="session")

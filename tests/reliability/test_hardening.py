@@ -7,6 +7,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -107,9 +108,8 @@ def test_every_schema_reference_resolves(client: TestClient) -> None:
     record("hardening", {"schema references": len(set(_refs(document))), "unresolved": 0})
 
 
-def test_a_client_trickling_headers_is_cut_off(article_settings: Settings) -> None:
-    data = article_settings.index.data_dir
-    with running_citeqa(data, header_timeout_s="1") as url:
+def test_a_client_trickling_headers_is_cut_off(article_copy: Path) -> None:
+    with running_citeqa(article_copy, header_timeout_s="1") as url:
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as connection:
             connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")

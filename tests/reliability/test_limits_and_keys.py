@@ -107,11 +107,9 @@ def test_credentials_in_the_url_are_refused_everywhere(limited: TestClient, name
         assert "not in the URL" in response.json()["message"]
 
 
-def test_a_key_in_the_url_never_reaches_the_servers_log(
-    article_settings: Settings, tmp_path: Path
-) -> None:
+def test_a_key_in_the_url_never_reaches_the_servers_log(article_copy: Path, tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
-    with running_citeqa(article_settings.index.data_dir, log=log, api_keys=KEY) as url:
+    with running_citeqa(article_copy, log=log, api_keys=KEY) as url:
         for query in (f"api_key={KEY}", f"access_token={KEY}"):
             response = httpx.post(
                 f"{url}/v1/documents?{query}",

@@ -146,7 +146,26 @@ def _details(module: str) -> str:
     if module == "test_access":
         results = _figures("access")
         return f"{len(results)} attempts, all refused (401/403/404, no grant)" if results else ""
-    return ""
+    recorded = [(name, _figures(name)) for name in _RECORDED.get(module, ())]
+    return "; ".join(
+        f"{name}: " + ", ".join(f"{k} {v}" for k, v in figures.items())
+        for name, figures in recorded
+        if figures
+    )
+
+
+# The figures other families record, by the names they record them under.
+_RECORDED = {
+    "test_crash_repair": (
+        "ingestion-stopped-before-sentences",
+        "ingestion-stopped-sentences-half-written",
+        "ingestion-stopped-before-the-document-record",
+    ),
+    "test_injected_instructions": ("planted-instructions",),
+    "test_limits_and_keys": ("rate-limit-made-up-keys", "chunked-body-cap"),
+    "test_writes": ("upload-past-timeout",),
+    "test_hardening": ("hardening", "slow-headers"),
+}
 
 
 def main() -> None:

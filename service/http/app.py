@@ -19,7 +19,6 @@ from citeqa.service.http import limits, observability
 from citeqa.service.http.errors import register_error_handlers, route_methods
 from citeqa.service.http.routes import ask, docs, documents, health, widget
 from citeqa.service.http.schemas import ErrorBody
-from citeqa.service.http.security import SecurityHeaders
 
 # What any route may answer, from the middleware and the access checks.
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -75,7 +74,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["retry-after", "x-request-id"],
             max_age=600,
         )
-    app.add_middleware(SecurityHeaders)
     observability.install(app)
     routers = [health.router, ask.router, documents.router, widget.router, docs.router]
     for router in routers:

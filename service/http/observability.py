@@ -12,6 +12,7 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import (
@@ -27,7 +28,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from citeqa.service.engine.responses import Reply
-from citeqa.service.http.security import ReadKey
+from citeqa.service.http.security import ReadKey, add_security_headers
 
 REQUESTS = Counter(
     "citeqa_requests_total",
@@ -104,11 +105,15 @@ def configure_logging() -> None:
 
 class Observe:
     """ASGI middleware: a request id on every response, one access log line and the request
-    metrics. Plain ASGI rather than `@app.middleware("http")`, which costs about a
-    millisecond a request and streams every response."""
+    metrics; `headers` adds the response headers every response carries. Plain ASGI rather
+    than `@app.middleware("http")`, which costs about a millisecond a request and streams
+    every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, headers: Callable[[Scope, MutableHeaders], None] | None = None
+    ) -> None:
         self.app = app
+        self.headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,7 +129,10 @@ class Observe:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                if self.headers is not None:
+                    self.headers(scope, headers)
             await send(message)
 
         started = time.perf_counter()
@@ -152,6 +160,7 @@ class Observe:
 
 
 def install(app: FastAPI) -> None:
-    """Add the request-id, logging and metrics middleware and the /metrics route."""
+    """Add the request-id, logging, metrics and security-header middleware and the /metrics
+    route."""
     app.include_router(router)
-    app.add_middleware(Observe)
+    app.add_middleware(Observe, headers=add_security_headers)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from citeqa.index.errors import MissingKey, WrongKey
 from citeqa.service.config import Settings
@@ -82,29 +82,14 @@ _PAGE_POLICY = (
 _DOCS_POLICY = _PAGE_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
 
-class SecurityHeaders:
-    """ASGI middleware: `nosniff` and no referrer on every response; a content security
-    policy, which also forbids framing, on every HTML page."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
-                if headers.get("content-type", "").startswith("text/html"):
-                    docs = scope["path"].startswith("/docs")
-                    headers["Content-Security-Policy"] = _DOCS_POLICY if docs else _PAGE_POLICY
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def add_security_headers(scope: Scope, headers: MutableHeaders) -> None:
+    """`nosniff` and no referrer on every response; a content security policy, which also
+    forbids framing, on every HTML page."""
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    if headers.get("content-type", "").startswith("text/html"):
+        docs = scope["path"].startswith("/docs")
+        headers["Content-Security-Policy"] = _DOCS_POLICY if docs else _PAGE_POLICY
 
 
 WriteKey = Annotated[None, Depends(require_write_key)]

@@ -63,6 +63,11 @@ eval-gate: install
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
 		--fail-under key_fact_accuracy=0.55 --fail-under hit@3=0.75
+	$(BIN)/citeqa eval eval/datasets/article-whole.jsonl --docs seeds \
+		--report build/eval-gate-whole \
+		--fail-under key_fact_accuracy=0.9 --fail-over false_refusal_rate=0.1
+	$(BIN)/citeqa eval eval/datasets/article-whole-held-out.jsonl --docs seeds \
+		--report build/eval-gate-whole-held-out --fail-under key_fact_accuracy=0.2
 
 # Runs the reliability families and regenerates docs/reliability.md from their results.
 reliability: install-test browser

@@ -82,7 +82,7 @@ def _score(target: Target, case: EvalCase, body: dict[str, Any], result: Questio
     documents = list(dict.fromkeys(span.document_id for span in [*passages, *quotes]))
     references = [_locate(target, text, documents) for text in case.reference_contexts]
     scores = result.scores
-    if references:
+    if references and passages:  # no passages: nothing was retrieved to rank
         k_max = len(passages)
         for k in sorted({1, 3, k_max}):
             if 0 < k <= k_max:

@@ -28,7 +28,9 @@ from citeqa.index.errors import DatasetError, EvaluationError, TargetError
 
 EVAL_DIR = Path(__file__).resolve().parent
 DEFAULT_DATASET = EVAL_DIR / "datasets" / "article.jsonl"
-REPORTS_DIR = EVAL_DIR / "reports"
+# Under the current folder: never inside the installed package, and never beside
+# eval/reports.py, which a folder of that name would shadow.
+REPORTS_DIR = Path("build") / "eval-reports"
 _METRICS = (
     "hit@1 hit@3 recall@4 mrr@4 ndcg@4 key_fact_accuracy key_fact_recall exact_match token_f1 "
     "marker_validity citation_coverage evidence_rate citation_precision refusal_rate "

@@ -8,12 +8,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from citeqa.index.chunking import Chunker, sentences_of
+import numpy as np
+
+from citeqa.index.chunking import Chunk, Chunker, Sentence, sentences_of
 from citeqa.index.documents import SUPPORTED_SUFFIXES, Document, load_document
 from citeqa.index.errors import InvalidDocument
+from citeqa.index.summaries import summarise
 
 if TYPE_CHECKING:  # Chroma and the model are slow to import; the CLI needs neither for --help.
-    from citeqa.index.embedding import Embedder
+    from citeqa.index.embedding import Embedder, Vectors
     from citeqa.index.store import ChunkStore
 
 
@@ -86,11 +89,41 @@ class Ingestor:
         sentences = [sentence for chunk in fresh for sentence in sentences_of(chunk)]
         vectors = self.embedder.embed([chunk.text for chunk in fresh])
         sentence_vectors = self.embedder.embed([sentence.window for sentence in sentences])
+        summary = self._summary(chunks, existing, sentences, sentence_vectors)
         self.store.write_document(
-            document, fresh, vectors, sentences, sentence_vectors, [chunk.id for chunk in chunks]
+            document,
+            fresh,
+            vectors,
+            sentences,
+            sentence_vectors,
+            [chunk.id for chunk in chunks],
+            summary,
         )
         outcome = Outcome.REPLACED if previous else Outcome.ADDED
         return IngestResult(document.id, document.title, outcome, len(chunks))
+
+    def _summary(
+        self,
+        chunks: list[Chunk],
+        existing: set[str],
+        fresh_sentences: list[Sentence],
+        fresh_vectors: Vectors,
+    ) -> list[str]:
+        """The summary of the whole document: fresh sentences with their new vectors, the
+        rest read back from the store; the byline paragraph is left out."""
+        kept = [c.id for c in chunks if c.id in existing]
+        stored = self.store.sentences(kept) if kept else []
+        stored_vectors = self.store.sentence_vectors([s.id for s in stored]) if stored else None
+        by_id = {s.id: (s, fresh_vectors[i]) for i, s in enumerate(fresh_sentences)}
+        by_id |= {s.id: (s, stored_vectors[i]) for i, s in enumerate(stored)}  # type: ignore[index]
+        body = {c.id for c in chunks if c.paragraph_index > 0}
+        ordered = sorted(
+            (pair for pair in by_id.values() if pair[0].chunk_id in body),
+            key=lambda pair: (pair[0].start, pair[0].index),
+        )
+        if not ordered:
+            return []
+        return summarise([s for s, _ in ordered], np.vstack([v for _, v in ordered]))
 
     def ingest_files(
         self, paths: Iterable[Path], on_file: Callable[[Path], None] | None = None

@@ -56,6 +56,7 @@ class StoredDocument:
     chunk_ids: tuple[str, ...]
     text: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    summary: tuple[str, ...] = ()  # ids of the summary's sentences, in document order
 
     @property
     def chunk_count(self) -> int:
@@ -264,9 +265,11 @@ class ChunkStore:
         sentences: list[Sentence],
         sentence_vectors: Vectors,
         chunk_ids: list[str],
+        summary: list[str] | None = None,
     ) -> None:
         """Store fresh chunks and their sentences, then the document record that makes them
-        visible, then prune what the document no longer has.
+        visible (with the ids of its summary's sentences), then prune what the document no
+        longer has.
 
         `chunk_ids` are all of the document's chunks; those not in `fresh` are already stored.
         """
@@ -289,7 +292,7 @@ class ChunkStore:
             self._documents.upsert(
                 ids=[document.id],
                 documents=[document.text],
-                metadatas=[_document_metadata(document, chunk_ids)],
+                metadatas=[_document_metadata(document, chunk_ids, summary or [])],
                 embeddings=np.zeros((1, 1), dtype=np.float32),  # looked up by id only
             )
         except Exception:
@@ -418,7 +421,7 @@ def _chunk_metadata(chunk: Chunk) -> Metadata:
     }
 
 
-def _document_metadata(document: Document, chunk_ids: list[str]) -> Metadata:
+def _document_metadata(document: Document, chunk_ids: list[str], summary: list[str]) -> Metadata:
     return {
         "title": document.title,
         "author": document.author,
@@ -427,6 +430,7 @@ def _document_metadata(document: Document, chunk_ids: list[str]) -> Metadata:
         "content_hash": document.content_hash,
         "chunk_ids": json.dumps(chunk_ids),
         "metadata": json.dumps(document.metadata),
+        "summary": json.dumps(summary),
     }
 
 
@@ -464,4 +468,5 @@ def _stored_document(document_id: str, meta: Any, text: str = "") -> StoredDocum
         chunk_ids=tuple(json.loads(meta.get("chunk_ids", "[]"))),
         text=text,
         metadata=json.loads(meta.get("metadata", "{}")),
+        summary=tuple(json.loads(meta.get("summary", "[]"))),
     )

@@ -27,6 +27,7 @@ from citeqa.service.engine.conversation import Turn
 from citeqa.service.engine.extractive import ExtractiveAnswerer
 from citeqa.service.engine.generation import Generator, build_llm
 from citeqa.service.engine.generative import LLMAnswerer
+from citeqa.service.engine.intents import WholeDocumentQuestions
 from citeqa.service.engine.library import Library
 from citeqa.service.engine.questions import Prepared, QuestionReader
 from citeqa.service.engine.responses import Citation, IndexStats, Passage, Reply, Timings
@@ -65,7 +66,9 @@ class Engine:
             index.embed_model, index.model_threads, index.embed_backend, index.model_cache_dir
         )
         retriever = Retriever(store, embedder, settings.retrieval)
-        extractive = ExtractiveAnswerer(retriever, settings.answer)
+        extractive = ExtractiveAnswerer(
+            retriever, settings.answer, WholeDocumentQuestions(embedder)
+        )
         model = build_llm(settings.llm)
         llm = None
         if model is not None:

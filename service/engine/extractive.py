@@ -22,6 +22,7 @@ from citeqa.index.terms import terms
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
 from citeqa.service.engine.conversation import Resolved, Turn, resolve
+from citeqa.service.engine.intents import WholeDocumentQuestions
 from citeqa.service.engine.questions import Prepared
 from citeqa.service.engine.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
 from citeqa.service.engine.rules import (
@@ -52,9 +53,15 @@ class _Candidate:
 class ExtractiveAnswerer:
     """Composes a short answer from the best sentences of the retrieved passages."""
 
-    def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        settings: AnswerSettings | None = None,
+        whole_document: WholeDocumentQuestions | None = None,
+    ) -> None:
         self.retriever = retriever
         self.policy = settings or AnswerSettings()
+        self.whole_document = whole_document
 
     @property
     def corpus(self) -> Corpus:
@@ -92,11 +99,12 @@ class ExtractiveAnswerer:
     ) -> list[_Candidate]:
         """The sentences that answer `query`, best first, leaving out those `taken` by an
         earlier part of the question; none when it should be refused."""
-        if not hits:
-            return []
-        metadata = self._metadata_answer(query, hits)
+        metadata = self._metadata_answer(query, hits) if hits else None
         if metadata:
             return [] if metadata.scored.sentence.id in taken else [metadata]
+        summary = self._summary_answer(query) if not taken else []
+        if summary or not hits:
+            return summary
         candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
@@ -238,6 +246,43 @@ class ExtractiveAnswerer:
         vector: Vectors = self.corpus.sentence_matrix(sentence.chunk_id)[sentence.index]
         return vector
 
+    def _summary_answer(self, query: Query) -> list[_Candidate]:
+        """A question about a whole document is answered with its stored summary: the
+        document it names by title, else the only one; with several and none named, the
+        first summary sentence of each, as a digest."""
+        corpus = self.corpus
+        if self.whole_document is None or not self.whole_document.asked(
+            query.text,
+            query.vector,
+            corpus.title_terms,
+            corpus.document_frequency,
+        ):
+            return []
+        named = _documents_named(query.text, corpus)
+        if named or len(corpus.documents) == 1:
+            document = corpus.documents[named[0] if named else next(iter(corpus.documents))]
+            return self._summary_sentences(document.summary)
+        digest: list[_Candidate] = []
+        for document in sorted(corpus.documents.values(), key=lambda d: d.title.lower()):
+            first = self._summary_sentences(document.summary[:1])
+            words = sum(len(c.scored.sentence.text.split()) for c in digest + first)
+            if first and words <= self.policy.max_words * 2:
+                digest += first
+        return digest
+
+    def _summary_sentences(self, sentence_ids: tuple[str, ...]) -> list[_Candidate]:
+        corpus = self.corpus
+        found = []
+        for sentence_id in sentence_ids:
+            chunk_id, _, index = sentence_id.rpartition(":")
+            sentences = corpus.sentences.get(chunk_id, [])
+            position = corpus.position.get(chunk_id)
+            if position is None or int(index) >= len(sentences):
+                return []  # the summary names what is no longer there: no summary
+            scored = ScoredSentence(sentences[int(index)], 1.0, 1.0)
+            found.append(_Candidate(corpus.chunks[position], scored, 1.0))
+        return found
+
     def _metadata_answer(self, query: Query, hits: list[Hit]) -> _Candidate | None:
         """Authorship, title and publication questions are answered from the byline."""
         wanted = _metadata_line(query.text, self.corpus, hits[0].chunk.document_id)
@@ -277,6 +322,19 @@ def compose(chosen: list[_Candidate]) -> Answer:
 def _is_byline(chunk: Chunk) -> bool:
     """The first paragraph of every cleaned document is its title and byline: metadata."""
     return chunk.paragraph_index == 0
+
+
+def _documents_named(question: str, corpus: Corpus) -> list[str]:
+    """Documents whose title the question gives (all of its words, or at least two), most
+    title words first."""
+    said = set(terms(question))
+    counts = []
+    for document in corpus.documents.values():
+        title = set(terms(document.title))
+        shared = len(title & said)
+        if title and (shared == len(title) or shared >= 2):
+            counts.append((-shared, document.id))
+    return [document_id for _, document_id in sorted(counts)]
 
 
 def _metadata_line(question: str, corpus: Corpus, document_id: str) -> str | None:

@@ -99,6 +99,7 @@ class Corpus:
     document_frequency: Counter[str] = field(init=False)
     sentence_terms: dict[str, frozenset[str]] = field(init=False)
     titles: dict[str, frozenset[str]] = field(init=False)  # first title word -> title words
+    title_terms: frozenset[str] = field(init=False)  # search terms of every title
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
     _chunk_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
     _sentence_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
@@ -112,6 +113,7 @@ class Corpus:
             s.id: frozenset(terms(s.text)) for ss in self.sentences.values() for s in ss
         }
         self.titles = {}
+        self.title_terms = frozenset(t for d in self.documents.values() for t in terms(d.title))
         for document in self.documents.values():
             title = title_words(document.title)
             if title:

@@ -1,0 +1,39 @@
+"""A document's summary: its lead and its most central sentences, without repeats, in order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from citeqa.index.chunking import Sentence
+from citeqa.index.summaries import SUMMARY_MAX_WORDS, summarise
+
+
+def _sentences(texts: list[str]) -> list[Sentence]:
+    return [
+        Sentence(f"c:{i}", "c", i, i * 100, i * 100 + len(t), t, t) for i, t in enumerate(texts)
+    ]
+
+
+def _unit(rows: list[list[float]]) -> np.ndarray:
+    vectors = np.asarray(rows, dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_the_lead_and_the_central_sentences_are_chosen_without_repeats_in_order() -> None:
+    rows = [[1, 0, 0], [0.95, 0.3, 0], [0.95, 0.3, 0], [0.8, 0.6, 0], [0.8, 0, 0.6]]
+    rows += [[0.6, 0.6, 0.5], [0, 1, 0], [0, 0, 1]]
+    texts = [f"Sentence {n} says something about the harbour and its ships." for n in range(8)]
+    chosen = summarise(_sentences(texts), _unit(rows))
+    assert chosen[0] == "c:0"
+    assert chosen == sorted(chosen, key=lambda sid: int(sid.split(":")[1]))
+    assert not {"c:1", "c:2"} <= set(chosen)  # two identical sentences: one at most
+    assert "c:7" not in chosen  # the least central
+
+
+def test_a_summary_stays_within_its_word_limit_and_skips_short_sentences() -> None:
+    long = "word " * 50
+    texts = ["In Congress, 1776.", long.strip() + ".", long.strip() + ".", long.strip() + "."]
+    vectors = _unit([[1, 0], [1, 0.1], [0.1, 1], [0.5, 0.5]])
+    chosen = summarise(_sentences(texts), vectors)
+    assert "c:0" not in chosen  # too short to say anything out of context
+    assert sum(len(texts[int(s.split(":")[1])].split()) for s in chosen) <= SUMMARY_MAX_WORDS

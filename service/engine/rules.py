@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from citeqa.index.vocabulary import DATE, MONEY, NAME, QUANTITY
+from citeqa.index.vocabulary import DATE, MONEY, NAME, QUANTITY, SMALL_CARDINALS, any_of
 
 
 def new_matches(pattern: re.Pattern[str], question: str, text: str) -> set[str]:
@@ -157,9 +157,13 @@ def metadata_asked(question: str) -> list[str]:
 
 
 # How answer sentences connect to their neighbours.
-# A sentence that leans on the one before it ("All knew that this interest was…").
+# A sentence that leans on the one before it ("All knew that this interest was…"), or
+# counts items the sentence before names ("All three goals have eluded…", "Both aims…").
 LEANS_ON_PREVIOUS = re.compile(
-    r"^\W*(it|they|he|she|this|these|those|such)\b|\b(this|these|those|such) [a-z]+", re.I
+    r"^\W*(it|they|he|she|this|these|those|such)\b|\b(this|these|those|such) [a-z]+"
+    rf"|^\W*all (of )?(the |these |those )?{any_of(SMALL_CARDINALS)} [a-z]+"
+    r"|^\W*both (of )?(the |these |those )?[a-z]+s\b",
+    re.I,
 )
 # A sentence that opens by pointing back ("They crave such an assurance, but…") carries on
 # the one before it: an explanation often follows the sentence that names the topic.

@@ -108,6 +108,10 @@ def test_questions_about_the_document_itself_name_byline_fields(
         ("However, the talks went on.", False, True),
         ("Iran retaliated two weeks later.", False, False),
         ("Such restraint was new.", True, True),
+        ("All three goals have thus far eluded Israel.", True, False),  # counts listed items
+        ("Both aims failed in the end.", True, False),
+        ("All countries agreed to the plan.", False, False),
+        ("The two countries fought a shadow war.", False, False),
     ],
 )
 def test_how_a_sentence_connects_to_the_one_before(

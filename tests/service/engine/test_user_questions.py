@@ -1,4 +1,4 @@
-"""Questions about a whole document are answered with its stored summary."""
+"""Questions people ask beyond factoids: about a whole document, and for a list of items."""
 
 from __future__ import annotations
 
@@ -49,3 +49,9 @@ def test_what_is_this_about_gets_the_summary_cited_sentence_by_sentence(
     sentences = re.split(r"(?<=\])\s+", body["answer"])
     assert all(re.search(r"\[\d+\]$", sentence) for sentence in sentences)
     assert body["answer"].startswith("The volley of attacks and counterattacks between Iran")
+
+
+def test_a_list_question_gets_the_sentence_that_names_the_items(client: TestClient) -> None:
+    question = "What three goals did Israel pursue in its response to Hamas?"
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert "destroy Hamas" in body["answer"] and "free the Israeli hostages" in body["answer"]

@@ -37,6 +37,10 @@ from citeqa.service.engine.safety import is_instruction
 
 _WORD = re.compile(r"\S+\s*")
 
+# "Tell me about X": at most this many sentences, each chosen for its score less this
+# share of its similarity to those already chosen (maximal marginal relevance).
+_ABOUT_SENTENCES = 3
+_ABOUT_NOVELTY = 0.5
 # A sentence this similar to one already chosen repeats it.
 _DUPLICATE_SIMILARITY = 0.9
 # A sentence right after one the conversation already gave carries the story on.
@@ -105,6 +109,9 @@ class ExtractiveAnswerer:
         summary = self._summary_answer(query) if not taken else []
         if summary or not hits:
             return summary
+        about = self._about_answer(query, hits) if query.topic and not taken else []
+        if about:
+            return about
         candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
@@ -245,6 +252,39 @@ class ExtractiveAnswerer:
         sentence = candidate.scored.sentence
         vector: Vectors = self.corpus.sentence_matrix(sentence.chunk_id)[sentence.index]
         return vector
+
+    def _about_answer(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
+        """A few sentences about the question's topic that say different things (MMR over
+        the sentences that name it), in document order; none when no sentence names it."""
+        topic = set(terms(query.topic))
+        candidates = [
+            c
+            for c in self._candidates(query, hits)
+            if topic & self.corpus.sentence_terms[c.scored.sentence.id]
+        ]
+        if not candidates or not self._is_supported(query, candidates[0]):
+            return []
+        chosen = [candidates[0]]
+        words = len(candidates[0].scored.sentence.text.split())
+        while len(chosen) < _ABOUT_SENTENCES:
+            scored = [
+                (
+                    c.score
+                    - _ABOUT_NOVELTY
+                    * max(float(self._vector(c) @ self._vector(o)) for o in chosen),
+                    c,
+                )
+                for c in candidates
+                if c not in chosen
+                and words + len(c.scored.sentence.text.split()) <= 2 * self.policy.max_words
+                and not self._repeats(c, chosen)
+            ]
+            if not scored:
+                break
+            best = max(scored, key=lambda pair: pair[0])[1]
+            chosen.append(best)
+            words += len(best.scored.sentence.text.split())
+        return chosen
 
     def _summary_answer(self, query: Query) -> list[_Candidate]:
         """A question about a whole document is answered with its stored summary: the

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from citeqa.index.documents import normalise_spaces
 from citeqa.service.config import RetrievalSettings
 from citeqa.service.engine.conversation import is_follow_up
 from citeqa.service.engine.retrieval import Hit, Query, Retriever
+from citeqa.service.engine.rules import about_topic
 from citeqa.service.engine.safety import split_instructions
 
 _SECOND_PART = re.compile(
@@ -87,7 +88,12 @@ class QuestionReader:
         for part in split_parts(searched):
             leans = previous and is_follow_up(part)
             part_context = " ".join(c for c in (context, previous if leans else "") if c)
-            query = self.retriever.prepare(part, part_context, self.context_weight, seen)
+            topic = about_topic(part)
+            if topic:  # "Tell me about X": X is what is searched for
+                query = self.retriever.prepare(topic, part_context, self.context_weight, seen)
+                query = replace(query, text=part, topic=topic)
+            else:
+                query = self.retriever.prepare(part, part_context, self.context_weight, seen)
             parts.append((query, self.retriever.search(query, k) if query.terms else []))
             previous = part
         return Prepared(asked, searched, parts, started, time.perf_counter())

@@ -40,6 +40,7 @@ class Query:
     terms: tuple[str, ...]
     weights: dict[str, float]
     seen: str = ""  # what the conversation already told the user
+    topic: str = ""  # what a "tell me about X" question asks about (searched as `vector`)
 
 
 @dataclass(frozen=True)

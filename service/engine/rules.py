@@ -156,6 +156,27 @@ def metadata_asked(question: str) -> list[str]:
     return [field for field, pattern in METADATA_QUESTIONS if pattern.search(question)]
 
 
+# "Tell me about X", "What does it say about X?", "What role does X play?": the answer is a
+# few sentences about X, and X alone is searched.
+ABOUT_QUESTION = re.compile(
+    r"^\W*(?:(?:can|could) you |please )?(?:tell me|talk) (?:more )?about\s+(?P<a>.+?)\W*$"
+    r"|^\W*what (?:does|do|did) (?:it|this|the \w+|they) (?:say|tell us|write) about\s+"
+    r"(?P<b>.+?)\W*$"
+    r"|^\W*what (?:role|part) (?:does|did|do) (?P<c>.+?) play\b",
+    re.I,
+)
+_ASPECT = re.compile(r"^(?:the )?(?:role|part|position|stance|view|place) (?:of|played by) ", re.I)
+
+
+def about_topic(question: str) -> str | None:
+    """What a "tell me about X" question asks about, or None for any other question."""
+    match = ABOUT_QUESTION.search(question)
+    if match is None:
+        return None
+    topic = next(group for group in match.groups() if group)
+    return _ASPECT.sub("", topic).strip() or None
+
+
 # How answer sentences connect to their neighbours.
 # A sentence that leans on the one before it ("All knew that this interest was…"), or
 # counts items the sentence before names ("All three goals have eluded…", "Both aims…").

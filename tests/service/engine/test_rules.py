@@ -10,6 +10,7 @@ from citeqa.service.engine.rules import (
     EXPLANATION_QUESTION,
     LEANS_ON_PREVIOUS,
     QUESTION_TYPES,
+    about_topic,
     has_expected_type,
     metadata_asked,
     question_type,
@@ -139,3 +140,18 @@ def test_why_and_how_questions_want_an_explanation(question: str, explains: bool
 )
 def test_a_long_sentence_is_cut_after_clause_ends(sentence: str, cuts: list[str]) -> None:
     assert [sentence[: m.end()] for m in CLAUSE_END.finditer(sentence)] == cuts
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("Tell me about the role of Jordan.", "Jordan"),
+        ("Can you tell me more about the gray zone?", "the gray zone"),
+        ("What does the article say about sanctions?", "sanctions"),
+        ("What role does Russia play?", "Russia"),
+        ("What about Israel?", None),  # a follow-up, resolved from the conversation
+        ("Who leads Iran?", None),
+    ],
+)
+def test_tell_me_about_questions_name_their_topic(question: str, topic: str | None) -> None:
+    assert about_topic(question) == topic

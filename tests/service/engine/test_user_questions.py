@@ -1,4 +1,4 @@
-"""Questions people ask beyond factoids: about a whole document, and for a list of items."""
+"""Questions people ask beyond factoids: about a whole document, about a topic, for a list."""
 
 from __future__ import annotations
 
@@ -55,3 +55,17 @@ def test_a_list_question_gets_the_sentence_that_names_the_items(client: TestClie
     question = "What three goals did Israel pursue in its response to Hamas?"
     body = client.post("/v1/ask", json={"question": question}).json()
     assert "destroy Hamas" in body["answer"] and "free the Israeli hostages" in body["answer"]
+
+
+def test_tell_me_about_x_gets_several_sentences_about_x_in_document_order(
+    client: TestClient,
+) -> None:
+    body = client.post("/v1/ask", json={"question": "Tell me about the role of Jordan."}).json()
+    starts = [c["start"] for c in body["citations"]]
+    assert body["answered"] and len(starts) >= 2 and starts == sorted(starts)
+    assert all("Jordan" in c["quote"] for c in body["citations"])
+
+
+def test_tell_me_about_something_the_documents_lack_is_refused(client: TestClient) -> None:
+    body = client.post("/v1/ask", json={"question": "Tell me about the weather on Mars."})
+    assert body.json()["answered"] is False

@@ -132,6 +132,7 @@ class Engine:
         (in the answerer's order), then `done` with the whole reply. Every `delta` is text
         the reply holds."""
         answerer, warnings = self._answerer(mode)
+        self.retriever.refresh_if_changed()
         prepared = self._prepare(answerer, turns, top_k, warnings)
         response = None
         for item in answerer.stream(prepared):
@@ -179,12 +180,13 @@ class Engine:
     def _cached(self, key: tuple[Any, ...], answer: Callable[[], Reply]) -> Reply:
         """Answers are kept per index generation: any ingestion or deletion invalidates them.
 
-        Answers with warnings (a model failure, say) are not kept.
+        Answers with warnings (a model failure, say) are not kept. The index is refreshed
+        here, once a question, before the cache is asked.
         """
-        if self._cache is None:
-            return answer()
         started = time.perf_counter()
         self.retriever.refresh_if_changed()
+        if self._cache is None:
+            return answer()
         full_key = (self.retriever.corpus.generation, *key)
         with self._cache_lock:
             hit: Reply | None = self._cache.get(full_key)
@@ -200,18 +202,14 @@ class Engine:
     def _prepare(
         self, answerer: Answerer, turns: list[Turn], top_k: int | None, warnings: list[str]
     ) -> Prepared:
-        """The last message, resolved by the answerer and searched."""
-        self._check_index()
+        """The last message, resolved by the answerer and searched (the index refreshed)."""
+        self.check_ready()
         resolved, resolve_warnings = answerer.resolve(turns)
         prepared = self.reader.read(
             turns[-1].content, resolved.question, top_k, resolved.context, resolved.seen
         )
         prepared.warnings.extend([*warnings, *resolve_warnings])
         return prepared
-
-    def _check_index(self) -> None:
-        self.retriever.refresh_if_changed()
-        self.check_ready()
 
     def _respond(self, answerer: Answerer, prepared: Prepared, include_passages: bool) -> Reply:
         return self._response(prepared, answerer.answer(prepared), include_passages)

@@ -32,12 +32,11 @@ class WholeDocumentQuestions:
         self.examples = [
             line.strip() for line in load_prompt("whole-document-questions").splitlines()
         ]
-        self._vectors: Vectors | None = None
+        # Embedded once, when the engine opens, not on a question's path.
+        self._vectors = embedder.embed(self.examples)
 
     def similarity(self, vector: Vectors) -> float:
         """How close a question's vector is to the nearest example."""
-        if self._vectors is None:
-            self._vectors = self.embedder.embed(self.examples)
         return float(np.max(self._vectors @ vector))
 
     def asked(

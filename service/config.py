@@ -160,6 +160,12 @@ class AnswerSettings(_Group):
         description="The best sentence comes with the one before it when it points back, and "
         "for why and how questions with the one after it when that carries on.",
     )
+    check_specifics: bool = Field(
+        True,
+        alias="answer_check_specifics",
+        description="Refuse when the question states a date, number, name or negation that "
+        "the chosen sentences and their passages state differently.",
+    )
     unknown_terms_share: float = Field(
         0.5, ge=0, le=1, description="Share of question weight on unknown words that is suspect."
     )

@@ -30,6 +30,8 @@ from citeqa.service.engine.rules import (
     CLAUSE_END,
     EXPLANATION_QUESTION,
     LEANS_ON_PREVIOUS,
+    Evidence,
+    contradicted_specific,
     has_expected_type,
     metadata_asked,
 )
@@ -119,9 +121,25 @@ class ExtractiveAnswerer:
         if self.policy.connected_sentences:
             chosen = self._with_neighbours(query, candidates, chosen)
         chosen = [self._shorten(query, c) for c in chosen]
-        if not has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
+        sentences = [c.scored.sentence.text for c in chosen]
+        if not has_expected_type(query.text, sentences):
+            return []
+        if self.policy.check_specifics and self._contradicted(query, chosen):
             return []
         return chosen
+
+    def _contradicted(self, query: Query, chosen: list[_Candidate]) -> bool:
+        """Whether the question states a date, number, name or negation that the chosen
+        sentences and their passages state differently: a question that only looks
+        answerable."""
+        passages = {c.chunk.id: f"{c.chunk.document_title}\n{c.chunk.text}" for c in chosen}
+        documents = {c.chunk.document_id for c in chosen}
+        evidence = Evidence(
+            sentences=" ".join(c.scored.sentence.text for c in chosen),
+            passages="\n".join(passages.values()),
+            documents="\n".join(self.corpus.document_text(d) for d in sorted(documents)),
+        )
+        return contradicted_specific(query.text, evidence) is not None
 
     def _candidates(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
         policy = self.policy

@@ -105,6 +105,7 @@ class Corpus:
     _chunk_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
     _sentence_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
     dense: DenseIndex | None = field(init=False, default=None)
+    _document_texts: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.position = {chunk.id: i for i, chunk in enumerate(self.chunks)}
@@ -135,6 +136,16 @@ class Corpus:
         for sentence in store.sentences([chunk.id for chunk in chunks]):
             sentences.setdefault(sentence.chunk_id, []).append(sentence)
         return cls(documents, chunks, sentences, generation)
+
+    def document_text(self, document_id: str) -> str:
+        """A document's title, author and passages as one text (built once, then kept)."""
+        text = self._document_texts.get(document_id)
+        if text is None:
+            document = self.documents.get(document_id)
+            head = [document.title, document.author] if document else []
+            body = [c.text for c in self.chunks if c.document_id == document_id]
+            text = self._document_texts[document_id] = "\n".join(head + body)
+        return text
 
     def idf(self, term: str) -> float:
         """Inverse passage frequency; a term no passage has gets the highest weight."""

@@ -17,7 +17,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from citeqa.index.vocabulary import DATE, MONEY, NAME, QUANTITY, SMALL_CARDINALS, any_of
+from citeqa.index.vocabulary import (
+    DATE,
+    MONEY,
+    MONTHS,
+    NAME,
+    NAME_RUN,
+    QUANTITY,
+    SMALL_CARDINALS,
+    TENS,
+    any_of,
+)
 
 
 def new_matches(pattern: re.Pattern[str], question: str, text: str) -> set[str]:
@@ -198,3 +208,124 @@ EXPLANATION_QUESTION = re.compile(r"^\W*(why|how)\b", re.I)
 # Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
 # opens a new clause.
 CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|where|when)\b)")
+
+
+# Questions that only look answerable: the question states a specific (a date, a number, a
+# name, a negation) that the evidence states differently. Each check reads the question and
+# the evidence: the answer's sentences, the passages they come from, and their whole
+# documents (title, author and text).
+_YEAR = r"\b(?:1[5-9]|20)\d\d\b"
+EXPLICIT_DATE = re.compile(
+    rf"{_YEAR}|\b{any_of(MONTHS)}(?:\s+\d{{1,2}}\b)?|\b\d{{1,2}}\s+{any_of(MONTHS)}", re.I
+)
+# "before April", "since 2018": a date that bounds the question rather than names its event.
+_DATE_BOUND = re.compile(r"\b(before|after|since|until|till|by|prior to|as of)\s+(the\s+)?$", re.I)
+_CARDINAL_VALUES = {word: n for n, word in enumerate(SMALL_CARDINALS.split(), start=1)}
+_CARDINAL_VALUES |= {word: 10 * n for n, word in enumerate(TENS.split(), start=2)}
+# "three generals", "7 commanders", "30 days": a number counting the word after it ("one"
+# is left out: "one of them" counts nothing).
+_COUNTED = re.compile(
+    rf"\b(?P<number>\d+|{any_of(' '.join(w for w in _CARDINAL_VALUES if w != 'one'))})"
+    r"\s+(?:[a-z-]+\s+)?(?P<noun>[a-z]{3,})\b",
+    re.I,
+)
+# A question that asks what did not happen, and the words an answer to it would use.
+_ASKS_NEGATED = re.compile(
+    r"\b(not|never|no longer|fail(s|ed)? to|refus(e|es|ed) to)\b|n[’']t\b", re.I
+)
+_NEGATION = re.compile(
+    r"\b(not|never|no|nor|neither|none|nothing|without|cannot|fail\w*|refus\w*|avoid\w*|"
+    r"lack\w*|instead|rather than|declin\w*|reject\w*|den(y|ies|ied)|unable|absent)\b"
+    r"|n[’']t\b",
+    re.I,
+)
+_NAME_STEM = 4  # "Iranian" names "Iran"; "Israeli" names "Israel"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What an answer stands on: its sentences, their passages, their whole documents."""
+
+    sentences: str
+    passages: str
+    documents: str
+
+
+def _number_value(word: str) -> int | None:
+    word = word.lower()
+    return int(word) if word.isdigit() else _CARDINAL_VALUES.get(word)
+
+
+def _counts(text: str) -> dict[str, set[int]]:
+    """The numbers `text` counts things with, by the first letters of the thing counted."""
+    found: dict[str, set[int]] = {}
+    for match in _COUNTED.finditer(text):
+        value = _number_value(match["number"])
+        if value is not None:
+            found.setdefault(match["noun"].lower()[:_NAME_STEM], set()).add(value)
+    return found
+
+
+def other_date(question: str, evidence: Evidence) -> bool:
+    """The question names the date of its event, the passages lack it and give another."""
+    named = {
+        m.group().lower()
+        for m in EXPLICIT_DATE.finditer(question)
+        if not _DATE_BOUND.search(question[: m.start()])
+    }
+    passages = evidence.passages.lower()
+    missing = {date for date in named if date not in passages}
+    return bool(missing) and bool(new_matches(EXPLICIT_DATE, question, evidence.passages))
+
+
+def other_number(question: str, evidence: Evidence) -> bool:
+    """The question counts a thing ("the three generals") that the passages count with a
+    different number, and nowhere with the question's."""
+    given = _counts(evidence.passages)
+    return any(
+        noun in given and values.isdisjoint(given[noun])
+        for noun, values in _counts(question).items()
+    )
+
+
+def other_name(question: str, evidence: Evidence) -> bool:
+    """The question names someone or something the answer's documents never mention, by a
+    word, its stem ("Iranian") or its initials ("MPL": Mozilla Public License)."""
+    text = evidence.documents
+    words = {w.lower() for w in re.findall(r"[\w’'-]+", text)}
+    stems = {w[:_NAME_STEM] for w in words if len(w) >= _NAME_STEM}
+    initials = " ".join(
+        "".join(word[0] for word in run.group().split()).lower()
+        for run in re.finditer(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+", text)
+    )
+    for run in NAME_RUN.finditer(question):
+        names = [w.lower() for w in run.group().split()]
+        if not any(n in words or n[:_NAME_STEM] in stems or n in initials for n in names):
+            return True
+    return False
+
+
+def lost_negation(question: str, evidence: Evidence) -> bool:
+    """The question asks what did not happen; the answer only says what did."""
+    return bool(_ASKS_NEGATED.search(question)) and not _NEGATION.search(evidence.sentences)
+
+
+@dataclass(frozen=True)
+class Specific:
+    """A detail a question can state that its evidence may state differently."""
+
+    name: str
+    contradicted: Callable[[str, Evidence], bool]
+
+
+SPECIFICS: tuple[Specific, ...] = (
+    Specific("date", other_date),
+    Specific("number", other_number),
+    Specific("name", other_name),
+    Specific("negation", lost_negation),
+)
+
+
+def contradicted_specific(question: str, evidence: Evidence) -> str | None:
+    """The first of SPECIFICS that the evidence states differently from the question."""
+    return next((s.name for s in SPECIFICS if s.contradicted(question, evidence)), None)

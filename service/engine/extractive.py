@@ -168,9 +168,7 @@ class ExtractiveAnswerer:
         if best.score < policy.min_score:
             return False
         total = sum(query.weights.values())
-        unknown = sum(
-            w for t, w in query.weights.items() if t not in self.corpus.document_frequency
-        )
+        unknown = sum(w for t, w in query.weights.items() if not self.corpus.knows(t))
         return not (
             total
             and unknown / total >= policy.unknown_terms_share

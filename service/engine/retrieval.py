@@ -19,6 +19,7 @@ import json
 import math
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import bm25s
@@ -27,7 +28,7 @@ import numpy as np
 from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Embedder, Vectors
 from citeqa.index.store import ChunkStore, StoredDocument
-from citeqa.index.terms import question_terms, terms, title_words, titles_named
+from citeqa.index.terms import STOP_WORDS, question_terms, terms, title_words, titles_named, words
 from citeqa.service.config import RetrievalSettings
 
 
@@ -41,6 +42,7 @@ class Query:
     weights: dict[str, float]
     seen: str = ""  # what the conversation already told the user
     topic: str = ""  # what a "tell me about X" question asks about (searched as `vector`)
+    documents: frozenset[str] = frozenset()  # the documents it names: searched alone
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,12 @@ class Corpus:
     document_frequency: Counter[str] = field(init=False)
     sentence_terms: dict[str, frozenset[str]] = field(init=False)
     titles: dict[str, frozenset[str]] = field(init=False)  # first title word -> title words
+    # Words that name one document: its own title words, its author's surname, its title's
+    # initials ("mpl" for "Mozilla Public License").
+    naming_words: dict[str, frozenset[str]] = field(init=False)
+    initials: dict[str, str] = field(init=False)
     title_terms: frozenset[str] = field(init=False)  # search terms of every title
+    byline_terms: frozenset[str] = field(init=False)  # ... and of every author's name
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
     _chunk_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
     _sentence_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
@@ -116,10 +123,16 @@ class Corpus:
         }
         self.titles = {}
         self.title_terms = frozenset(t for d in self.documents.values() for t in terms(d.title))
+        self.byline_terms = self.title_terms | {
+            t for d in self.documents.values() for t in terms(d.author)
+        }
         for document in self.documents.values():
             title = title_words(document.title)
             if title:
                 self.titles[title[0]] = self.titles.get(title[0], frozenset()) | frozenset(title)
+        self.naming_words, self.initials = _naming_words(
+            self.documents.values(), [(chunk.document_id, chunk.text) for chunk in self.chunks]
+        )
         if self.chunks:
             self._bm25 = bm25s.BM25()
             self._bm25.index(chunk_terms, show_progress=False)
@@ -137,6 +150,18 @@ class Corpus:
             sentences.setdefault(sentence.chunk_id, []).append(sentence)
         return cls(documents, chunks, sentences, generation)
 
+    def documents_named(self, question: str) -> dict[str, set[str]]:
+        """The documents a question names, each with the words that name it."""
+        named: dict[str, set[str]] = {}
+        for word in words(question):
+            for document_id in self.naming_words.get(word, ()):
+                named.setdefault(document_id, set()).add(word)
+            if len(word) >= _MIN_INITIALS and word.isalnum():
+                for document_id, initials in self.initials.items():
+                    if word in initials:
+                        named.setdefault(document_id, set()).add(word)
+        return named
+
     def document_text(self, document_id: str) -> str:
         """A document's title, author and passages as one text (built once, then kept)."""
         text = self._document_texts.get(document_id)
@@ -146,6 +171,17 @@ class Corpus:
             body = [c.text for c in self.chunks if c.document_id == document_id]
             text = self._document_texts[document_id] = "\n".join(head + body)
         return text
+
+    def knows(self, term: str) -> bool:
+        """Whether the documents use a term: in a passage, a title or a byline, or as the
+        stem of a longer word ("coast" for "coastal")."""
+        if term in self.document_frequency or term in self.byline_terms:
+            return True
+        return any(
+            term.startswith(known)
+            for known in self.document_frequency
+            if len(known) >= _MIN_PREFIX and len(term) - len(known) <= _MAX_SUFFIX
+        )
 
     def idf(self, term: str) -> float:
         """Inverse passage frequency; a term no passage has gets the highest weight."""
@@ -218,6 +254,32 @@ class Corpus:
         return json.dumps(sorted((d.id, d.content_hash) for d in self.documents.values()))
 
 
+_MIN_PREFIX, _MAX_SUFFIX = 4, 3  # "coast" + "al"
+_MIN_INITIALS = 3  # "mpl", "cc0": shorter initials ("us") name too much
+
+
+def _naming_words(
+    documents: Iterable[StoredDocument], passages: Iterable[tuple[str, str]]
+) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """Per word, the documents it names; per document, its title's initials. A word of a
+    title, or an author's surname, names that document when no other document's title or
+    text has it ("United States" in one title names nothing when another text says it)."""
+    said: dict[str, set[str]] = {}  # word -> the documents whose title, byline or text has it
+    naming: set[str] = set()
+    initials = {}
+    for document in documents:
+        title = [w for w in words(document.title) if w not in STOP_WORDS and len(w) > 1]
+        surname = words(document.author)[-1:] if document.author else []
+        for word in {*title, *surname}:
+            said.setdefault(word, set()).add(document.id)
+            naming.add(word)
+        initials[document.id] = "".join(w[0] for w in words(document.title))
+    for document_id, text in passages:
+        for word in naming.intersection(words(text)):
+            said[word].add(document_id)
+    return {w: frozenset(said[w]) for w in naming if len(said[w]) == 1}, initials
+
+
 class Retriever:
     """Finds the passages that best answer a question, and scores their sentences."""
 
@@ -259,6 +321,7 @@ class Retriever:
         into the vector, and as extra terms weighted that much less.
         """
         vector = self.embedder.embed_query(question)
+        documents = self.corpus.documents_named(question)
         named = titles_named(question, self.corpus.titles)
         query_terms = tuple(dict.fromkeys(question_terms(question, named)))
         weights = {t: self.corpus.idf(t) for t in query_terms}
@@ -268,7 +331,10 @@ class Retriever:
             for term in dict.fromkeys(terms(context)):
                 weights.setdefault(term, context_weight * self.corpus.idf(term))
             query_terms = tuple(weights)
-        return Query(question, vector, query_terms, weights, seen)
+        narrowed = frozenset(documents)
+        if len(narrowed) == len(self.corpus.documents):
+            narrowed = frozenset()  # naming every document narrows nothing
+        return Query(question, vector, query_terms, weights, seen, documents=narrowed)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """The `k` best passages for `query`, best first."""
@@ -292,7 +358,16 @@ class Retriever:
                 sid.rsplit(":", 1)[0] for sid, _ in self.store.nearest_sentences(query.vector, pool)
             ]
         found += [corpus.chunks[p].id for p in corpus.bm25(query.terms, pool)]
-        return [cid for cid in dict.fromkeys(found) if cid in corpus.position]
+        if query.documents and corpus.dense is not None:
+            found += corpus.dense.nearest(query.vector, len(corpus.chunks))
+        found = [cid for cid in dict.fromkeys(found) if cid in corpus.position]
+        if query.documents:
+            # A question that names its documents is answered from them alone.
+            named = [
+                c for c in found if corpus.chunks[corpus.position[c]].document_id in query.documents
+            ]
+            found = named[: 3 * pool] or found
+        return found
 
     def _score(self, query: Query, chunk_id: str) -> Hit:
         corpus = self.corpus

@@ -222,11 +222,17 @@ EXPLICIT_DATE = re.compile(
 _DATE_BOUND = re.compile(r"\b(before|after|since|until|till|by|prior to|as of)\s+(the\s+)?$", re.I)
 _CARDINAL_VALUES = {word: n for n, word in enumerate(SMALL_CARDINALS.split(), start=1)}
 _CARDINAL_VALUES |= {word: 10 * n for n, word in enumerate(TENS.split(), start=2)}
-# "three generals", "7 commanders", "30 days": a number counting the word after it ("one"
-# is left out: "one of them" counts nothing).
+# "three generals", "seven Revolutionary Guard commanders", "30 days": a number and the
+# word it counts, past any names between them ("one" is left out: "one of them" counts
+# nothing).
 _COUNTED = re.compile(
     rf"\b(?P<number>\d+|{any_of(' '.join(w for w in _CARDINAL_VALUES if w != 'one'))})"
-    r"\s+(?:[a-z-]+\s+)?(?P<noun>[a-z]{3,})\b",
+    r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[a-z]{3,})\b",
+)
+# "section 4", "clause 5", "version 2.1", "v3": a numbered part or version of a document.
+_NUMBERED_PART = re.compile(
+    r"\b(?:section|clause|paragraph|article|item|part|chapter|amendment|version|v)\.?\s*"
+    r"(?P<number>\d+(?:\.\d+)*)\b",
     re.I,
 )
 # A question that asks what did not happen, and the words an answer to it would use.
@@ -279,28 +285,35 @@ def other_date(question: str, evidence: Evidence) -> bool:
 
 
 def other_number(question: str, evidence: Evidence) -> bool:
-    """The question counts a thing ("the three generals") that the passages count with a
-    different number, and nowhere with the question's."""
-    given = _counts(evidence.passages)
-    return any(
+    """The question counts a thing ("the three generals") that the documents count with a
+    different number and nowhere with the question's, or names a numbered part or version
+    ("clause 5", "version 2.1") the documents do not have."""
+    given = _counts(evidence.documents)
+    if any(
         noun in given and values.isdisjoint(given[noun])
         for noun, values in _counts(question).items()
-    )
+    ):
+        return True
+    numbers = set(re.findall(r"\d+(?:\.\d+)*", evidence.documents))
+    return any(m["number"] not in numbers for m in _NUMBERED_PART.finditer(question))
 
 
 def other_name(question: str, evidence: Evidence) -> bool:
     """The question names someone or something the answer's documents never mention, by a
-    word, its stem ("Iranian") or its initials ("MPL": Mozilla Public License)."""
+    word, its stem ("Iranian") or its initials ("MPL": Mozilla Public License). Words the
+    documents also write in lower case ("License", "States") name nothing in particular."""
     text = evidence.documents
-    words = {w.lower() for w in re.findall(r"[\w’'-]+", text)}
-    stems = {w[:_NAME_STEM] for w in words if len(w) >= _NAME_STEM}
+    words = set(re.findall(r"[\w’'-]+", text))
+    common = {w for w in words if w.islower()}
+    known = {w.lower() for w in words}
+    stems = {w[:_NAME_STEM] for w in known if len(w) >= _NAME_STEM}
     initials = " ".join(
         "".join(word[0] for word in run.group().split()).lower()
         for run in re.finditer(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+", text)
     )
     for run in NAME_RUN.finditer(question):
-        names = [w.lower() for w in run.group().split()]
-        if not any(n in words or n[:_NAME_STEM] in stems or n in initials for n in names):
+        names = [w.lower() for w in run.group().split() if w.lower() not in common]
+        if names and not any(n in known or n[:_NAME_STEM] in stems or n in initials for n in names):
             return True
     return False
 

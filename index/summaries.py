@@ -19,6 +19,8 @@ SUMMARY_MAX_WORDS = 120
 _RELEVANCE = 0.7
 # Shorter sentences say too little out of context ("In Congress, July 4, 1776.").
 _MIN_WORDS = 8
+# The lead is one of the first this many sentences.
+_LEAD_SENTENCES = 3
 
 
 def summarise(sentences: list[Sentence], vectors: Vectors) -> list[str]:
@@ -34,8 +36,11 @@ def summarise(sentences: list[Sentence], vectors: Vectors) -> list[str]:
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     centrality = vectors @ centroid
-    chosen = [0]  # the lead says what the document is about, in most documents
-    words = len(sentences[0].text.split())
+    # The lead says what the document is about, in most documents: the most central of
+    # its first sentences, so that a notice or dedication before it is passed over.
+    lead = int(np.argmax(centrality[:_LEAD_SENTENCES]))
+    chosen = [lead]
+    words = len(sentences[lead].text.split())
     while len(chosen) < SUMMARY_SENTENCES:
         novelty = (vectors @ vectors[chosen].T).max(axis=1)
         scores = _RELEVANCE * centrality - (1 - _RELEVANCE) * novelty

@@ -38,6 +38,9 @@ from citeqa.service.engine.rules import (
 from citeqa.service.engine.safety import is_instruction
 
 _WORD = re.compile(r"\S+\s*")
+_WORDS = re.compile(r"\b[^\W\d_]{2,}\b")
+# A sentence with fewer words than this ("3.", "Exception to Section 3.") states nothing.
+_MIN_SENTENCE_WORDS = 3
 
 # "Tell me about X": at most this many sentences, each chosen for its score less this
 # share of its similarity to those already chosen (maximal marginal relevance).
@@ -113,7 +116,7 @@ class ExtractiveAnswerer:
             return summary
         about = self._about_answer(query, hits) if query.topic and not taken else []
         if about:
-            return about
+            return [] if self._contradicted(query, about) else about
         candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
@@ -153,6 +156,8 @@ class ExtractiveAnswerer:
                     continue  # the conversation already gave this sentence
                 if is_instruction(scored.sentence.text):
                     continue  # a sentence telling a reader or a model what to say is no evidence
+                if len(_WORDS.findall(scored.sentence.text)) < _MIN_SENTENCE_WORDS:
+                    continue  # "3.", "5.2.", an address: a heading or number, no statement
                 score = (
                     scored.similarity
                     + policy.lexical_weight * scored.lexical
@@ -307,14 +312,16 @@ class ExtractiveAnswerer:
         document it names by title, else the only one; with several and none named, the
         first summary sentence of each, as a digest."""
         corpus = self.corpus
+        naming = corpus.documents_named(query.text)
+        naming_terms = {t for said in naming.values() for t in terms(" ".join(said))}
         if self.whole_document is None or not self.whole_document.asked(
             query.text,
             query.vector,
-            corpus.title_terms,
+            corpus.byline_terms | naming_terms,
             corpus.document_frequency,
         ):
             return []
-        named = _documents_named(query.text, corpus)
+        named = _documents_named(query.text, corpus) or sorted(naming)
         if named or len(corpus.documents) == 1:
             document = corpus.documents[named[0] if named else next(iter(corpus.documents))]
             return self._summary_sentences(document.summary)

@@ -2,7 +2,7 @@
 meaning: a question close enough to one of the examples in
 `prompts/whole-document-questions.txt` asks for the document as a whole, unless it names
 someone or something of the documents by name ("What does it say about Jordan?" asks
-about Jordan). A document's title in the question is left out before the comparison.
+about Jordan). A document's title or author in the question is left out before the comparison.
 """
 
 from __future__ import annotations
@@ -43,18 +43,19 @@ class WholeDocumentQuestions:
         self,
         question: str,
         vector: Vectors,
-        title_terms: Container[str],
+        byline_terms: Container[str],
         spoken_of: Container[str],
     ) -> bool:
-        """Whether the question asks about a whole document. `title_terms` are the search
-        terms of the documents' titles, `spoken_of` those that occur in the documents."""
+        """Whether the question asks about a whole document. `byline_terms` are the search
+        terms that name documents (their titles, authors, initials), `spoken_of` those that
+        occur in the documents."""
         said = terms(question)
         named = {t for m in NAME.finditer(question) for t in terms(m.group())}
-        if any(t in spoken_of and t not in title_terms for t in named):
+        if any(t in spoken_of and t not in byline_terms for t in named):
             return False  # it names someone or something of the documents: about that
-        if any(t in title_terms for t in said):
+        if any(t in byline_terms for t in said):
             rest = " ".join(
-                w for w in question.split() if not any(t in title_terms for t in terms(w))
+                w for w in question.split() if not any(t in byline_terms for t in terms(w))
             )
             vector = self.embedder.embed_query(rest or question)
         return self.similarity(vector) >= self.threshold

@@ -170,9 +170,14 @@ def metadata_asked(question: str) -> list[str]:
 # few sentences about X, and X alone is searched.
 ABOUT_QUESTION = re.compile(
     r"^\W*(?:(?:can|could) you |please )?(?:tell me|talk) (?:more )?about\s+(?P<a>.+?)\W*$"
-    r"|^\W*what (?:does|do|did) (?:it|this|the \w+|they) (?:say|tell us|write) about\s+"
-    r"(?P<b>.+?)\W*$"
-    r"|^\W*what (?:role|part) (?:does|did|do) (?P<c>.+?) play\b",
+    r"|^\W*what (?:does|do|did) (?:it|this|the \w+|they) (?:say|tell us|write|mention) "
+    r"(?:about|on|regarding|of)\s+(?P<b>.+?)\W*$"
+    r"|^\W*what (?:role|part) (?:does|did|do) (?P<c>.+?) play\b"
+    r"|^\W*(?:is there )?(?:anything|something|any(?:thing)? info(?:rmation)?) "
+    r"(?:on|about|regarding)\s+(?P<d>.+?)\W*$"
+    r"|^\W*(?:what is|what's) (?:said|written|mentioned) (?:about|on|regarding)\s+(?P<e>.+?)\W*$"
+    r"|^\W*how (?:does|do|did) (?:it|this|the \w+|they) (?:describe|portray|discuss|treat|cover) "
+    r"(?P<f>.+?)\W*$",
     re.I,
 )
 _ASPECT = re.compile(r"^(?:the )?(?:role|part|position|stance|view|place) (?:of|played by) ", re.I)

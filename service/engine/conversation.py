@@ -23,6 +23,22 @@ _PRONOUN = re.compile(rf"\b{any_of(f'{PERSON_PRONOUNS} {THING_PRONOUNS} these th
 _SINCE_THEN = re.compile(r"\b(since|since then|afterwards?|after that|before that)\s*\??\s*$", re.I)
 _PERSON = re.compile(rf"\b{any_of(PERSON_PRONOUNS)}\b", re.I)
 _MIN_STANDALONE_TERMS = 2
+# "Different question: …", "Unrelated q -", "ok switching gears, …", "btw, …": words before
+# the question that only announce it; when they name a new topic, it is not a follow-up.
+_PREAMBLE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|well|alright|right|now)\W+)?"
+    r"(?:(?P<topic>(?:(?:a|one|another|new|different|separate|unrelated|other|next|more|"
+    r"quick|switching|changing|change of)\s+)+(?:question|q|topic|subject|gears|thing)s?\b"
+    r"|unrelated|on another note|switching gears|changing the subject)"
+    r"|btw|by the way|ok(?:ay)?|also)\s*(?:[:\-–—,.!;]+\s*(?:but\b)?|\bbut\b)\s*",
+    re.I,
+)
+# "Where?", "And why?", "How many?", "Why then?": a question word and nothing to ask it of.
+_ELLIPTICAL = re.compile(
+    r"^\W*(and|but|so)?\s*(why|where|when|how|how many|how much|how long|who|whom|what for|"
+    r"since when|in what way)\b\s*(then|exactly|not|so)?\W*$",
+    re.I,
+)
 # "What about Israel?": the question before, asked of someone else.
 _WHAT_ABOUT = re.compile(r"^\s*(and\s+)?(what|how)\s+about\s+(?P<topic>.+?)\s*\??\s*$", re.I)
 
@@ -42,24 +58,46 @@ class Resolved:
     question: str
     context: str
     seen: str = ""  # earlier answers: not worth repeating
+    # The search terms of the last message that no earlier question used: what it newly
+    # asks, which a sentence already given may still be the best answer to.
+    focus: tuple[str, ...] = ()
 
 
 def resolve(turns: list[Turn]) -> Resolved:
     """The last user message, made to stand on its own when it is a follow-up."""
-    question = turns[-1].content
+    question, switched = _without_preamble(turns[-1].content)
     previous_question = next((t.content for t in reversed(turns[:-1]) if t.role == "user"), "")
     previous_answer = next((t.content for t in reversed(turns[:-1]) if t.role == "assistant"), "")
     if previous_answer.strip() == load_prompt("refusal"):
         previous_answer = ""
     previous_answer = MARKER.sub("", previous_answer)
     seen = " ".join(MARKER.sub("", t.content) for t in turns[:-1] if t.role == "assistant")
-    if not previous_question or not is_follow_up(question):
-        return Resolved(question, "", seen)
-    question = _turned_round(question, previous_question) or question
-    name = _first_name(previous_answer, previous_question) or _first_name(previous_question, "")
+    asked_before = set(terms(" ".join(t.content for t in turns[:-1] if t.role == "user")))
+    focus = tuple(t for t in dict.fromkeys(terms(question)) if t not in asked_before)
+    if switched or not previous_question or not is_follow_up(question):
+        return Resolved(question, "", seen, focus)
+    question = (
+        _turned_round(question, previous_question)
+        or _completed(question, previous_question)
+        or question
+    )
+    name = _first_name(previous_question, "")
+    if not _PERSON.search(previous_answer):
+        # "Who was killed?" "The strike killed Zahedi…" "Why was he…": the person the
+        # answer named. An answer that itself says "he" still speaks of the one asked about.
+        name = _first_name(previous_answer, previous_question) or name
     if name and _PERSON.search(question):
         question = _PERSON.sub(lambda m: _possessive(name, m.group()), question)
-    return Resolved(question, f"{previous_question} {previous_answer}".strip(), seen)
+    return Resolved(question, f"{previous_question} {previous_answer}".strip(), seen, focus)
+
+
+def _without_preamble(question: str) -> tuple[str, bool]:
+    """The question without a chat preamble ("Different question: …", "ok, …"), and
+    whether the preamble announced a new topic."""
+    match = _PREAMBLE.match(question)
+    if not match or not question[match.end() :].strip():
+        return question, False
+    return question[match.end() :], bool(match["topic"])
 
 
 def is_follow_up(question: str) -> bool:
@@ -86,6 +124,14 @@ def _turned_round(question: str, previous_question: str) -> str | None:
     swapped = {topic: other, other: topic}
     pattern = rf"\b({re.escape(topic)}|{re.escape(other)})\b"
     return re.sub(pattern, lambda m: swapped[m.group()], previous_question)
+
+
+def _completed(question: str, previous_question: str) -> str | None:
+    """ "Where?", "And why?", "How many?" after a question ask it of the same thing: they
+    are searched with the question before them ("Where? What talks did they start?")."""
+    if not _ELLIPTICAL.match(question):
+        return None
+    return f"{question.strip()} {previous_question.strip()}"
 
 
 def _first_name(text: str, exclude: str) -> str:

@@ -206,7 +206,12 @@ class Engine:
         self.check_ready()
         resolved, resolve_warnings = answerer.resolve(turns)
         prepared = self.reader.read(
-            turns[-1].content, resolved.question, top_k, resolved.context, resolved.seen
+            turns[-1].content,
+            resolved.question,
+            top_k,
+            resolved.context,
+            resolved.seen,
+            resolved.focus,
         )
         prepared.warnings.extend([*warnings, *resolve_warnings])
         return prepared

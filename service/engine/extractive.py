@@ -13,7 +13,7 @@ sentence is not close in meaning.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from citeqa.index.chunking import Chunk
@@ -28,6 +28,7 @@ from citeqa.service.engine.retrieval import Corpus, Hit, Query, Retriever, Score
 from citeqa.service.engine.rules import (
     CARRIES_ON,
     CLAUSE_END,
+    CONCLUDES,
     EXPLANATION_QUESTION,
     LEANS_ON_PREVIOUS,
     Evidence,
@@ -50,6 +51,14 @@ _ABOUT_NOVELTY = 0.5
 _DUPLICATE_SIMILARITY = 0.9
 # A sentence right after one the conversation already gave carries the story on.
 _CONTINUATION_BONUS = 0.1
+# A sentence already given is quoted again (its best clause) when it holds at least this
+# share of what a follow-up newly asks, by IDF weight, and beats every other sentence by
+# this much in that share plus its similarity to the question.
+_RECITE_COVERAGE = 0.5
+_RECITE_MARGIN = 0.25
+_RECITE_WORD_COST = 0.02  # per word: the shortest clause that says it
+# Any comma or clause boundary, where a sentence already given may be cut.
+_ANY_CLAUSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+")
 
 
 @dataclass(frozen=True)
@@ -116,20 +125,40 @@ class ExtractiveAnswerer:
             return summary
         about = self._about_answer(query, hits) if query.topic and not taken else []
         if about:
-            return [] if self._contradicted(query, about) else about
+            return [] if self.policy.check_specifics and self._contradicted(query, about) else about
         candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
+        recited = self._recited(query, hits, candidates) if not taken else None
+        if recited is not None:
+            return self._checked(query, [recited])
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
         chosen = self._select(candidates)
         if self.policy.connected_sentences:
             chosen = self._with_neighbours(query, candidates, chosen)
-        chosen = [self._shorten(query, c) for c in chosen]
-        sentences = [c.scored.sentence.text for c in chosen]
-        if not has_expected_type(query.text, sentences):
+        return self._checked(query, [self._shorten(query, c) for c in chosen])
+
+    def _checked(self, query: Query, chosen: list[_Candidate]) -> list[_Candidate]:
+        """The chosen sentences, or none when they lack what the question asks for or
+        contradict what it states."""
+        if not has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
             return []
         if self.policy.check_specifics and self._contradicted(query, chosen):
             return []
         return chosen
+
+    @staticmethod
+    def _continues(query: Query, hit: Hit, told: list[bool], i: int) -> bool:
+        """Whether sentence `i` carries on from what the conversation already gave: it
+        follows a sentence given, or, asked why, it comes before a sentence given that
+        draws a conclusion from it ("… therefore …")."""
+        if i and told[i - 1]:
+            return True
+        return (
+            i + 1 < len(told)
+            and told[i + 1]
+            and bool(EXPLANATION_QUESTION.search(query.text))
+            and bool(CONCLUDES.search(hit.sentences[i + 1].sentence.text))
+        )
 
     def _contradicted(self, query: Query, chosen: list[_Candidate]) -> bool:
         """Whether the question states a date, number, name or negation that the chosen
@@ -162,7 +191,7 @@ class ExtractiveAnswerer:
                     scored.similarity
                     + policy.lexical_weight * scored.lexical
                     + policy.passage_weight * hit.score
-                    + (_CONTINUATION_BONUS if i and told[i - 1] else 0.0)
+                    + (_CONTINUATION_BONUS if self._continues(query, hit, told, i) else 0.0)
                 )
                 candidates.append(_Candidate(hit.chunk, scored, score))
         candidates.sort(key=lambda c: -c.score)
@@ -231,39 +260,56 @@ class ExtractiveAnswerer:
 
     def _shorten(self, query: Query, candidate: _Candidate) -> _Candidate:
         """A sentence longer than the answer limit is cut to its clauses that match best."""
-        sentence = candidate.scored.sentence
-        if len(sentence.text.split()) <= self.policy.max_words:
+        text = candidate.scored.sentence.text
+        limit = self.policy.max_words
+        if len(text.split()) <= limit:
             return candidate
-        cuts = [0, *(m.end() for m in CLAUSE_END.finditer(sentence.text)), len(sentence.text)]
+        cuts = [0, *(m.end() for m in CLAUSE_END.finditer(text)), len(text)]
         if len(cuts) < 3:  # no clause boundary: cut at words
-            cuts = [0, *(m.start() for m in re.finditer(r"(?<=\s)\S", sentence.text))]
-            cuts = [*cuts[:: self.policy.max_words // 2 or 1], len(sentence.text)]
-        clauses = [
-            (a, b) for a, b in zip(cuts, cuts[1:], strict=False) if sentence.text[a:b].strip()
-        ]
-        best: tuple[float, int, int] | None = None
-        for i in range(len(clauses)):
-            for j in range(i, len(clauses)):
-                start, end = clauses[i][0], clauses[j][1]
-                piece = sentence.text[start:end]
-                if len(piece.split()) > self.policy.max_words:
-                    break
-                found = set(terms(piece))
-                weight = sum(w for t, w in query.weights.items() if t in found)
-                if best is None or weight > best[0]:
-                    best = (weight, start, end)
-        if best is None:
-            return candidate
-        piece = sentence.text[best[1] : best[2]]
-        start = best[1] + len(piece) - len(piece.lstrip())
-        piece = piece.strip().rstrip(",;:—–")
-        trimmed = replace(
-            sentence,
-            start=sentence.start + start,
-            end=sentence.start + start + len(piece),
-            text=piece,
+            cuts = [0, *(m.start() for m in re.finditer(r"(?<=\s)\S", text))]
+            cuts = [*cuts[:: limit // 2 or 1], len(text)]
+
+        def weight(piece: str) -> float:
+            found = set(terms(piece))
+            return sum(w for t, w in query.weights.items() if t in found)
+
+        return _cut(candidate, cuts, weight, limit)
+
+    def _recited(self, query: Query, hits: list[Hit], fresh: list[_Candidate]) -> _Candidate | None:
+        """A sentence the conversation already gave, when it answers what the follow-up
+        newly asks (its `focus`) clearly better than any sentence not yet given; then the
+        answer is the part of it that says that ("including two generals")."""
+        corpus = self.corpus
+        weights = {t: corpus.idf(t) for t in query.focus if t in corpus.document_frequency}
+        total = sum(weights.values())
+        if not query.seen or not total:
+            return None
+
+        def cover(found: frozenset[str] | set[str]) -> float:
+            return sum(w for t, w in weights.items() if t in found) / total
+
+        def value(scored: ScoredSentence) -> float:
+            return cover(corpus.sentence_terms[scored.sentence.id]) + scored.similarity
+
+        told = [(hit, s) for hit in hits for s in hit.sentences if s.sentence.text in query.seen]
+        if not told:
+            return None
+        hit, scored = max(told, key=lambda found: value(found[1]))
+        rival = max((value(c.scored) for c in fresh), default=0.0)
+        if (
+            cover(corpus.sentence_terms[scored.sentence.id]) < _RECITE_COVERAGE
+            or value(scored) < rival + _RECITE_MARGIN
+        ):
+            return None
+        text = scored.sentence.text
+        cuts = [0, *(m.end() for m in _ANY_CLAUSE_END.finditer(text)), len(text)]
+        candidate = _Candidate(hit.chunk, scored, scored.similarity)
+        return _cut(
+            candidate,
+            cuts,
+            lambda piece: cover(set(terms(piece))) - _RECITE_WORD_COST * len(piece.split()),
+            self.policy.max_words,
         )
-        return replace(candidate, scored=replace(candidate.scored, sentence=trimmed))
 
     def _repeats(self, candidate: _Candidate, chosen: list[_Candidate]) -> bool:
         mine = self._vector(candidate)
@@ -356,6 +402,34 @@ class ExtractiveAnswerer:
             if sentence.text == wanted:
                 return _Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)
         return None
+
+
+def _cut(
+    candidate: _Candidate, cuts: list[int], value: Callable[[str], float], max_words: int
+) -> _Candidate:
+    """The candidate cut to the run of pieces between `cuts` that `value`s highest, within
+    `max_words`; its offsets still point at the exact text in the document."""
+    sentence = candidate.scored.sentence
+    spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if sentence.text[a:b].strip()]
+    best: tuple[float, int, int] | None = None
+    for i in range(len(spans)):
+        for j in range(i, len(spans)):
+            start, end = spans[i][0], spans[j][1]
+            piece = sentence.text[start:end]
+            if len(piece.split()) > max_words:
+                break
+            score = value(piece)
+            if best is None or score > best[0]:
+                best = (score, start, end)
+    if best is None:
+        return candidate
+    piece = sentence.text[best[1] : best[2]]
+    start = best[1] + len(piece) - len(piece.lstrip())
+    piece = piece.strip().rstrip(",;:—–")
+    trimmed = replace(
+        sentence, start=sentence.start + start, end=sentence.start + start + len(piece), text=piece
+    )
+    return replace(candidate, scored=replace(candidate.scored, sentence=trimmed))
 
 
 def compose(chosen: list[_Candidate]) -> Answer:

@@ -78,6 +78,7 @@ class QuestionReader:
         top_k: int | None,
         context: str = "",
         seen: str = "",
+        focus: tuple[str, ...] = (),
     ) -> Prepared:
         """Set aside instructions in `search_as`, split it into parts and search each."""
         started = time.perf_counter()
@@ -94,6 +95,7 @@ class QuestionReader:
                 query = replace(query, text=part, topic=topic)
             else:
                 query = self.retriever.prepare(part, part_context, self.context_weight, seen)
+            query = replace(query, focus=focus)
             parts.append((query, self.retriever.search(query, k) if query.terms else []))
             previous = part
         return Prepared(asked, searched, parts, started, time.perf_counter())

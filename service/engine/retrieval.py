@@ -43,6 +43,7 @@ class Query:
     seen: str = ""  # what the conversation already told the user
     topic: str = ""  # what a "tell me about X" question asks about (searched as `vector`)
     documents: frozenset[str] = frozenset()  # the documents it names: searched alone
+    focus: tuple[str, ...] = ()  # in a conversation, the terms no earlier question used
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,10 @@ CARRIES_ON = re.compile(
     r"therefore|because|instead)\b",
     re.I,
 )
+# A sentence that draws a conclusion from the one before it: asked why, that one is the reason.
+CONCLUDES = re.compile(
+    r"\b(therefore|thus|hence|consequently|as a result|for this reason|accordingly)\b", re.I
+)
 # Why and how questions want the explanation that may follow the best sentence.
 EXPLANATION_QUESTION = re.compile(r"^\W*(why|how)\b", re.I)
 # Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
@@ -250,6 +254,7 @@ _NEGATION = re.compile(
     r"|n[’']t\b",
     re.I,
 )
+_WHY_NOT = re.compile(r"^\W*(and\s+)?why not\b", re.I)
 _NAME_STEM = 4  # "Iranian" names "Iran"; "Israeli" names "Israel"
 
 
@@ -325,7 +330,8 @@ def other_name(question: str, evidence: Evidence) -> bool:
 
 def lost_negation(question: str, evidence: Evidence) -> bool:
     """The question asks what did not happen; the answer only says what did."""
-    return bool(_ASKS_NEGATED.search(question)) and not _NEGATION.search(evidence.sentences)
+    asked = _WHY_NOT.sub("", question)  # "Why not?": asks for the reason of a refusal given
+    return bool(_ASKS_NEGATED.search(asked)) and not _NEGATION.search(evidence.sentences)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,9 @@ class Resolved:
     # The search terms of the last message that no earlier question used: what it newly
     # asks, which a sentence already given may still be the best answer to.
     focus: tuple[str, ...] = ()
+    # What this message itself asks, pronouns resolved but not completed from the question
+    # before ("Where?"): the specifics a look-alike check holds the evidence to.
+    own: str = ""
 
 
 def resolve(turns: list[Turn]) -> Resolved:
@@ -76,11 +79,8 @@ def resolve(turns: list[Turn]) -> Resolved:
     focus = tuple(t for t in dict.fromkeys(terms(question)) if t not in asked_before)
     if switched or not previous_question or not is_follow_up(question):
         return Resolved(question, "", seen, focus)
-    question = (
-        _turned_round(question, previous_question)
-        or _completed(question, previous_question)
-        or question
-    )
+    own = _turned_round(question, previous_question) or question
+    question = _completed(question, previous_question) or own
     name = _first_name(previous_question, "")
     if not _PERSON.search(previous_answer):
         # "Who was killed?" "The strike killed Zahedi…" "Why was he…": the person the
@@ -88,7 +88,9 @@ def resolve(turns: list[Turn]) -> Resolved:
         name = _first_name(previous_answer, previous_question) or name
     if name and _PERSON.search(question):
         question = _PERSON.sub(lambda m: _possessive(name, m.group()), question)
-    return Resolved(question, f"{previous_question} {previous_answer}".strip(), seen, focus)
+        own = _PERSON.sub(lambda m: _possessive(name, m.group()), own)
+    context = f"{previous_question} {previous_answer}".strip()
+    return Resolved(question, context, seen, focus, own)
 
 
 def _without_preamble(question: str) -> tuple[str, bool]:

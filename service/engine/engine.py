@@ -212,6 +212,7 @@ class Engine:
             resolved.context,
             resolved.seen,
             resolved.focus,
+            resolved.own,
         )
         prepared.warnings.extend([*warnings, *resolve_warnings])
         return prepared

@@ -171,7 +171,7 @@ class ExtractiveAnswerer:
             passages="\n".join(passages.values()),
             documents="\n".join(self.corpus.document_text(d) for d in sorted(documents)),
         )
-        return contradicted_specific(query.text, evidence) is not None
+        return contradicted_specific(query.own or query.text, evidence) is not None
 
     def _candidates(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
         policy = self.policy

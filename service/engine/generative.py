@@ -50,7 +50,7 @@ class LLMAnswerer:
             condensed = self.generator.condense(turns)
         except ModelFailed as error:
             return resolved, [f"Follow-up resolved offline: {error}."]
-        return Resolved(condensed, "", resolved.seen, resolved.focus), []
+        return Resolved(condensed, "", resolved.seen, resolved.focus, resolved.own), []
 
     def answer(self, question: Prepared) -> Draft:
         """The model's answer as verification leaves it."""

@@ -79,6 +79,7 @@ class QuestionReader:
         context: str = "",
         seen: str = "",
         focus: tuple[str, ...] = (),
+        own: str = "",
     ) -> Prepared:
         """Set aside instructions in `search_as`, split it into parts and search each."""
         started = time.perf_counter()
@@ -86,7 +87,8 @@ class QuestionReader:
         searched = rest if instructions else normalise_spaces(search_as)
         k = top_k or self.top_k
         parts, previous = [], ""
-        for part in split_parts(searched):
+        pieces = split_parts(searched)
+        for part in pieces:
             leans = previous and is_follow_up(part)
             part_context = " ".join(c for c in (context, previous if leans else "") if c)
             topic = about_topic(part)
@@ -95,7 +97,8 @@ class QuestionReader:
                 query = replace(query, text=part, topic=topic)
             else:
                 query = self.retriever.prepare(part, part_context, self.context_weight, seen)
-            query = replace(query, focus=focus)
+            # A one-part question's own words, when the conversation completed it.
+            query = replace(query, focus=focus, own=own if len(pieces) == 1 else "")
             parts.append((query, self.retriever.search(query, k) if query.terms else []))
             previous = part
         return Prepared(asked, searched, parts, started, time.perf_counter())

@@ -44,6 +44,7 @@ class Query:
     topic: str = ""  # what a "tell me about X" question asks about (searched as `vector`)
     documents: frozenset[str] = frozenset()  # the documents it names: searched alone
     focus: tuple[str, ...] = ()  # in a conversation, the terms no earlier question used
+    own: str = ""  # what the message itself asked, when the conversation completed it
 
 
 @dataclass(frozen=True)

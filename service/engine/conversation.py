@@ -40,7 +40,13 @@ _ELLIPTICAL = re.compile(
     re.I,
 )
 # "What about Israel?": the question before, asked of someone else.
-_WHAT_ABOUT = re.compile(r"^\s*(and\s+)?(what|how)\s+about\s+(?P<topic>.+?)\s*\??\s*$", re.I)
+# "And Britain?", "And Iran's drones?": the same, in a few words after "and".
+_WHAT_ABOUT = re.compile(
+    r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and(?=\s+(?:the\s+)?(?-i:[A-Z])))\s+"
+    r"(?P<topic>[^?]+?)\s*\??\s*$",
+    re.I,
+)
+_MAX_TOPIC_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -114,18 +120,24 @@ def is_follow_up(question: str) -> bool:
 
 def _turned_round(question: str, previous_question: str) -> str | None:
     """ "What about Israel?" after "Why doesn't Iran want a war with Israel?" asks the
-    question before the other way round: "Why doesn't Israel want a war with Iran?"."""
+    question before the other way round: "Why doesn't Israel want a war with Iran?". "And
+    Britain?" after "What did Jordan do?" asks it of someone new: "What did Britain do?"."""
     match = _WHAT_ABOUT.match(question)
-    if not match:
+    if not match or len(match["topic"].split()) > _MAX_TOPIC_WORDS:
         return None
+    asked = match["topic"].strip()
     names = [m.group() for m in NAME_RUN.finditer(previous_question)]
-    topic = next((name for name in names if name.lower() == match["topic"].lower()), None)
+    topic = next((n for n in names if re.match(rf"(the\s+)?{re.escape(n)}\b", asked, re.I)), None)
     other = next((name for name in names if name != topic), None)
-    if topic is None or other is None:
+    if other is None:
         return None
+    if topic is None:  # someone the question before did not name takes the first one's place
+        return re.sub(rf"\b{re.escape(other)}\b", asked, previous_question, count=1)
     swapped = {topic: other, other: topic}
     pattern = rf"\b({re.escape(topic)}|{re.escape(other)})\b"
-    return re.sub(pattern, lambda m: swapped[m.group()], previous_question)
+    turned = re.sub(pattern, lambda m: swapped[m.group()], previous_question)
+    rest = re.sub(r"^[’']s\b", "", asked[asked.lower().find(topic.lower()) + len(topic) :])
+    return f"{turned} {rest.strip()}".strip()
 
 
 def _completed(question: str, previous_question: str) -> str | None:

@@ -35,8 +35,9 @@ _PREAMBLE = re.compile(
 )
 # "Where?", "And why?", "How many?", "Why then?": a question word and nothing to ask it of.
 _ELLIPTICAL = re.compile(
-    r"^\W*(and|but|so)?\s*(why|where|when|how|how many|how much|how long|who|whom|what for|"
-    r"since when|in what way)\b\s*(then|exactly|not|so)?\W*$",
+    r"^\W*(and|but|so)?\s*(by|for|from|to|in|with|since|until)?\s*"
+    r"(why|where|when|how|how many|how much|how long|who|whom|what for|"
+    r"since when|in what way)\b\s*(\w+\s*)?\W*$",
     re.I,
 )
 # "What about Israel?": the question before, asked of someone else.

@@ -40,6 +40,7 @@ from citeqa.service.engine.safety import is_instruction
 
 _WORD = re.compile(r"\S+\s*")
 _WORDS = re.compile(r"\b[^\W\d_]{2,}\b")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
 # A sentence with fewer words than this ("3.", "Exception to Section 3.") states nothing.
 _MIN_SENTENCE_WORDS = 3
 
@@ -127,6 +128,8 @@ class ExtractiveAnswerer:
         if about:
             return [] if self.policy.check_specifics and self._contradicted(query, about) else about
         candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
+        if len(query.documents) > 1 and not taken:
+            return self._compared(query, candidates)
         recited = self._recited(query, hits, candidates) if not taken else None
         if recited is not None:
             return self._checked(query, [recited])
@@ -145,6 +148,17 @@ class ExtractiveAnswerer:
         if self.policy.check_specifics and self._contradicted(query, chosen):
             return []
         return chosen
+
+    def _compared(self, query: Query, candidates: list[_Candidate]) -> list[_Candidate]:
+        """A question that names several documents is answered with the best sentence of
+        each, when each is good enough; none when any is not."""
+        chosen = []
+        for document_id in sorted(query.documents):
+            best = next((c for c in candidates if c.chunk.document_id == document_id), None)
+            if best is None or not self._is_supported(query, best):
+                return []
+            chosen.append(self._shorten(query, best))
+        return self._checked(query, chosen)
 
     @staticmethod
     def _continues(query: Query, hit: Hit, told: list[bool], i: int) -> bool:
@@ -185,7 +199,7 @@ class ExtractiveAnswerer:
                     continue  # the conversation already gave this sentence
                 if is_instruction(scored.sentence.text):
                     continue  # a sentence telling a reader or a model what to say is no evidence
-                if len(_WORDS.findall(scored.sentence.text)) < _MIN_SENTENCE_WORDS:
+                if len(_WORDS.findall(_URL.sub("", scored.sentence.text))) < _MIN_SENTENCE_WORDS:
                     continue  # "3.", "5.2.", an address: a heading or number, no statement
                 score = (
                     scored.similarity

@@ -15,6 +15,7 @@ and every sentence keeps its own similarity and lexical score for the answerer.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
@@ -347,7 +348,16 @@ class Retriever:
         corpus.load_vectors(self.store, candidates)
         hits = [self._score(query, chunk_id) for chunk_id in candidates]
         hits.sort(key=lambda hit: -hit.score)
-        return hits[:k]
+        if len(query.documents) < 2:
+            return hits[:k]
+        # A question naming several documents ("Is X the same in A and B?") gets the best
+        # passages of each, in turn.
+        by_document = [
+            [hit for hit in hits if hit.chunk.document_id == document_id]
+            for document_id in sorted(query.documents)
+        ]
+        turns = [hit for rank in itertools.zip_longest(*by_document) for hit in rank if hit]
+        return turns[:k]
 
     def _candidates(self, query: Query) -> list[str]:
         corpus, pool = self.corpus, self.settings.candidate_pool

@@ -254,6 +254,7 @@ _NEGATION = re.compile(
     r"|n[’']t\b",
     re.I,
 )
+_CONDITION = re.compile(r"\b(if|unless|whether|even though|although)\b[^,?]*", re.I)
 _WHY_NOT = re.compile(r"^\W*(and\s+)?why not\b", re.I)
 _NAME_STEM = 4  # "Iranian" names "Iran"; "Israeli" names "Israel"
 
@@ -330,7 +331,9 @@ def other_name(question: str, evidence: Evidence) -> bool:
 
 def lost_negation(question: str, evidence: Evidence) -> bool:
     """The question asks what did not happen; the answer only says what did."""
-    asked = _WHY_NOT.sub("", question)  # "Why not?": asks for the reason of a refusal given
+    # "Why not?" asks the reason for a refusal given; "If the waiver doesn't hold, …" sets
+    # a condition: neither asks what did not happen.
+    asked = _CONDITION.sub("", _WHY_NOT.sub("", question))
     return bool(_ASKS_NEGATED.search(asked)) and not _NEGATION.search(evidence.sentences)
 
 

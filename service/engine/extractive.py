@@ -52,6 +52,11 @@ _ABOUT_NOVELTY = 0.5
 _DUPLICATE_SIMILARITY = 0.9
 # A sentence right after one the conversation already gave carries the story on.
 _CONTINUATION_BONUS = 0.1
+# In a follow-up, the weight of the share of its new words a sentence holds: what the
+# message newly asks counts more than the conversation blended into it. Measured on the
+# dialogue sets (last-turn key facts answered, of 53): 0 -> 31, 0.15 -> 33, 0.3 -> 31,
+# 0.5 -> 32.
+_FOCUS_WEIGHT = 0.15
 # A sentence already given is quoted again (its best clause) when it holds at least this
 # share of what a follow-up newly asks, by IDF weight, and beats every other sentence by
 # this much in that share plus its similarity to the question.
@@ -187,8 +192,21 @@ class ExtractiveAnswerer:
         )
         return contradicted_specific(query.own or query.text, evidence) is not None
 
+    def _focus(self, query: Query) -> Callable[[str], float]:
+        """In a conversation, the share of what the last message newly asks (its focus
+        terms the documents know, by IDF weight) that a sentence, by id, holds."""
+        corpus = self.corpus
+        weights = {t: corpus.idf(t) for t in query.focus if t in corpus.document_frequency}
+        total = sum(weights.values())
+        if not query.seen or not total:
+            return lambda _sentence_id: 0.0
+        return lambda sentence_id: (
+            sum(w for t, w in weights.items() if t in corpus.sentence_terms[sentence_id]) / total
+        )
+
     def _candidates(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
         policy = self.policy
+        focus = self._focus(query)
         candidates = []
         for hit in hits:
             if _is_byline(hit.chunk):
@@ -206,6 +224,7 @@ class ExtractiveAnswerer:
                     + policy.lexical_weight * scored.lexical
                     + policy.passage_weight * hit.score
                     + (_CONTINUATION_BONUS if self._continues(query, hit, told, i) else 0.0)
+                    + _FOCUS_WEIGHT * focus(scored.sentence.id)
                 )
                 candidates.append(_Candidate(hit.chunk, scored, score))
         candidates.sort(key=lambda c: -c.score)

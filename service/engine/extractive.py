@@ -13,7 +13,7 @@ sentence is not close in meaning.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 
 from citeqa.index.chunking import Chunk
@@ -33,8 +33,10 @@ from citeqa.service.engine.rules import (
     LEANS_ON_PREVIOUS,
     Evidence,
     contradicted_specific,
+    elliptical_wants,
     has_expected_type,
     metadata_asked,
+    new_matches,
 )
 from citeqa.service.engine.safety import is_instruction
 
@@ -192,17 +194,16 @@ class ExtractiveAnswerer:
         )
         return contradicted_specific(query.own or query.text, evidence) is not None
 
-    def _focus(self, query: Query) -> Callable[[str], float]:
+    def _focus(self, query: Query) -> Callable[[Collection[str]], float] | None:
         """In a conversation, the share of what the last message newly asks (its focus
-        terms the documents know, by IDF weight) that a sentence, by id, holds."""
+        terms the documents know, by IDF weight) that a set of terms holds; None outside a
+        conversation or when the message asks nothing new."""
         corpus = self.corpus
         weights = {t: corpus.idf(t) for t in query.focus if t in corpus.document_frequency}
         total = sum(weights.values())
         if not query.seen or not total:
-            return lambda _sentence_id: 0.0
-        return lambda sentence_id: (
-            sum(w for t, w in weights.items() if t in corpus.sentence_terms[sentence_id]) / total
-        )
+            return None
+        return lambda found: sum(w for t, w in weights.items() if t in found) / total
 
     def _candidates(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
         policy = self.policy
@@ -224,7 +225,11 @@ class ExtractiveAnswerer:
                     + policy.lexical_weight * scored.lexical
                     + policy.passage_weight * hit.score
                     + (_CONTINUATION_BONUS if self._continues(query, hit, told, i) else 0.0)
-                    + _FOCUS_WEIGHT * focus(scored.sentence.id)
+                    + (
+                        _FOCUS_WEIGHT * focus(self.corpus.sentence_terms[scored.sentence.id])
+                        if focus
+                        else 0.0
+                    )
                 )
                 candidates.append(_Candidate(hit.chunk, scored, score))
         candidates.sort(key=lambda c: -c.score)
@@ -310,23 +315,20 @@ class ExtractiveAnswerer:
 
     def _recited(self, query: Query, hits: list[Hit], fresh: list[_Candidate]) -> _Candidate | None:
         """A sentence the conversation already gave, when it answers what the follow-up
-        newly asks (its `focus`) clearly better than any sentence not yet given; then the
-        answer is the part of it that says that ("including two generals")."""
-        corpus = self.corpus
-        weights = {t: corpus.idf(t) for t in query.focus if t in corpus.document_frequency}
-        total = sum(weights.values())
-        if not query.seen or not total:
+        newly asks clearly better than any sentence not yet given; then the answer is the
+        part of it that says that ("including two generals"). What it newly asks is its
+        focus terms, or for "Where?", "When?", "How many?" the kind of thing asked for."""
+        told = [(hit, s) for hit in hits for s in hit.sentences if s.sentence.text in query.seen]
+        cover = self._focus(query)
+        if not told:
             return None
-
-        def cover(found: frozenset[str] | set[str]) -> float:
-            return sum(w for t, w in weights.items() if t in found) / total
+        if cover is None:
+            return self._recited_kind(query, told)
+        corpus = self.corpus
 
         def value(scored: ScoredSentence) -> float:
             return cover(corpus.sentence_terms[scored.sentence.id]) + scored.similarity
 
-        told = [(hit, s) for hit in hits for s in hit.sentences if s.sentence.text in query.seen]
-        if not told:
-            return None
         hit, scored = max(told, key=lambda found: value(found[1]))
         rival = max((value(c.scored) for c in fresh), default=0.0)
         if (
@@ -334,15 +336,27 @@ class ExtractiveAnswerer:
             or value(scored) < rival + _RECITE_MARGIN
         ):
             return None
-        text = scored.sentence.text
-        cuts = [0, *(m.end() for m in _ANY_CLAUSE_END.finditer(text)), len(text)]
-        candidate = _Candidate(hit.chunk, scored, scored.similarity)
-        return _cut(
-            candidate,
-            cuts,
-            lambda piece: cover(set(terms(piece))) - _RECITE_WORD_COST * len(piece.split()),
+        return _clause(
+            _Candidate(hit.chunk, scored, scored.similarity),
+            lambda piece: cover(set(terms(piece))),
             self.policy.max_words,
         )
+
+    def _recited_kind(
+        self, query: Query, told: list[tuple[Hit, ScoredSentence]]
+    ) -> _Candidate | None:
+        """ "Where?" after an answer that named the place: the clause of it that does."""
+        wanted = elliptical_wants(query.own)
+        if wanted is None:
+            return None
+        for hit, scored in told:
+            if new_matches(wanted, query.text, scored.sentence.text):
+                return _clause(
+                    _Candidate(hit.chunk, scored, scored.similarity),
+                    lambda piece: float(bool(new_matches(wanted, query.text, piece))),
+                    self.policy.max_words,
+                )
+        return None
 
     def _repeats(self, candidate: _Candidate, chosen: list[_Candidate]) -> bool:
         mine = self._vector(candidate)
@@ -435,6 +449,18 @@ class ExtractiveAnswerer:
             if sentence.text == wanted:
                 return _Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)
         return None
+
+
+def _clause(candidate: _Candidate, value: Callable[[str], float], max_words: int) -> _Candidate:
+    """The shortest run of a sentence's clauses (cut at commas too) that `value`s highest."""
+    text = candidate.scored.sentence.text
+    cuts = [0, *(m.end() for m in _ANY_CLAUSE_END.finditer(text)), len(text)]
+    return _cut(
+        candidate,
+        cuts,
+        lambda piece: value(piece) - _RECITE_WORD_COST * len(piece.split()),
+        max_words,
+    )
 
 
 def _cut(

@@ -117,6 +117,20 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
 )
 
 
+# What a one-word follow-up asks for ("Where?" after "What talks did they start?"): the
+# first pattern whose question word opens it.
+ELLIPTICAL_WANTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"^\W*(and\s+)?(by\s+)?how (many|much)\b", re.I), QUANTITY),
+    (re.compile(r"^\W*(and\s+)?(since\s+)?when\b", re.I), DATE),
+    (re.compile(r"^\W*(and\s+)?(where|who|whom|by whom)\b", re.I), NAME),
+)
+
+
+def elliptical_wants(question: str) -> re.Pattern[str] | None:
+    """What a one-word follow-up asks for, or None."""
+    return next((wants for asks, wants in ELLIPTICAL_WANTS if asks.search(question)), None)
+
+
 def question_type(question: str) -> tuple[QuestionType, re.Match[str]] | None:
     """The first type in QUESTION_TYPES whose pattern matches, with the match."""
     for kind in QUESTION_TYPES:

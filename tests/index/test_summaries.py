@@ -24,7 +24,7 @@ def test_the_lead_and_the_central_sentences_are_chosen_without_repeats_in_order(
     rows += [[0.6, 0.6, 0.5], [0, 1, 0], [0, 0, 1]]
     texts = [f"Sentence {n} says something about the harbour and its ships." for n in range(8)]
     chosen = summarise(_sentences(texts), _unit(rows))
-    assert chosen[0] == "c:0"
+    assert chosen[0] == "c:1"  # the most central of the first three sentences
     assert chosen == sorted(chosen, key=lambda sid: int(sid.split(":")[1]))
     assert not {"c:1", "c:2"} <= set(chosen)  # two identical sentences: one at most
     assert "c:7" not in chosen  # the least central
@@ -37,3 +37,16 @@ def test_a_summary_stays_within_its_word_limit_and_skips_short_sentences() -> No
     chosen = summarise(_sentences(texts), vectors)
     assert "c:0" not in chosen  # too short to say anything out of context
     assert sum(len(texts[int(s.split(":")[1])].split()) for s in chosen) <= SUMMARY_MAX_WORDS
+
+
+def test_a_notice_before_the_lead_is_passed_over() -> None:
+    texts = [
+        "This text may be copied and shared freely for any purpose at all.",  # off-topic
+        "The harbour of Velor shelters forty fishing boats through the winter storms.",
+        "Its outer basin was dug in 1921 to take the larger steamers.",
+        "Pilots guide every ship through the narrow channel at high tide.",
+        "The harbour master keeps a list of the boats waiting for a berth.",
+    ]
+    rows = [[0, 0, 1], [1, 0.1, 0], [0.8, 0.6, 0], [0.9, -0.3, 0], [0.9, 0.3, 0]]
+    chosen = summarise(_sentences(texts), _unit(rows))
+    assert chosen[0] == "c:1"  # the most central of the first three

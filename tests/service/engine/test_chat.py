@@ -67,8 +67,15 @@ def test_where_was_it_published_after_the_byline_is_answered_from_it(client: Tes
             "and what about israel",
             "Why doesn't Israel want an all-out war with Iran?",
         ),
-        # Saudi Arabia was not in the question before: nothing to turn round.
-        ("Does Israel have a base in the Persian Gulf?", "What about Saudi Arabia?", None),
+        # Saudi Arabia was not in the question before: asked of it instead of Israel.
+        (
+            "Does Israel have a base in the Persian Gulf?",
+            "What about Saudi Arabia?",
+            "Does Saudi Arabia have a base in the Persian Gulf?",
+        ),
+        ("What did Jordan do to help?", "And Britain?", "What did Britain do to help?"),
+        # "And" before a question is not a new name: nothing to turn round.
+        ("What did Jordan do to help?", "And how did Iran respond?", None),
     ],
 )
 def test_what_about_asks_the_question_before_the_other_way_round(

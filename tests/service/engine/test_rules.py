@@ -10,7 +10,9 @@ from citeqa.service.engine.rules import (
     EXPLANATION_QUESTION,
     LEANS_ON_PREVIOUS,
     QUESTION_TYPES,
+    Evidence,
     about_topic,
+    contradicted_specific,
     has_expected_type,
     metadata_asked,
     question_type,
@@ -155,3 +157,57 @@ def test_a_long_sentence_is_cut_after_clause_ends(sentence: str, cuts: list[str]
 )
 def test_tell_me_about_questions_name_their_topic(question: str, topic: str | None) -> None:
     assert about_topic(question) == topic
+
+
+_CROSSING = "Velor troops crossed into Ardenia on April 9, after the March talks."
+_STRIKE = "The strike in Ardenia killed seven Velor commanders."
+_CLAUSE = "Clause 4 says the tenant pays the rent."
+_VERSION = "Version 2.0 added the tenant rules."
+_INVASION = "Velor troops crossed into Ardenia."
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "elsewhere", "specific"),
+    [
+        # date: the passage gives another date than the one the question names
+        ("What happened in Ardenia on March 3?", _CROSSING, "", "date"),
+        ("What happened in Ardenia on March 3?", _CROSSING, "The March 3 talks failed.", "date"),
+        ("What happened in Ardenia on April 9?", _CROSSING, "", None),
+        ("What happened in Ardenia before March 3?", _CROSSING, "", None),  # bounds it
+        ("What happened in Ardenia in 2018?", "In 2021, Velor crossed into Ardenia.", "", "date"),
+        ("What changed in Ardenia since 2018?", "In 2021, Velor crossed into Ardenia.", "", None),
+        # number: a count the documents give otherwise, a part or version they lack
+        ("Why did Velor kill the eleven commanders?", _STRIKE, "", "number"),
+        ("Why did Velor kill the seven commanders?", _STRIKE, "", None),
+        ("Why did Velor kill the 7 commanders?", _STRIKE, "", None),
+        ("Why were eleven commanders killed?", _STRIKE, "Raids killed eleven commanders.", None),
+        ("What does clause 5 say?", _CLAUSE, "", "number"),
+        ("What does clause 4 say?", _CLAUSE, "", None),
+        ("What changed in version 2.1?", _VERSION, "", "number"),
+        ("What changed in version 2.1?", _VERSION, "Version 2.1 fixed typos.", None),
+        # name: a name the documents never mention, by word, stem or initials
+        ("Why did Velor invade Ardenia?", "Troops crossed into Ardenia.", "", "name"),
+        ("Why did Velor invade Ardenia?", _INVASION, "", None),
+        ("Why did Velor invade Ardenia?", "Velor crossed the Ardenian border.", "", None),
+        ("Does the MPL allow linking?", "The Mozilla Public License allows linking.", "", None),
+        ("Does the GPL allow linking?", "The Mozilla Public License allows linking.", "", "name"),
+        ("What does the Charter say about fees?", "This license sets the fees.", "", "name"),
+        # a word the documents write in lower case names nothing in particular
+        ("What does the License say about fees?", "This license sets the fees.", "", None),
+        ("What does the Quillon License say?", "This license sets the fees.", "", "name"),
+        # negation: asked what did not happen, the answer must say so itself
+        ("Why didn't Velor invade Ardenia?", _INVASION, "", "negation"),
+        ("Why didn't Velor invade Ardenia?", _INVASION, "Velor did not stay.", "negation"),
+        ("Why didn't Velor invade Ardenia?", "Velor refused to cross into Ardenia.", "", None),
+        ("Why didn't Velor invade Ardenia?", "Velor did not cross into Ardenia.", "", None),
+        ("Why did Velor never invade Ardenia?", _INVASION, "", "negation"),
+        ("Why not?", _INVASION, "", None),  # asks the reason for a refusal already given
+        ("And why not?", _INVASION, "", None),
+    ],
+)
+def test_a_question_stating_what_its_evidence_states_otherwise_is_a_look_alike(
+    question: str, sentence: str, elsewhere: str, specific: str | None
+) -> None:
+    """The answer's sentence is its whole passage; `elsewhere` is more of its document."""
+    evidence = Evidence(sentence, sentence, f"{sentence}\n{elsewhere}")
+    assert contradicted_specific(question, evidence) == specific

@@ -69,3 +69,68 @@ def test_tell_me_about_x_gets_several_sentences_about_x_in_document_order(
 def test_tell_me_about_something_the_documents_lack_is_refused(client: TestClient) -> None:
     body = client.post("/v1/ask", json={"question": "Tell me about the weather on Mars."})
     assert body.json()["answered"] is False
+
+
+CONSULATE_STRIKE = (
+    "On April 1, an Israeli airstrike on the Iranian consulate in Damascus killed seven Islamic "
+    "Revolutionary Guard Corps commanders, including two generals."
+)
+
+
+def test_a_follow_up_answered_by_a_sentence_already_given_quotes_its_clause(
+    client: TestClient,
+) -> None:
+    messages = [
+        {"role": "user", "content": "What happened at the consulate in Damascus?"},
+        {"role": "assistant", "content": f"{CONSULATE_STRIKE} [1]"},
+        {"role": "user", "content": "how many of the dead were generals?"},
+    ]
+    body = client.post("/v1/chat", json={"messages": messages}).json()
+    assert body["answered"] is True
+    [citation] = body["citations"]
+    assert "two generals" in citation["quote"] and citation["quote"] in CONSULATE_STRIKE
+    assert len(citation["quote"]) < len(CONSULATE_STRIKE)
+    document = client.get(f"/v1/documents/{citation['document_id']}").json()["text"]
+    assert document[citation["start"] : citation["end"]] == citation["quote"]
+
+
+OMAN_TALKS = (
+    "For such a process to begin, though, the United States and Iran must reduce their own "
+    "tensions by renewing the discussions about Iran’s nuclear program and regional issues "
+    "that they started in Oman last year but abandoned after October 7."
+)
+
+
+def test_where_after_an_answer_that_named_the_place_quotes_that_clause(
+    client: TestClient,
+) -> None:
+    messages = [
+        {"role": "user", "content": "What talks did the US and Iran start last year?"},
+        {"role": "assistant", "content": f"{OMAN_TALKS} [1]"},
+        {"role": "user", "content": "Where?"},
+    ]
+    body = client.post("/v1/chat", json={"messages": messages}).json()
+    [citation] = body["citations"]
+    assert "Oman" in citation["quote"] and citation["quote"] in OMAN_TALKS
+    assert len(citation["quote"]) < len(OMAN_TALKS)
+
+
+@pytest.mark.parametrize(
+    ("date", "answered"),
+    [("March 3", False), ("April 1", True)],
+)
+def test_the_strike_asked_of_another_date_is_refused_and_of_its_own_answered(
+    client: TestClient, date: str, answered: bool
+) -> None:
+    question = f"How many commanders did the {date} strike on the consulate in Damascus kill?"
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert body["answered"] is answered
+    assert ("seven" in body["answer"]) is answered
+
+
+@pytest.mark.parametrize("topic", ["Azerbaijan", "Jordan"])
+def test_anything_on_x_gets_sentences_that_each_name_x(client: TestClient, topic: str) -> None:
+    body = client.post("/v1/ask", json={"question": f"anything on {topic}?"}).json()
+    sentences = re.split(r"(?<=\])\s+", body["answer"])
+    assert body["answered"] is True and len(sentences) >= 2
+    assert all(topic in sentence for sentence in sentences)

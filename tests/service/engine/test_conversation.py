@@ -1,0 +1,78 @@
+"""Follow-ups resolved from the conversation before they are searched. No model, no Chroma."""
+
+from __future__ import annotations
+
+import pytest
+
+from citeqa.index.terms import terms
+from citeqa.service.engine.conversation import Turn, resolve
+
+TALKS = "What talks did Velor start with Ardenia?"
+TALKS_ANSWER = "Velor opened border talks with Ardenia in 2021 [1]."
+
+
+def _after_talks(message: str) -> list[Turn]:
+    return [Turn("user", TALKS), Turn("assistant", TALKS_ANSWER), Turn("user", message)]
+
+
+@pytest.mark.parametrize(
+    ("message", "question"),
+    [
+        ("Different question: what did they sign?", "what did they sign?"),
+        ("Unrelated q - what did they sign?", "what did they sign?"),
+        ("ok switching gears, what did they sign?", "what did they sign?"),
+    ],
+)
+def test_a_preamble_announcing_a_new_topic_is_removed_and_starts_afresh(
+    message: str, question: str
+) -> None:
+    resolved = resolve(_after_talks(message))
+    assert (resolved.question, resolved.context) == (question, "")
+
+
+def test_a_preamble_that_announces_no_new_topic_keeps_the_conversation() -> None:
+    resolved = resolve(_after_talks("ok, what did they sign?"))
+    assert resolved.question == "what did they sign?"
+    assert TALKS in resolved.context
+
+
+@pytest.mark.parametrize("message", ["Where?", "Why not?", "How many?", "And why?"])
+def test_a_bare_question_word_is_searched_with_the_question_before(message: str) -> None:
+    resolved = resolve(_after_talks(message))
+    assert message in resolved.question and TALKS in resolved.question
+
+
+def test_the_focus_is_what_the_last_message_newly_asks() -> None:
+    turns = [
+        Turn("user", "How many commanders did the Velor strike kill?"),
+        Turn("assistant", "The strike killed seven Velor commanders, including two generals [1]."),
+        Turn("user", "And how many of the commanders were generals?"),
+    ]
+    assert resolve(turns).focus == tuple(terms("generals"))
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "follow_up", "resolved"),
+    [
+        # The answer names the person: "he" is that person.
+        (
+            "Who was killed in the Velor strike?",
+            "The strike killed Ardo Kessel, a general [1].",
+            "Why was he important?",
+            "Why was Ardo Kessel important?",
+        ),
+        # The answer itself says "he": it still speaks of the one asked about, not of a
+        # name it happens to mention.
+        (
+            "Why did Ardo Kessel resign?",
+            "He has said that the Velor Council opposed him [1].",
+            "When did he resign?",
+            "When did Ardo Kessel resign?",
+        ),
+    ],
+)
+def test_he_in_a_follow_up_is_the_person_spoken_of(
+    question: str, answer: str, follow_up: str, resolved: str
+) -> None:
+    turns = [Turn("user", question), Turn("assistant", answer), Turn("user", follow_up)]
+    assert resolve(turns).question == resolved

@@ -1,0 +1,87 @@
+"""Questions over a small library of invented documents: a question that names one document
+is answered from it, and a numbered item's number is never quoted as an answer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from citeqa.index.sentences import split_sentences
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+
+# Each says how much notice is needed, with a different number.
+NOTICES = {
+    "harbor-permit-rules": (
+        "Harbor Permit Rules",
+        "A mooring permit is issued to each boat owner for one season at a time.\n\n"
+        "30 days of notice are needed before a permit holder gives up a mooring.\n\n"
+        "Boats must fly the harbor flag while moored in the inner basin.",
+    ),
+    "orchard-lease-terms": (
+        "Orchard Lease Terms",
+        "The tenant farms the apple trees and keeps the fruit of each harvest.\n\n"
+        "A tenant must give 90 days of notice before ending the lease.\n\n"
+        "The landlord repairs the fences and the irrigation channels every spring.",
+    ),
+    "quillon-open-charter": (
+        "Quillon Open Charter",
+        "Members of the cooperative share the cost of the community mill.\n\n"
+        "A member leaving the cooperative gives 60 days of notice to the board.\n\n"
+        "The board meets on the first Monday of every month.",
+    ),
+}
+# Numbered conditions, each number a sentence of its own.
+CONDITIONS = (
+    "Redistribution and use in source and binary forms are permitted provided that the "
+    "following conditions are met:\n\n"
+    "1. Redistributions of source code must retain this notice.\n\n"
+    "2. Redistributions in binary form must reproduce this notice in the documentation.\n\n"
+    "3. Neither the name of the holder nor the names of its contributors may be used to "
+    "endorse products."
+)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    folder = tmp_path_factory.mktemp("library")
+    texts = {**NOTICES, "velor-software-license": ("Velor Software License", CONDITIONS)}
+    for document_id, (title, body) in texts.items():
+        (folder / f"{document_id}.md").write_text(f"---\ntitle: {title}\n---\n\n{body}\n")
+    engine = Engine.open(Settings(data_dir=folder / "data"))
+    engine.library.ingest([folder])
+    return engine
+
+
+@pytest.mark.parametrize(
+    ("question", "document_id", "days"),
+    [
+        (
+            "Under the orchard lease, how many days of notice are needed?",
+            "orchard-lease-terms",
+            "90",
+        ),
+        ("Under the QOC, how many days of notice are needed?", "quillon-open-charter", "60"),
+    ],
+)
+def test_a_question_naming_a_document_is_answered_from_it(
+    library: Engine, question: str, document_id: str, days: str
+) -> None:
+    reply = library.ask(question)
+    assert reply.answered is True and days in reply.answer
+    assert {citation.document_id for citation in reply.citations} == {document_id}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does condition 3 say?",
+        "Can the name of the holder be used to endorse products?",
+    ],
+)
+def test_a_numbered_items_number_is_never_quoted(library: Engine, question: str) -> None:
+    sentences = [CONDITIONS[s.start : s.end] for s in split_sentences(CONDITIONS)]
+    assert "3." in sentences  # the number is a sentence of its own
+    reply = library.ask(question)
+    assert not any(re.fullmatch(r"[\d.\s]+", citation.quote) for citation in reply.citations)

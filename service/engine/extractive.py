@@ -26,6 +26,7 @@ from citeqa.service.engine.intents import WholeDocumentQuestions
 from citeqa.service.engine.questions import Prepared
 from citeqa.service.engine.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
 from citeqa.service.engine.rules import (
+    ASKS_WHAT_NEXT,
     CARRIES_ON,
     CLAUSE_END,
     CONCLUDES,
@@ -137,6 +138,8 @@ class ExtractiveAnswerer:
         candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
         if len(query.documents) > 1 and not taken:
             return self._compared(query, candidates)
+        if query.seen and ASKS_WHAT_NEXT.search(query.own or query.text) and not taken:
+            return self._next_told(query)
         recited = self._recited(query, hits, candidates) if not taken else None
         if recited is not None:
             return self._checked(query, [recited])
@@ -155,6 +158,28 @@ class ExtractiveAnswerer:
         if self.policy.check_specifics and self._contradicted(query, chosen):
             return []
         return chosen
+
+    def _next_told(self, query: Query) -> list[_Candidate]:
+        """ "What happened next?": the sentence after the last one the conversation gave,
+        in its document; none when the conversation gave none or it ends the document."""
+        corpus = self.corpus
+        last: tuple[int, int] | None = None  # (passage position, sentence index)
+        for position, chunk in enumerate(corpus.chunks):
+            for sentence in corpus.sentences.get(chunk.id, []):
+                if sentence.text in query.seen:
+                    last = (position, sentence.index)
+        if last is None:
+            return []
+        position, index = last
+        first = corpus.chunks[position]
+        for chunk in corpus.chunks[position:]:
+            if chunk.document_id != first.document_id:
+                break
+            sentences = corpus.sentences.get(chunk.id, [])
+            following = [s for s in sentences if chunk.id != first.id or s.index > index]
+            if following:
+                return [_Candidate(chunk, ScoredSentence(following[0], 1.0, 1.0), 1.0)]
+        return []
 
     def _compared(self, query: Query, candidates: list[_Candidate]) -> list[_Candidate]:
         """A question that names several documents is answered with the best sentence of

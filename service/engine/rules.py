@@ -126,6 +126,14 @@ ELLIPTICAL_WANTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+# "What happened next?", "And then?": the story after what the conversation already told.
+ASKS_WHAT_NEXT = re.compile(
+    r"^\W*(and\s+|so\s+)?(then\s+)?(what\s+(happened|happens|came|comes|followed)\s+"
+    r"(next|then|after( that)?|afterwards)|what\s+next|then\s+what|and\s+then|what\s+then)\W*$",
+    re.I,
+)
+
+
 def elliptical_wants(question: str) -> re.Pattern[str] | None:
     """What a one-word follow-up asks for, or None."""
     return next((wants for asks, wants in ELLIPTICAL_WANTS if asks.search(question)), None)

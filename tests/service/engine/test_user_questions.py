@@ -134,3 +134,16 @@ def test_anything_on_x_gets_sentences_that_each_name_x(client: TestClient, topic
     sentences = re.split(r"(?<=\])\s+", body["answer"])
     assert body["answered"] is True and len(sentences) >= 2
     assert all(topic in sentence for sentence in sentences)
+
+
+def test_what_happened_next_is_the_sentence_after_the_one_given(client: TestClient) -> None:
+    messages = [
+        {"role": "user", "content": "What happened on April 1?"},
+        {"role": "assistant", "content": f"{CONSULATE_STRIKE} [1]"},
+        {"role": "user", "content": "What happened next?"},
+    ]
+    body = client.post("/v1/chat", json={"messages": messages}).json()
+    document = client.get(f"/v1/documents/{body['citations'][0]['document_id']}").json()["text"]
+    after = document[document.index(CONSULATE_STRIKE) + len(CONSULATE_STRIKE) :].lstrip()
+    [citation] = body["citations"]
+    assert after.startswith(citation["quote"]) and "retaliated" in citation["quote"]

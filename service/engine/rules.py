@@ -91,7 +91,12 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
     ),
     QuestionType(
         "time",
-        re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b|\bon what date\b", re.I),
+        # "When did…", "Since when…", "…, and when?"; not "What … when it came to X?".
+        re.compile(
+            r"(^|[,;]\s*|\b(and|but|so|since|until|till|by|from)\s+)when\b"
+            r"|\bwhat (year|date|month|day)\b|\bon what date\b",
+            re.I,
+        ),
         gives_new(DATE),
         "a date or time the question does not name",
     ),
@@ -266,6 +271,7 @@ _NUMBERED_PART = re.compile(
     r"(?P<number>\d+(?:\.\d+)*)\b",
     re.I,
 )
+_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
 # A question that asks what did not happen, and the words an answer to it would use.
 _ASKS_NEGATED = re.compile(
     r"\b(not|never|no longer|fail(s|ed)? to|refus(e|es|ed) to)\b|n[’']t\b", re.I
@@ -319,8 +325,8 @@ def other_date(question: str, evidence: Evidence) -> bool:
 
 def other_number(question: str, evidence: Evidence) -> bool:
     """The question counts a thing ("the three generals") that the documents count with a
-    different number and nowhere with the question's, or names a numbered part or version
-    ("clause 5", "version 2.1") the documents do not have."""
+    different number and nowhere with the question's, or names a numbered part, version or
+    decimal ("clause 5", "version 2.1", "License 1.1") the documents do not have."""
     given = _counts(evidence.documents)
     if any(
         noun in given and values.isdisjoint(given[noun])
@@ -328,7 +334,9 @@ def other_number(question: str, evidence: Evidence) -> bool:
     ):
         return True
     numbers = set(re.findall(r"\d+(?:\.\d+)*", evidence.documents))
-    return any(m["number"] not in numbers for m in _NUMBERED_PART.finditer(question))
+    named = [m["number"] for m in _NUMBERED_PART.finditer(question)]
+    named += _DECIMAL.findall(question)  # "Apache License 1.1"
+    return any(number not in numbers for number in named)
 
 
 def other_name(question: str, evidence: Evidence) -> bool:

@@ -64,6 +64,9 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("When did the harbour open?", "The lock opens until the tide turns.", True),
         ("When did the harbour open?", "The harbour opened with a parade.", False),
         ("What happened in 1921?", "In 1921 the harbour opened.", True),  # no time asked
+        ("When does my permit end?", "It ends as of the date the fee is due.", True),
+        # "when" inside the question joins a clause: no time asked
+        ("What do the towns share when it comes to water?", "They share one reservoir.", True),
         # name: the thing's name
         ("What was the name of the new bridge?", "The bridge was named Kingsway.", True),
         ("What was the name of the new bridge?", "They crossed the Carlow bridge.", True),
@@ -185,6 +188,10 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("What does clause 4 say?", _CLAUSE, "", None),
         ("What changed in version 2.1?", _VERSION, "", "number"),
         ("What changed in version 2.1?", _VERSION, "Version 2.1 fixed typos.", None),
+        ("What does Velor License 1.1 say?", "Velor License 2.0 sets the fees.", "", "number"),
+        ("What does Velor License 2.0 say?", "Velor License 2.0 sets the fees.", "", None),
+        # a condition is not what is asked: "if … doesn't" asks what happens then
+        ("If Velor doesn't pay, what happens?", "Velor loses the permit.", "", None),
         # name: a name the documents never mention, by word, stem or initials
         ("Why did Velor invade Ardenia?", "Troops crossed into Ardenia.", "", "name"),
         ("Why did Velor invade Ardenia?", _INVASION, "", None),

@@ -56,7 +56,8 @@ MONTHS = "January February March April May June July August September October No
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday"
 DATE = re.compile(
     rf"\b(?:\d{{3,4}}|{any_of(MONTHS)}|yesterday|today|tomorrow|last (?:year|month|week)|"
-    r"weeks?|months?|years?|decades?|centur(?:y|ies)|days?|dates?|(?:this|next) (?:year|month|week)|"
+    r"weeks?|months?|years?|decades?|centur(?:y|ies)|days?|dates?|"
+    r"(?:this|next) (?:year|month|week)|"
     r"dawn|dusk|noon|midnight|morning|afternoon|evening|night|o'clock|"
     rf"\d{{1,2}}(?::\d{{2}})? ?(?:am|pm)|\d{{1,2}}:\d{{2}}|{any_of(WEEKDAYS)}|"
     r"spring|summer|autumn|winter|whenever|until|once)\b",

@@ -180,11 +180,8 @@ class Corpus:
         stem of a longer word ("coast" for "coastal")."""
         if term in self.document_frequency or term in self.byline_terms:
             return True
-        return any(
-            term.startswith(known)
-            for known in self.document_frequency
-            if len(known) >= _MIN_PREFIX and len(term) - len(known) <= _MAX_SUFFIX
-        )
+        shortest = max(_MIN_PREFIX, len(term) - _MAX_SUFFIX)
+        return any(term[:n] in self.document_frequency for n in range(shortest, len(term)))
 
     def idf(self, term: str) -> float:
         """Inverse passage frequency; a term no passage has gets the highest weight."""

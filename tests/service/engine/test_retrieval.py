@@ -26,3 +26,12 @@ def test_memory_search_and_chroma_search_give_the_same_answers(
         chroma = asdict(through_chroma.ask(question))
         assert in_memory["answer"] == chroma["answer"], question
         assert in_memory["citations"] == chroma["citations"], question
+
+
+def test_longer_forms_of_known_words_are_known(engine: Engine) -> None:
+    corpus = engine.retriever.corpus
+    word = "consul"  # the article's "consulate" is searched as this stem
+    assert word in corpus.document_frequency and "consular" not in corpus.document_frequency
+    assert corpus.knows("consular")  # "consul" + "ar": the same word, longer
+    assert not corpus.knows("consulxxxxx")  # too much longer to be the same word
+    assert not corpus.knows("uranium")

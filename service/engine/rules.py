@@ -14,8 +14,10 @@ Shared words and patterns (numbers, dates, names, markers) come from `index/voca
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 
 from citeqa.index.vocabulary import (
     DATE,
@@ -285,6 +287,7 @@ _NEGATION = re.compile(
 _CONDITION = re.compile(r"\b(if|unless|whether|even though|although)\b[^,?]*", re.I)
 _WHY_NOT = re.compile(r"^\W*(and\s+)?why not\b", re.I)
 _NAME_STEM = 4  # "Iranian" names "Iran"; "Israeli" names "Israel"
+_TEXTS_KEPT = 64  # documents whose names and numbers are kept worked out
 
 
 @dataclass(frozen=True)
@@ -301,14 +304,21 @@ def _number_value(word: str) -> int | None:
     return int(word) if word.isdigit() else _CARDINAL_VALUES.get(word)
 
 
-def _counts(text: str) -> dict[str, set[int]]:
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _numbers(text: str) -> frozenset[str]:
+    """Every number a text writes in digits, decimals whole ("2.1")."""
+    return frozenset(re.findall(r"\d+(?:\.\d+)*", text))
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _counts(text: str) -> Mapping[str, frozenset[int]]:
     """The numbers `text` counts things with, by the first letters of the thing counted."""
     found: dict[str, set[int]] = {}
     for match in _COUNTED.finditer(text):
         value = _number_value(match["number"])
         if value is not None:
             found.setdefault(match["noun"].lower()[:_NAME_STEM], set()).add(value)
-    return found
+    return MappingProxyType({noun: frozenset(values) for noun, values in found.items()})
 
 
 def other_date(question: str, evidence: Evidence) -> bool:
@@ -333,28 +343,50 @@ def other_number(question: str, evidence: Evidence) -> bool:
         for noun, values in _counts(question).items()
     ):
         return True
-    numbers = set(re.findall(r"\d+(?:\.\d+)*", evidence.documents))
+    numbers = _numbers(evidence.documents)
     named = [m["number"] for m in _NUMBERED_PART.finditer(question)]
     named += _DECIMAL.findall(question)  # "Apache License 1.1"
     return any(number not in numbers for number in named)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """How a text names things: its words, their stems, the initials of its capitalised
+    runs, and the words it also writes in lower case."""
+
+    known: frozenset[str]
+    stems: frozenset[str]
+    initials: str
+    common: frozenset[str]
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _names(text: str) -> _Names:
+    """A text's names, worked out once per text (a document is read for every question)."""
+    words = set(re.findall(r"[\w’'-]+", text))
+    known = frozenset(w.lower() for w in words)
+    initials = " ".join(
+        "".join(word[0] for word in run.group().split()).lower()
+        for run in re.finditer(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+", text)
+    )
+    return _Names(
+        known=known,
+        stems=frozenset(w[:_NAME_STEM] for w in known if len(w) >= _NAME_STEM),
+        initials=initials,
+        common=frozenset(w for w in words if w.islower()),
+    )
 
 
 def other_name(question: str, evidence: Evidence) -> bool:
     """The question names someone or something the answer's documents never mention, by a
     word, its stem ("Iranian") or its initials ("MPL": Mozilla Public License). Words the
     documents also write in lower case ("License", "States") name nothing in particular."""
-    text = evidence.documents
-    words = set(re.findall(r"[\w’'-]+", text))
-    common = {w for w in words if w.islower()}
-    known = {w.lower() for w in words}
-    stems = {w[:_NAME_STEM] for w in known if len(w) >= _NAME_STEM}
-    initials = " ".join(
-        "".join(word[0] for word in run.group().split()).lower()
-        for run in re.finditer(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+", text)
-    )
+    names = _names(evidence.documents)
     for run in NAME_RUN.finditer(question):
-        names = [w.lower() for w in run.group().split() if w.lower() not in common]
-        if names and not any(n in known or n[:_NAME_STEM] in stems or n in initials for n in names):
+        said = [w.lower() for w in run.group().split() if w.lower() not in names.common]
+        if said and not any(
+            n in names.known or n[:_NAME_STEM] in names.stems or n in names.initials for n in said
+        ):
             return True
     return False
 

@@ -206,7 +206,9 @@ ABOUT_QUESTION = re.compile(
     r"(?:on|about|regarding)\s+(?P<d>.+?)\W*$"
     r"|^\W*(?:what is|what's) (?:said|written|mentioned) (?:about|on|regarding)\s+(?P<e>.+?)\W*$"
     r"|^\W*how (?:does|do|did) (?:it|this|the \w+|they) (?:describe|portray|discuss|treat|cover) "
-    r"(?P<f>.+?)\W*$",
+    r"(?P<f>.+?)\W*$"
+    r"|^\W*(?:does|did|do) (?:it|this|the \w+|they) (?:talk about|say anything about|mention|"
+    r"discuss|cover|get into|touch on)\s+(?P<g>.+?)\W*$",
     re.I,
 )
 _ASPECT = re.compile(r"^(?:the )?(?:role|part|position|stance|view|place) (?:of|played by) ", re.I)

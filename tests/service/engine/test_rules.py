@@ -154,6 +154,12 @@ def test_a_long_sentence_is_cut_after_clause_ends(sentence: str, cuts: list[str]
         ("Can you tell me more about the gray zone?", "the gray zone"),
         ("What does the article say about sanctions?", "sanctions"),
         ("What role does Russia play?", "Russia"),
+        ("anything on the harbour fees?", "the harbour fees"),
+        ("What is said about the pilots?", "the pilots"),
+        ("How does the report describe the dam?", "the dam"),
+        ("Does the piece talk about the town going bankrupt?", "the town going bankrupt"),
+        ("Does the report mention tolls?", "tolls"),
+        ("Does the report say when the dam opened?", None),  # a question of its own
         ("What about Israel?", None),  # a follow-up, resolved from the conversation
         ("Who leads Iran?", None),
     ],

@@ -51,6 +51,11 @@ _MIN_SENTENCE_WORDS = 3
 # share of its similarity to those already chosen (maximal marginal relevance).
 _ABOUT_SENTENCES = 3
 _ABOUT_NOVELTY = 0.5
+# A sentence that opens with the topic (within its first words) is about it: this bonus.
+# Measured on the about-X questions of article-users (key facts, of 11): 0 -> 9, 0.05 -> 10,
+# 0.1 -> 10, 0.2 -> 9.
+_ABOUT_SUBJECT_BONUS = 0.1
+_SUBJECT_WORDS = 4
 # A sentence this similar to one already chosen repeats it.
 _DUPLICATE_SIMILARITY = 0.9
 # A sentence right after one the conversation already gave carries the story on.
@@ -397,10 +402,11 @@ class ExtractiveAnswerer:
         the sentences that name it), in document order; none when no sentence names it."""
         topic = set(terms(query.topic))
         candidates = [
-            c
+            replace(c, score=c.score + _ABOUT_SUBJECT_BONUS * _opens_with(topic, c))
             for c in self._candidates(query, hits)
             if topic & self.corpus.sentence_terms[c.scored.sentence.id]
         ]
+        candidates.sort(key=lambda c: -c.score)
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
         chosen = [candidates[0]]
@@ -538,6 +544,12 @@ def compose(chosen: list[_Candidate]) -> Answer:
         quotes.append(Quote(chunk, start, end, text, max(c.score for c in group)))
         sentences += [f"{c.scored.sentence.text} [{marker}]" for c in group]
     return Answer(True, tuple(quotes), " ".join(sentences))
+
+
+def _opens_with(topic: set[str], candidate: _Candidate) -> bool:
+    """Whether a sentence names the topic in its first words: most often, it is about it."""
+    opening = " ".join(candidate.scored.sentence.text.split()[:_SUBJECT_WORDS])
+    return bool(topic & set(terms(opening)))
 
 
 def _is_byline(chunk: Chunk) -> bool:

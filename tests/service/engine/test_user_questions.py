@@ -147,3 +147,9 @@ def test_what_happened_next_is_the_sentence_after_the_one_given(client: TestClie
     after = document[document.index(CONSULATE_STRIKE) + len(CONSULATE_STRIKE) :].lstrip()
     [citation] = body["citations"]
     assert after.startswith(citation["quote"]) and "retaliated" in citation["quote"]
+
+
+def test_tell_me_about_x_prefers_sentences_that_open_with_x(client: TestClient) -> None:
+    body = client.post("/v1/ask", json={"question": "What does the article say about Iraq?"}).json()
+    quotes = [c["quote"] for c in body["citations"]]
+    assert any(quote.startswith("Iraq will suffer more") for quote in quotes)

@@ -20,8 +20,10 @@ from citeqa.service.engine.retrieval import Hit, Query, Retriever
 from citeqa.service.engine.rules import about_topic
 from citeqa.service.engine.safety import split_instructions
 
+# ", and why…", ", versus what…": a second question joined to the first.
 _SECOND_PART = re.compile(
-    r",?\s+and\s+(?=(?:what|why|how|who|whom|where|when|which|is|are|was|were|did|does|do)\b)",
+    r",?\s+(?:and|versus|vs\.?|as opposed to|compared (?:to|with))\s+"
+    r"(?=(?:what|why|how|who|whom|where|when|which|is|are|was|were|did|does|do)\b)",
     re.IGNORECASE,
 )
 _MIN_PART_WORDS = 3

@@ -11,6 +11,10 @@ from citeqa.service.engine.questions import split_parts
             "What did Iran fear regarding Saudi Arabia, and why is it not about to happen?",
             ["What did Iran fear regarding Saudi Arabia?", "why is it not about to happen?"],
         ),
+        (
+            "What holds the harbour back, versus what holds the town back?",
+            ["What holds the harbour back?", "what holds the town back?"],
+        ),
         ("How did Iran and Israel fight?", ["How did Iran and Israel fight?"]),
         ("Who won and why?", ["Who won and why?"]),
     ],

@@ -32,6 +32,7 @@ from citeqa.service.engine.rules import (
     CONCLUDES,
     EXPLANATION_QUESTION,
     LEANS_ON_PREVIOUS,
+    RECALLS_ANSWER,
     Evidence,
     contradicted_specific,
     elliptical_wants,
@@ -347,7 +348,8 @@ class ExtractiveAnswerer:
         """A sentence the conversation already gave, when it answers what the follow-up
         newly asks clearly better than any sentence not yet given; then the answer is the
         part of it that says that ("including two generals"). What it newly asks is its
-        focus terms, or for "Where?", "When?", "How many?" the kind of thing asked for."""
+        focus terms, or for "Where?", "When?", "How many?" the kind of thing asked for. A
+        question about what was said ("which country did you say…?") looks only there."""
         told = [(hit, s) for hit in hits for s in hit.sentences if s.sentence.text in query.seen]
         cover = self._focus(query)
         if not told:
@@ -361,7 +363,8 @@ class ExtractiveAnswerer:
 
         hit, scored = max(told, key=lambda found: value(found[1]))
         rival = max((value(c.scored) for c in fresh), default=0.0)
-        if (
+        recalled = bool(RECALLS_ANSWER.search(query.own or query.text))  # "did you say…"
+        if not recalled and (
             cover(corpus.sentence_terms[scored.sentence.id]) < _RECITE_COVERAGE
             or value(scored) < rival + _RECITE_MARGIN
         ):

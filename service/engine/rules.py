@@ -133,6 +133,12 @@ ELLIPTICAL_WANTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+# "Which country did you say…?", "What did you mention about…?": a question about the
+# answers already given.
+RECALLS_ANSWER = re.compile(
+    r"\b(did|do) you (just )?(say|mention|tell me|call)\b|\byou (just )?(said|mentioned)\b",
+    re.I,
+)
 # "What happened next?", "And then?": the story after what the conversation already told.
 ASKS_WHAT_NEXT = re.compile(
     r"^\W*(and\s+|so\s+)?(then\s+)?(what\s+(happened|happens|came|comes|followed)\s+"

@@ -153,3 +153,14 @@ def test_tell_me_about_x_prefers_sentences_that_open_with_x(client: TestClient) 
     body = client.post("/v1/ask", json={"question": "What does the article say about Iraq?"}).json()
     quotes = [c["quote"] for c in body["citations"]]
     assert any(quote.startswith("Iraq will suffer more") for quote in quotes)
+
+
+def test_a_question_about_what_was_said_quotes_the_answer_given(client: TestClient) -> None:
+    messages = [
+        {"role": "user", "content": "What happened on April 1?"},
+        {"role": "assistant", "content": f"{CONSULATE_STRIKE} [1]"},
+        {"role": "user", "content": "Sorry, which city did you say the consulate was in?"},
+    ]
+    body = client.post("/v1/chat", json={"messages": messages}).json()
+    [citation] = body["citations"]
+    assert citation["quote"] in CONSULATE_STRIKE and "Damascus" in citation["quote"]

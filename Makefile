@@ -58,16 +58,39 @@ eval-gate: install
 	$(BIN)/citeqa eval eval/datasets/constitution.jsonl --docs eval/datasets/constitution \
 		--report build/eval-gate-constitution \
 		--fail-under hit@3=0.95 --fail-under key_fact_accuracy=0.77 \
-		--fail-under citation_precision=0.9 --fail-under refusal_rate=0.4 \
+		--fail-under citation_precision=0.9 --fail-under refusal_rate=0.79 \
 		--fail-over false_refusal_rate=0.14
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
-		--fail-under key_fact_accuracy=0.55 --fail-under hit@3=0.75
+		--fail-under key_fact_accuracy=0.68 --fail-under hit@3=0.75
 	$(BIN)/citeqa eval eval/datasets/article-whole.jsonl --docs seeds \
 		--report build/eval-gate-whole \
 		--fail-under key_fact_accuracy=0.9 --fail-over false_refusal_rate=0.1
 	$(BIN)/citeqa eval eval/datasets/article-whole-held-out.jsonl --docs seeds \
 		--report build/eval-gate-whole-held-out --fail-under key_fact_accuracy=0.2
+	$(BIN)/citeqa eval eval/datasets/article-users.jsonl --docs seeds \
+		--report build/eval-gate-users \
+		--fail-under key_fact_accuracy=0.82 --fail-under refusal_rate=0.44 \
+		--fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/article-chat.jsonl --docs seeds \
+		--report build/eval-gate-article-chat \
+		--fail-under key_fact_accuracy=0.65 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/founding-chat.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-founding-chat \
+		--fail-under key_fact_accuracy=0.57 --fail-over false_refusal_rate=0.15
+	$(BIN)/citeqa eval eval/datasets/article-lookalike.jsonl --docs seeds \
+		--report build/eval-gate-article-lookalike \
+		--fail-under refusal_rate=0.71 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/founding-lookalike.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-founding-lookalike \
+		--fail-under refusal_rate=0.74 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/licenses-lookalike.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-licenses-lookalike \
+		--fail-under refusal_rate=0.79 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/licenses.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-licenses \
+		--fail-under key_fact_accuracy=0.57 --fail-under refusal_rate=0.59 \
+		--fail-over false_refusal_rate=0.12
 
 # Runs the reliability families and regenerates docs/reliability.md from their results.
 reliability: install-test browser

@@ -81,6 +81,7 @@ def test_the_wheel_installs_one_top_level_package_with_its_data(wheel: Path) -> 
         "citeqa/service/http/static/widget.js",
         "citeqa/eval/datasets/article.jsonl",
         "citeqa/eval/datasets/corpus/declaration-of-independence.txt",
+        "citeqa/eval/datasets/licenses/mpl-2.0.txt",
     ):
         assert data in names
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from citeqa.index.chunking import Chunk
 from citeqa.index.embedding import Vectors
-from citeqa.index.terms import terms
+from citeqa.index.terms import STOP_WORDS, terms
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
 from citeqa.service.engine.conversation import Resolved, Turn, resolve
@@ -45,8 +45,10 @@ from citeqa.service.engine.safety import is_instruction
 _WORD = re.compile(r"\S+\s*")
 _WORDS = re.compile(r"\b[^\W\d_]{2,}\b")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
-# A sentence with fewer words than this ("3.", "Exception to Section 3.") states nothing.
+# A sentence with fewer words than this ("3.", "Exception to Section 3.") states nothing,
+# nor does a heading of at most this many words.
 _MIN_SENTENCE_WORDS = 3
+_HEADING_MAX_WORDS = 8
 
 # "Tell me about X": at most this many sentences, each chosen for its score less this
 # share of its similarity to those already chosen (maximal marginal relevance).
@@ -249,8 +251,8 @@ class ExtractiveAnswerer:
                     continue  # the conversation already gave this sentence
                 if is_instruction(scored.sentence.text):
                     continue  # a sentence telling a reader or a model what to say is no evidence
-                if len(_WORDS.findall(_URL.sub("", scored.sentence.text))) < _MIN_SENTENCE_WORDS:
-                    continue  # "3.", "5.2.", an address: a heading or number, no statement
+                if not _states_something(scored.sentence.text):
+                    continue  # "3.", an address, a heading: nothing stated
                 score = (
                     scored.similarity
                     + policy.lexical_weight * scored.lexical
@@ -547,6 +549,22 @@ def compose(chosen: list[_Candidate]) -> Answer:
         quotes.append(Quote(chunk, start, end, text, max(c.score for c in group)))
         sentences += [f"{c.scored.sentence.text} [{marker}]" for c in group]
     return Answer(True, tuple(quotes), " ".join(sentences))
+
+
+def _states_something(sentence: str) -> bool:
+    """Whether a sentence states something: it has at least three words, and it is not a
+    heading ("Accepting Warranty or Additional Liability.": every content word capitalised,
+    no number, a few words)."""
+    found = _WORDS.findall(_URL.sub("", sentence))
+    if len(found) < _MIN_SENTENCE_WORDS:
+        return False
+    content = [w for w in found if w.lower() not in STOP_WORDS]
+    heading = (
+        len(found) <= _HEADING_MAX_WORDS
+        and not re.search(r"\d", sentence)
+        and all(w[0].isupper() for w in content)
+    )
+    return not heading
 
 
 def _opens_with(topic: set[str], candidate: _Candidate) -> bool:

@@ -39,7 +39,9 @@ CONDITIONS = (
     "1. Redistributions of source code must retain this notice.\n\n"
     "2. Redistributions in binary form must reproduce this notice in the documentation.\n\n"
     "3. Neither the name of the holder nor the names of its contributors may be used to "
-    "endorse products."
+    "endorse products.\n\n"
+    "Accepting Warranty or Additional Liability.\n\n"
+    "You may charge a fee for warranty or support on the software you redistribute."
 )
 
 
@@ -85,3 +87,10 @@ def test_a_numbered_items_number_is_never_quoted(library: Engine, question: str)
     assert "3." in sentences  # the number is a sentence of its own
     reply = library.ask(question)
     assert not any(re.fullmatch(r"[\d.\s]+", citation.quote) for citation in reply.citations)
+
+
+def test_a_heading_is_never_quoted(library: Engine) -> None:
+    reply = library.ask("Can I charge for warranty or additional liability?")
+    assert reply.answered is True
+    assert all("Accepting Warranty" not in citation.quote for citation in reply.citations)
+    assert any("charge a fee" in citation.quote for citation in reply.citations)

@@ -91,6 +91,21 @@ eval-gate: install
 		--report build/eval-gate-licenses \
 		--fail-under key_fact_accuracy=0.57 --fail-under refusal_rate=0.59 \
 		--fail-over false_refusal_rate=0.12
+	# Held-out parts, written apart from the answer rules and evaluated once (docs/quality.md):
+	# gated at that first measurement.
+	$(BIN)/citeqa eval eval/datasets/article-users-held-out.jsonl \
+		eval/datasets/article-chat-held-out.jsonl \
+		eval/datasets/article-lookalike-held-out.jsonl --docs seeds \
+		--report build/eval-gate-article-held-out \
+		--fail-under key_fact_accuracy=0.75 --fail-over false_refusal_rate=0.04
+	$(BIN)/citeqa eval eval/datasets/founding-chat-held-out.jsonl \
+		eval/datasets/founding-lookalike-held-out.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-founding-held-out \
+		--fail-under key_fact_accuracy=0.7 --fail-over false_refusal_rate=0.13
+	$(BIN)/citeqa eval eval/datasets/licenses-held-out.jsonl \
+		eval/datasets/licenses-lookalike-held-out.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-licenses-held-out \
+		--fail-under key_fact_accuracy=0.43 --fail-over false_refusal_rate=0.19
 
 # Runs the reliability families and regenerates docs/reliability.md from their results.
 reliability: install-test browser

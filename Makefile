@@ -89,8 +89,8 @@ eval-gate: install
 		--fail-under refusal_rate=0.79 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/licenses.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses \
-		--fail-under key_fact_accuracy=0.57 --fail-under refusal_rate=0.59 \
-		--fail-over false_refusal_rate=0.12
+		--fail-under key_fact_accuracy=0.59 --fail-under refusal_rate=0.39 \
+		--fail-over false_refusal_rate=0.09
 	# Held-out parts, written apart from the answer rules and evaluated once (docs/quality.md):
 	# gated at that first measurement.
 	$(BIN)/citeqa eval eval/datasets/article-users-held-out.jsonl \

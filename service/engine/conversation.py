@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from citeqa.index.documents import normalise_spaces
 from citeqa.index.terms import terms
 from citeqa.index.vocabulary import MARKER, NAME_RUN, PERSON_PRONOUNS, THING_PRONOUNS, any_of
 from citeqa.prompts import load_prompt
@@ -23,31 +24,34 @@ _PRONOUN = re.compile(rf"\b{any_of(f'{PERSON_PRONOUNS} {THING_PRONOUNS} these th
 _SINCE_THEN = re.compile(r"\b(since|since then|afterwards?|after that|before that)\s*\??\s*$", re.I)
 _PERSON = re.compile(rf"\b{any_of(PERSON_PRONOUNS)}\b", re.I)
 _MIN_STANDALONE_TERMS = 2
-# "Different question: …", "Unrelated q -", "ok switching gears, …", "btw, …": words before
-# the question that only announce it; when they name a new topic, it is not a follow-up.
+# "Different question: …", "Unrelated q -", "ok switching gears, …", "btw, …", "Quick
+# question: …": words before the question that only announce it. Those that name a new
+# topic ("different", "unrelated", "switching gears") end the follow-up.
 _PREAMBLE = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|so|well|alright|right|now)\W+)?"
-    r"(?:(?P<topic>(?:(?:a|one|another|new|different|separate|unrelated|other|next|more|"
-    r"quick|switching|changing|change of)\s+)+(?:question|q|topic|subject|gears|thing)s?\b"
+    r"(?:(?P<topic>(?:(?:a|one|new|different|separate|unrelated|other|switching|changing|"
+    r"change of)\s+)+(?:question|q|topic|subject|gears|thing)s?\b"
     r"|unrelated|on another note|switching gears|changing the subject)"
+    r"|(?:(?:another|next|one more|quick|a quick)\s+(?:question|q|thing))"
     r"|btw|by the way|ok(?:ay)?|also)\s*(?:[:\-–—,.!;]+\s*(?:but\b)?|\bbut\b)\s*",
     re.I,
 )
 # "Where?", "And why?", "How many?", "Why then?": a question word and nothing to ask it of.
 _ELLIPTICAL = re.compile(
-    r"^\W*(and|but|so)?\s*(by|for|from|to|in|with|since|until)?\s*"
-    r"(why|where|when|how|how many|how much|how long|who|whom|what for|"
-    r"since when|in what way)\b\s*(\w+\s*)?\W*$",
+    r"^\W*(?:(?:and|but|so) )?(?:(?:by|for|from|to|in|with|since|until) )?"
+    r"(?:why|where|when|how|how many|how much|how long|who|whom|what for|in what way)"
+    r"(?: \w+)?[^\w\s]*$",
     re.I,
 )
 # "What about Israel?": the question before, asked of someone else.
 # "And Britain?", "And Iran's drones?": the same, in a few words after "and".
 _WHAT_ABOUT = re.compile(
-    r"^\s*(?:(?:and\s+)?(?:what|how)\s+about|and(?=\s+(?:the\s+)?(?-i:[A-Z])))\s+"
-    r"(?P<topic>[^?]+?)\s*\??\s*$",
+    r"^(?:(?:and )?(?:what|how) about|and(?= (?:the )?(?-i:[A-Z])))"
+    r" (?P<topic>[^?]+)\??$",
     re.I,
 )
 _MAX_TOPIC_WORDS = 4
+_A_NAME = re.compile(r"(?:the )?(?-i:[A-Z])[\w’'-]*(?: (?-i:[A-Z])[\w’'-]*)*", re.I)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class Resolved:
 
 def resolve(turns: list[Turn]) -> Resolved:
     """The last user message, made to stand on its own when it is a follow-up."""
-    question, switched = _without_preamble(turns[-1].content)
+    # One space between words: the patterns below then match in linear time.
+    question, switched = _without_preamble(" ".join(normalise_spaces(turns[-1].content).split()))
     previous_question = next((t.content for t in reversed(turns[:-1]) if t.role == "user"), "")
     previous_answer = next((t.content for t in reversed(turns[:-1]) if t.role == "assistant"), "")
     if previous_answer.strip() == load_prompt("refusal"):
@@ -86,8 +91,9 @@ def resolve(turns: list[Turn]) -> Resolved:
     focus = tuple(t for t in dict.fromkeys(terms(question)) if t not in asked_before)
     if switched or not previous_question or not is_follow_up(question):
         return Resolved(question, "", seen, focus)
-    own = _turned_round(question, previous_question) or question
-    question = _completed(question, previous_question) or own
+    completed = _completed(question, previous_question)
+    own = question if completed else _turned_round(question, previous_question) or question
+    question = completed or own
     name = _first_name(previous_question, "")
     if not _PERSON.search(previous_answer):
         # "Who was killed?" "The strike killed Zahedi…" "Why was he…": the person the
@@ -123,6 +129,8 @@ def _turned_round(question: str, previous_question: str) -> str | None:
     """ "What about Israel?" after "Why doesn't Iran want a war with Israel?" asks the
     question before the other way round: "Why doesn't Israel want a war with Iran?". "And
     Britain?" after "What did Jordan do?" asks it of someone new: "What did Britain do?"."""
+    if len(question.split()) > _MAX_TOPIC_WORDS + 3:
+        return None
     match = _WHAT_ABOUT.match(question)
     if not match or len(match["topic"].split()) > _MAX_TOPIC_WORDS:
         return None
@@ -132,8 +140,12 @@ def _turned_round(question: str, previous_question: str) -> str | None:
     other = next((name for name in names if name != topic), None)
     if other is None:
         return None
-    if topic is None:  # someone the question before did not name takes the first one's place
-        return re.sub(rf"\b{re.escape(other)}\b", asked, previous_question, count=1)
+    if topic is None:
+        # Someone the question before did not name takes the first one's place; "What
+        # about them?" or "What about the cost?" names no one and is searched as it is.
+        if not _A_NAME.fullmatch(asked):
+            return None
+        return re.sub(rf"\b{re.escape(other)}\b", lambda _: asked, previous_question, count=1)
     swapped = {topic: other, other: topic}
     pattern = rf"\b({re.escape(topic)}|{re.escape(other)})\b"
     turned = re.sub(pattern, lambda m: swapped[m.group()], previous_question)
@@ -146,7 +158,7 @@ def _completed(question: str, previous_question: str) -> str | None:
     are searched with the question before them ("Where? What talks did they start?")."""
     if not _ELLIPTICAL.match(question):
         return None
-    return f"{question.strip()} {previous_question.strip()}"
+    return f"{question} {previous_question.strip()}"
 
 
 def _first_name(text: str, exclude: str) -> str:

@@ -205,15 +205,7 @@ class Engine:
         """The last message, resolved by the answerer and searched (the index refreshed)."""
         self.check_ready()
         resolved, resolve_warnings = answerer.resolve(turns)
-        prepared = self.reader.read(
-            turns[-1].content,
-            resolved.question,
-            top_k,
-            resolved.context,
-            resolved.seen,
-            resolved.focus,
-            resolved.own,
-        )
+        prepared = self.reader.read(turns[-1].content, resolved, top_k)
         prepared.warnings.extend([*warnings, *resolve_warnings])
         return prepared
 

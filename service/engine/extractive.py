@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from citeqa.index.chunking import Chunk
 from citeqa.index.embedding import Vectors
+from citeqa.index.sentences import split_sentences
 from citeqa.index.terms import STOP_WORDS, terms
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
@@ -43,10 +44,10 @@ from citeqa.service.engine.rules import (
 from citeqa.service.engine.safety import is_instruction
 
 _WORD = re.compile(r"\S+\s*")
-_WORDS = re.compile(r"\b[^\W\d_]{2,}\b")
+_WORDS = re.compile(r"\b[^\W\d_]+\b")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
-# A sentence with fewer words than this ("3.", "Exception to Section 3.") states nothing,
-# nor does a heading of at most this many words.
+# A sentence with fewer words than this ("3.", "5.2.", an address) states nothing, nor does
+# a heading of at most this many words ("Accepting Warranty or Additional Liability.").
 _MIN_SENTENCE_WORDS = 3
 _HEADING_MAX_WORDS = 8
 
@@ -168,25 +169,17 @@ class ExtractiveAnswerer:
         return chosen
 
     def _next_told(self, query: Query) -> list[_Candidate]:
-        """ "What happened next?": the sentence after the last one the conversation gave,
-        in its document; none when the conversation gave none or it ends the document."""
+        """ "What happened next?": the sentence after the one the conversation gave last,
+        in its document; none when it gave none or that one ends the document."""
         corpus = self.corpus
-        last: tuple[int, int] | None = None  # (passage position, sentence index)
-        for position, chunk in enumerate(corpus.chunks):
-            for sentence in corpus.sentences.get(chunk.id, []):
-                if sentence.text in query.seen:
-                    last = (position, sentence.index)
+        given = [query.seen[span.start : span.end] for span in split_sentences(query.seen)]
+        places = [corpus.place_of(text) for text in given]
+        last = next((place for place in reversed(places) if place is not None), None)
         if last is None:
             return []
-        position, index = last
-        first = corpus.chunks[position]
-        for chunk in corpus.chunks[position:]:
-            if chunk.document_id != first.document_id:
-                break
-            sentences = corpus.sentences.get(chunk.id, [])
-            following = [s for s in sentences if chunk.id != first.id or s.index > index]
-            if following:
-                return [_Candidate(chunk, ScoredSentence(following[0], 1.0, 1.0), 1.0)]
+        for chunk, sentence in corpus.sentences_after(*last):
+            if _states_something(sentence.text):
+                return [_Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)]
         return []
 
     def _compared(self, query: Query, candidates: list[_Candidate]) -> list[_Candidate]:
@@ -552,15 +545,16 @@ def compose(chosen: list[_Candidate]) -> Answer:
 
 
 def _states_something(sentence: str) -> bool:
-    """Whether a sentence states something: it has at least three words, and it is not a
-    heading ("Accepting Warranty or Additional Liability.": every content word capitalised,
-    no number, a few words)."""
+    """Whether a sentence states something: it has at least three words (a web address
+    counts for none), and it is not a heading ("Accepting Warranty or Additional
+    Liability.": a few words, every content word capitalised, no number)."""
     found = _WORDS.findall(_URL.sub("", sentence))
     if len(found) < _MIN_SENTENCE_WORDS:
         return False
     content = [w for w in found if w.lower() not in STOP_WORDS]
     heading = (
-        len(found) <= _HEADING_MAX_WORDS
+        bool(content)
+        and len(found) <= _HEADING_MAX_WORDS
         and not re.search(r"\d", sentence)
         and all(w[0].isupper() for w in content)
     )

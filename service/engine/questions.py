@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from citeqa.index.documents import normalise_spaces
 from citeqa.service.config import RetrievalSettings
-from citeqa.service.engine.conversation import is_follow_up
+from citeqa.service.engine.conversation import Resolved, is_follow_up
 from citeqa.service.engine.retrieval import Hit, Query, Retriever
 from citeqa.service.engine.rules import about_topic
 from citeqa.service.engine.safety import split_instructions
@@ -73,20 +73,14 @@ class QuestionReader:
         self.top_k = settings.top_k
         self.context_weight = settings.followup_context_weight
 
-    def read(
-        self,
-        asked: str,
-        search_as: str,
-        top_k: int | None,
-        context: str = "",
-        seen: str = "",
-        focus: tuple[str, ...] = (),
-        own: str = "",
-    ) -> Prepared:
-        """Set aside instructions in `search_as`, split it into parts and search each."""
+    def read(self, asked: str, resolved: Resolved, top_k: int | None) -> Prepared:
+        """Set aside instructions in the resolved question, split it into parts and search
+        each, with what the conversation adds (context, sentences given, focus)."""
+        search_as, context, seen = resolved.question, resolved.context, resolved.seen
         started = time.perf_counter()
         instructions, rest = split_instructions(normalise_spaces(search_as))
-        searched = rest if instructions else normalise_spaces(search_as)
+        # One space between words: the question patterns then match in linear time.
+        searched = " ".join((rest if instructions else normalise_spaces(search_as)).split())
         k = top_k or self.top_k
         parts, previous = [], ""
         pieces = split_parts(searched)
@@ -96,11 +90,13 @@ class QuestionReader:
             topic = about_topic(part)
             if topic:  # "Tell me about X": X is what is searched for
                 query = self.retriever.prepare(topic, part_context, self.context_weight, seen)
-                query = replace(query, text=part, topic=topic)
+                named = self.retriever.documents_for(part)  # "What does the MPL say about X?"
+                query = replace(query, text=part, topic=topic, documents=named)
             else:
                 query = self.retriever.prepare(part, part_context, self.context_weight, seen)
             # A one-part question's own words, when the conversation completed it.
-            query = replace(query, focus=focus, own=own if len(pieces) == 1 else "")
+            own = resolved.own if len(pieces) == 1 else ""
+            query = replace(query, focus=resolved.focus, own=own)
             parts.append((query, self.retriever.search(query, k) if query.terms else []))
             previous = part
         return Prepared(asked, searched, parts, started, time.perf_counter())

@@ -18,9 +18,10 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import bm25s
@@ -106,9 +107,8 @@ class Corpus:
     sentence_terms: dict[str, frozenset[str]] = field(init=False)
     titles: dict[str, frozenset[str]] = field(init=False)  # first title word -> title words
     # Words that name one document: its own title words, its author's surname, its title's
-    # initials ("mpl" for "Mozilla Public License").
+    # initials ("mpl" for "Mozilla Public License"), each with the document it names.
     naming_words: dict[str, frozenset[str]] = field(init=False)
-    initials: dict[str, str] = field(init=False)
     title_terms: frozenset[str] = field(init=False)  # search terms of every title
     byline_terms: frozenset[str] = field(init=False)  # ... and of every author's name
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
@@ -116,6 +116,7 @@ class Corpus:
     _sentence_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
     dense: DenseIndex | None = field(init=False, default=None)
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
+    _places: dict[str, tuple[int, int]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.position = {chunk.id: i for i, chunk in enumerate(self.chunks)}
@@ -133,7 +134,7 @@ class Corpus:
             title = title_words(document.title)
             if title:
                 self.titles[title[0]] = self.titles.get(title[0], frozenset()) | frozenset(title)
-        self.naming_words, self.initials = _naming_words(
+        self.naming_words = _naming_words(
             self.documents.values(), [(chunk.document_id, chunk.text) for chunk in self.chunks]
         )
         if self.chunks:
@@ -159,21 +160,39 @@ class Corpus:
         for word in words(question):
             for document_id in self.naming_words.get(word, ()):
                 named.setdefault(document_id, set()).add(word)
-            if len(word) >= _MIN_INITIALS and word.isalnum():
-                for document_id, initials in self.initials.items():
-                    if word in initials:
-                        named.setdefault(document_id, set()).add(word)
         return named
 
     def document_text(self, document_id: str) -> str:
         """A document's title, author and passages as one text (built once, then kept)."""
         text = self._document_texts.get(document_id)
-        if text is None:
-            document = self.documents.get(document_id)
-            head = [document.title, document.author] if document else []
-            body = [c.text for c in self.chunks if c.document_id == document_id]
-            text = self._document_texts[document_id] = "\n".join(head + body)
-        return text
+        document = self.documents.get(document_id)
+        if text is None and document is not None:
+            found = [self.position[c] for c in document.chunk_ids if c in self.position]
+            body = [self.chunks[p].text for p in found]
+            text = self._document_texts[document_id] = "\n".join(
+                [document.title, document.author, *body]
+            )
+        return text or ""
+
+    def place_of(self, sentence_text: str) -> tuple[int, int] | None:
+        """Where a sentence stands, (passage position, sentence index), by its exact text;
+        the index of every sentence's text is built the first time one is looked up."""
+        if self._places is None:
+            self._places = {}
+            for position, chunk in enumerate(self.chunks):
+                for sentence in self.sentences.get(chunk.id, []):
+                    self._places.setdefault(sentence.text, (position, sentence.index))
+        return self._places.get(sentence_text)
+
+    def sentences_after(self, position: int, index: int) -> Iterator[tuple[Chunk, Sentence]]:
+        """The sentences that follow one, in reading order, to the end of its document."""
+        document_id = self.chunks[position].document_id
+        for chunk in self.chunks[position:]:
+            if chunk.document_id != document_id:
+                return
+            for sentence in self.sentences.get(chunk.id, []):
+                if chunk.id != self.chunks[position].id or sentence.index > index:
+                    yield chunk, sentence
 
     def knows(self, term: str) -> bool:
         """Whether the documents use a term: in a passage, a title or a byline, or as the
@@ -260,24 +279,32 @@ _MIN_INITIALS = 3  # "mpl", "cc0": shorter initials ("us") name too much
 
 def _naming_words(
     documents: Iterable[StoredDocument], passages: Iterable[tuple[str, str]]
-) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
-    """Per word, the documents it names; per document, its title's initials. A word of a
-    title, or an author's surname, names that document when no other document's title or
-    text has it ("United States" in one title names nothing when another text says it)."""
+) -> dict[str, frozenset[str]]:
+    """Per word, the document it names: a word of its title, its author's surname, or a
+    run of its title's initials ("lgpl" in "GNU Lesser General Public License"), when no
+    other document's title or text has that word ("United States" in one title names
+    nothing when another text says it)."""
     said: dict[str, set[str]] = {}  # word -> the documents whose title, byline or text has it
-    naming: set[str] = set()
-    initials = {}
     for document in documents:
         title = [w for w in words(document.title) if w not in STOP_WORDS and len(w) > 1]
         surname = words(document.author)[-1:] if document.author else []
-        for word in {*title, *surname}:
+        for word in {*title, *surname, *_initials(document.title)}:
             said.setdefault(word, set()).add(document.id)
-            naming.add(word)
-        initials[document.id] = "".join(w[0] for w in words(document.title))
     for document_id, text in passages:
-        for word in naming.intersection(words(text)):
+        for word in said.keys() & set(words(text)):
             said[word].add(document_id)
-    return {w: frozenset(said[w]) for w in naming if len(said[w]) == 1}, initials
+    return {word: frozenset(ids) for word, ids in said.items() if len(ids) == 1}
+
+
+def _initials(title: str) -> set[str]:
+    """Every run of at least three initials of a title's capitalised words: "mpl" for
+    "Mozilla Public License 2.0"; "lgpl" and "gpl" for "GNU Lesser General Public License"."""
+    letters = "".join(w[0].lower() for w in re.findall(r"\b[A-Z][\w’'-]*", title))
+    return {
+        letters[i:j]
+        for i in range(len(letters))
+        for j in range(i + _MIN_INITIALS, len(letters) + 1)
+    }
 
 
 class Retriever:
@@ -321,8 +348,14 @@ class Retriever:
         into the vector, and as extra terms weighted that much less.
         """
         vector = self.embedder.embed_query(question)
-        documents = self.corpus.documents_named(question)
-        named = titles_named(question, self.corpus.titles)
+        # Words that only say which document is meant frame the question: "the Declaration",
+        # or initials no passage uses ("Under the MPL, …").
+        named = titles_named(question, self.corpus.titles) | {
+            word
+            for said in self.corpus.documents_named(question).values()
+            for word in said
+            if word not in self.corpus.document_frequency
+        }
         query_terms = tuple(dict.fromkeys(question_terms(question, named)))
         weights = {t: self.corpus.idf(t) for t in query_terms}
         if context and context_weight > 0:
@@ -331,10 +364,14 @@ class Retriever:
             for term in dict.fromkeys(terms(context)):
                 weights.setdefault(term, context_weight * self.corpus.idf(term))
             query_terms = tuple(weights)
-        narrowed = frozenset(documents)
-        if len(narrowed) == len(self.corpus.documents):
-            narrowed = frozenset()  # naming every document narrows nothing
-        return Query(question, vector, query_terms, weights, seen, documents=narrowed)
+        return Query(
+            question, vector, query_terms, weights, seen, documents=self.documents_for(question)
+        )
+
+    def documents_for(self, question: str) -> frozenset[str]:
+        """The documents a question names, to search alone; none when it names every one."""
+        named = frozenset(self.corpus.documents_named(question))
+        return frozenset() if len(named) == len(self.corpus.documents) else named
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """The `k` best passages for `query`, best first."""
@@ -348,13 +385,13 @@ class Retriever:
         if len(query.documents) < 2:
             return hits[:k]
         # A question naming several documents ("Is X the same in A and B?") gets the best
-        # passages of each, in turn.
+        # passages of each, in turn (not their title and byline), at least two each.
         by_document = [
-            [hit for hit in hits if hit.chunk.document_id == document_id]
+            [h for h in hits if h.chunk.document_id == document_id and h.chunk.paragraph_index]
             for document_id in sorted(query.documents)
         ]
         turns = [hit for rank in itertools.zip_longest(*by_document) for hit in rank if hit]
-        return turns[:k]
+        return turns[: max(k, 2 * len(query.documents))]
 
     def _candidates(self, query: Query) -> list[str]:
         corpus, pool = self.corpus, self.settings.candidate_pool

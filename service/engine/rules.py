@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
+from citeqa.index.terms import STOP_WORDS
 from citeqa.index.vocabulary import (
     DATE,
     MONEY,
@@ -95,7 +96,7 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
         "time",
         # "When did…", "Since when…", "…, and when?"; not "What … when it came to X?".
         re.compile(
-            r"(^|[,;]\s*|\b(and|but|so|since|until|till|by|from)\s+)when\b"
+            r"(^|[,;]\s*|\b(and|but|so|since|until|till|by|from|know|tell me|say)\s+)when\b"
             r"|\bwhat (year|date|month|day)\b|\bon what date\b",
             re.I,
         ),
@@ -314,8 +315,10 @@ def _number_value(word: str) -> int | None:
 
 @lru_cache(maxsize=_TEXTS_KEPT)
 def _numbers(text: str) -> frozenset[str]:
-    """Every number a text writes in digits, decimals whole ("2.1")."""
-    return frozenset(re.findall(r"\d+(?:\.\d+)*", text))
+    """Every number a text writes in digits, decimals whole ("2.1") and by their whole
+    part ("2" for "2.0")."""
+    found = re.findall(r"\d+(?:\.\d+)*", text)
+    return frozenset(found) | {number.split(".")[0] for number in found}
 
 
 @lru_cache(maxsize=_TEXTS_KEPT)
@@ -324,8 +327,13 @@ def _counts(text: str) -> Mapping[str, frozenset[int]]:
     found: dict[str, set[int]] = {}
     for match in _COUNTED.finditer(text):
         value = _number_value(match["number"])
-        if value is not None:
-            found.setdefault(match["noun"].lower()[:_NAME_STEM], set()).add(value)
+        noun = match["noun"].lower()
+        if (
+            value is not None
+            and not re.fullmatch(_YEAR, match["number"])
+            and noun not in STOP_WORDS
+        ):
+            found.setdefault(noun[:_NAME_STEM], set()).add(value)  # not "1790 the"
     return MappingProxyType({noun: frozenset(values) for noun, values in found.items()})
 
 
@@ -335,6 +343,7 @@ def other_date(question: str, evidence: Evidence) -> bool:
         m.group().lower()
         for m in EXPLICIT_DATE.finditer(question)
         if not _DATE_BOUND.search(question[: m.start()])
+        and question[: m.start()].strip(" \"'“‘(")  # "May I ask…?" opens with no date
     }
     passages = evidence.passages.lower()
     missing = {date for date in named if date not in passages}
@@ -364,7 +373,7 @@ class _Names:
 
     known: frozenset[str]
     stems: frozenset[str]
-    initials: str
+    initials: frozenset[str]  # "mpl", "mp", "pl" for "Mozilla Public License"
     common: frozenset[str]
 
 
@@ -373,14 +382,16 @@ def _names(text: str) -> _Names:
     """A text's names, worked out once per text (a document is read for every question)."""
     words = set(re.findall(r"[\w’'-]+", text))
     known = frozenset(w.lower() for w in words)
-    initials = " ".join(
-        "".join(word[0] for word in run.group().split()).lower()
-        for run in re.finditer(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+", text)
-    )
+    initials = set()
+    for run in re.finditer(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+", text):
+        letters = "".join(word[0] for word in run.group().split()).lower()
+        initials |= {
+            letters[i:j] for i in range(len(letters)) for j in range(i + 2, len(letters) + 1)
+        }
     return _Names(
         known=known,
         stems=frozenset(w[:_NAME_STEM] for w in known if len(w) >= _NAME_STEM),
-        initials=initials,
+        initials=frozenset(initials),
         common=frozenset(w for w in words if w.islower()),
     )
 

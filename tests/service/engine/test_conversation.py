@@ -76,3 +76,28 @@ def test_he_in_a_follow_up_is_the_person_spoken_of(
 ) -> None:
     turns = [Turn("user", question), Turn("assistant", answer), Turn("user", follow_up)]
     assert resolve(turns).question == resolved
+
+
+def test_a_quick_question_preamble_keeps_the_conversation() -> None:
+    resolved = resolve(_after_talks("Quick question: why did they stop?"))
+    assert resolved.question.startswith("why did") and TALKS in resolved.context
+
+
+@pytest.mark.parametrize("message", ["What about \\1?", "What about C:\\Users?", "And Foo\\d?"])
+def test_what_about_with_backslashes_is_searched_as_it_is(message: str) -> None:
+    assert resolve(_after_talks(message)).question == message
+
+
+@pytest.mark.parametrize("message", ["What about them?", "What about the cost?"])
+def test_what_about_something_unnamed_does_not_rewrite_the_question_before(message: str) -> None:
+    assert resolve(_after_talks(message)).question == message
+
+
+def test_and_where_is_completed_not_taken_for_a_name() -> None:
+    resolved = resolve(_after_talks("And Where?"))
+    assert resolved.own == "And Where?" and resolved.question == f"And Where? {TALKS}"
+
+
+def test_a_long_run_of_spaces_is_resolved_at_once() -> None:
+    message = "what about x" + " " * 1900 + "y?!"
+    assert resolve(_after_talks(message)).question == "what about x y?!"

@@ -65,6 +65,7 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("When did the harbour open?", "The harbour opened with a parade.", False),
         ("What happened in 1921?", "In 1921 the harbour opened.", True),  # no time asked
         ("When does my permit end?", "It ends as of the date the fee is due.", True),
+        ("Do you know when the harbour opened?", "The harbour opened with a parade.", False),
         # "when" inside the question joins a clause: no time asked
         ("What do the towns share when it comes to water?", "They share one reservoir.", True),
         # name: the thing's name
@@ -196,6 +197,10 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("What changed in version 2.1?", _VERSION, "Version 2.1 fixed typos.", None),
         ("What does Velor License 1.1 say?", "Velor License 2.0 sets the fees.", "", "number"),
         ("What does Velor License 2.0 say?", "Velor License 2.0 sets the fees.", "", None),
+        ("Is version 2 the latest?", "Velor License version 2.0 sets the fees.", "", None),
+        # a year is not a count, and a month opening the question is a verb
+        ("Before 1790 the delegates met where?", "In 1787 the delegates met in Velor.", "", None),
+        ("May I ask where the delegates met?", "In June 1787 they met in Velor.", "", None),
         # a condition is not what is asked: "if … doesn't" asks what happens then
         ("If Velor doesn't pay, what happens?", "Velor loses the permit.", "", None),
         # name: a name the documents never mention, by word, stem or initials

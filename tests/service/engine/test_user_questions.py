@@ -164,3 +164,16 @@ def test_a_question_about_what_was_said_quotes_the_answer_given(client: TestClie
     body = client.post("/v1/chat", json={"messages": messages}).json()
     [citation] = body["citations"]
     assert citation["quote"] in CONSULATE_STRIKE and "Damascus" in citation["quote"]
+
+
+def test_what_happened_next_follows_the_answer_given_last(client: TestClient) -> None:
+    messages = [
+        {"role": "user", "content": "What talks did the US and Iran start last year?"},
+        {"role": "assistant", "content": f"{OMAN_TALKS} [1]"},  # later in the article
+        {"role": "user", "content": "What happened on April 1?"},
+        {"role": "assistant", "content": f"{CONSULATE_STRIKE} [1]"},
+        {"role": "user", "content": "And then?"},
+    ]
+    body = client.post("/v1/chat", json={"messages": messages}).json()
+    [citation] = body["citations"]
+    assert "retaliated" in citation["quote"]

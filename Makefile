@@ -74,7 +74,7 @@ eval-gate: install
 		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat.jsonl --docs seeds \
 		--report build/eval-gate-article-chat \
-		--fail-under key_fact_accuracy=0.65 --fail-over false_refusal_rate=0.01
+		--fail-under key_fact_accuracy=0.69 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding-chat.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-chat \
 		--fail-under key_fact_accuracy=0.57 --fail-over false_refusal_rate=0.15

@@ -36,10 +36,10 @@ from citeqa.service.engine.rules import (
     RECALLS_ANSWER,
     Evidence,
     contradicted_specific,
-    elliptical_wants,
     has_expected_type,
     metadata_asked,
     new_matches,
+    wanted_kind,
 )
 from citeqa.service.engine.safety import is_instruction
 
@@ -75,6 +75,7 @@ _FOCUS_WEIGHT = 0.15
 _RECITE_COVERAGE = 0.5
 _RECITE_MARGIN = 0.25
 _RECITE_WORD_COST = 0.02  # per word: the shortest clause that says it
+_KIND_BONUS = 0.5  # a clause holding the kind of thing asked for ("which country": a name)
 # Any comma or clause boundary, where a sentence already given may be cut.
 _ANY_CLAUSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+")
 
@@ -364,17 +365,21 @@ class ExtractiveAnswerer:
             or value(scored) < rival + _RECITE_MARGIN
         ):
             return None
+        kind = wanted_kind(query.own or query.text)  # "which other country…": a name
+
+        def holds(piece: str) -> float:
+            gives = kind is not None and bool(new_matches(kind, query.text, piece))
+            return cover(set(terms(piece))) + (_KIND_BONUS if gives else 0.0)
+
         return _clause(
-            _Candidate(hit.chunk, scored, scored.similarity),
-            lambda piece: cover(set(terms(piece))),
-            self.policy.max_words,
+            _Candidate(hit.chunk, scored, scored.similarity), holds, self.policy.max_words
         )
 
     def _recited_kind(
         self, query: Query, told: list[tuple[Hit, ScoredSentence]]
     ) -> _Candidate | None:
         """ "Where?" after an answer that named the place: the clause of it that does."""
-        wanted = elliptical_wants(query.own)
+        wanted = wanted_kind(query.own)
         if wanted is None:
             return None
         for hit, scored in told:

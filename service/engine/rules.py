@@ -125,12 +125,13 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
 )
 
 
-# What a one-word follow-up asks for ("Where?" after "What talks did they start?"): the
-# first pattern whose question word opens it.
-ELLIPTICAL_WANTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"^\W*(and\s+)?(by\s+)?how (many|much)\b", re.I), QUANTITY),
-    (re.compile(r"^\W*(and\s+)?(since\s+)?when\b", re.I), DATE),
-    (re.compile(r"^\W*(and\s+)?(where|who|whom|by whom)\b", re.I), NAME),
+# What kind of thing a question asks for, when a clause should hold it: "how many…" a
+# number, "when…" a date, "who…", "where…", "which country…" a name. The first row whose
+# question words the question has.
+ASKS_FOR: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"\bhow (many|much)\b", re.I), QUANTITY),
+    (re.compile(r"\bwhen\b|\bwhat (year|date|month|day)\b", re.I), DATE),
+    (re.compile(r"\b(where|who|whom|which [a-z]+)\b", re.I), NAME),
 )
 
 
@@ -148,9 +149,9 @@ ASKS_WHAT_NEXT = re.compile(
 )
 
 
-def elliptical_wants(question: str) -> re.Pattern[str] | None:
-    """What a one-word follow-up asks for, or None."""
-    return next((wants for asks, wants in ELLIPTICAL_WANTS if asks.search(question)), None)
+def wanted_kind(question: str) -> re.Pattern[str] | None:
+    """The kind of thing a question asks for (ASKS_FOR), or None."""
+    return next((wants for asks, wants in ASKS_FOR if asks.search(question)), None)
 
 
 def question_type(question: str) -> tuple[QuestionType, re.Match[str]] | None:

@@ -177,3 +177,21 @@ def test_what_happened_next_follows_the_answer_given_last(client: TestClient) ->
     body = client.post("/v1/chat", json={"messages": messages}).json()
     [citation] = body["citations"]
     assert "retaliated" in citation["quote"]
+
+
+GULF_TIES = (
+    "Israel has close formal ties with Bahrain and the United Arab Emirates, and those "
+    "countries, along with Saudi Arabia, collaborate with Israel on intelligence and security "
+    "issues."
+)
+
+
+def test_which_country_did_you_say_quotes_the_clause_that_names_it(client: TestClient) -> None:
+    messages = [
+        {"role": "user", "content": "Which gulf countries does Israel have formal ties with?"},
+        {"role": "assistant", "content": f"{GULF_TIES} [1]"},
+        {"role": "user", "content": "Which other country did you say works with Israel?"},
+    ]
+    body = client.post("/v1/chat", json={"messages": messages}).json()
+    [citation] = body["citations"]
+    assert "Saudi Arabia" in citation["quote"] and citation["quote"] in GULF_TIES

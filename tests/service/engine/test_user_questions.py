@@ -195,3 +195,11 @@ def test_which_country_did_you_say_quotes_the_clause_that_names_it(client: TestC
     body = client.post("/v1/chat", json={"messages": messages}).json()
     [citation] = body["citations"]
     assert "Saudi Arabia" in citation["quote"] and citation["quote"] in GULF_TIES
+
+
+def test_about_x_gives_up_to_four_sentences_saying_different_things(client: TestClient) -> None:
+    body = client.post("/v1/ask", json={"question": "anything on Azerbaijan?"}).json()
+    quotes = " ".join(c["quote"] for c in body["citations"])
+    assert "staging grounds" in quotes and "military maneuvers" in quotes
+    assert len(re.findall(r"\[\d+\]", body["answer"])) <= 4
+    assert len(body["answer"].split()) <= 2 * 60 + 4  # twice the answer length, and markers

@@ -9,6 +9,7 @@ its own is searched as it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from citeqa.index.documents import normalise_spaces
@@ -77,8 +78,10 @@ class Resolved:
     own: str = ""
 
 
-def resolve(turns: list[Turn]) -> Resolved:
-    """The last user message, made to stand on its own when it is a follow-up."""
+def resolve(turns: list[Turn], titles: Collection[str] = ()) -> Resolved:
+    """The last user message, made to stand on its own when it is a follow-up. `titles` are
+    the words of the documents' titles: "the Declaration" names a document, not someone
+    "he" could stand for."""
     # One space between words: the patterns below then match in linear time.
     question, switched = _without_preamble(" ".join(normalise_spaces(turns[-1].content).split()))
     previous_question = next((t.content for t in reversed(turns[:-1]) if t.role == "user"), "")
@@ -94,11 +97,11 @@ def resolve(turns: list[Turn]) -> Resolved:
     completed = _completed(question, previous_question)
     own = question if completed else _turned_round(question, previous_question) or question
     question = completed or own
-    name = _first_name(previous_question, "")
+    name = _first_name(previous_question, "", titles)
     if not _PERSON.search(previous_answer):
         # "Who was killed?" "The strike killed Zahedi…" "Why was he…": the person the
         # answer named. An answer that itself says "he" still speaks of the one asked about.
-        name = _first_name(previous_answer, previous_question) or name
+        name = _first_name(previous_answer, previous_question, titles) or name
     if name and _PERSON.search(question):
         question = _PERSON.sub(lambda m: _possessive(name, m.group()), question)
         own = _PERSON.sub(lambda m: _possessive(name, m.group()), own)
@@ -161,10 +164,12 @@ def _completed(question: str, previous_question: str) -> str | None:
     return f"{question} {previous_question.strip()}"
 
 
-def _first_name(text: str, exclude: str) -> str:
+def _first_name(text: str, exclude: str, titles: Collection[str] = ()) -> str:
+    """The first name in `text` that `exclude` does not say and that is not a title's."""
     for match in NAME_RUN.finditer(text):
-        if match.group() not in exclude:
-            return match.group()
+        said = match.group()
+        if said not in exclude and not all(w.lower() in titles for w in said.split()):
+            return said
     return ""
 
 

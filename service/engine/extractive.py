@@ -109,7 +109,7 @@ class ExtractiveAnswerer:
 
     def resolve(self, turns: list[Turn]) -> tuple[Resolved, list[str]]:
         """Follow-ups resolved offline, from the words of the conversation."""
-        return resolve(turns), []
+        return resolve(turns, frozenset().union(*self.corpus.titles.values())), []
 
     def answer(self, question: Prepared) -> Draft:
         """The quoted answer, or a refusal."""

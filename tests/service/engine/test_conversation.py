@@ -101,3 +101,13 @@ def test_and_where_is_completed_not_taken_for_a_name() -> None:
 def test_a_long_run_of_spaces_is_resolved_at_once() -> None:
     message = "what about x" + " " * 1900 + "y?!"
     assert resolve(_after_talks(message)).question == "what about x y?!"
+
+
+def test_he_is_never_a_documents_title() -> None:
+    turns = [
+        Turn("user", "What does the Charter say about foreign soldiers?"),
+        Turn("assistant", "He is bringing large armies of foreign soldiers [1]."),
+        Turn("user", "what did he force captives to do?"),
+    ]
+    assert "Charter" in resolve(turns).question  # without titles: the only name there is
+    assert resolve(turns, titles={"charter"}).question == "what did he force captives to do?"

@@ -350,9 +350,10 @@ class Retriever:
         vector = self.embedder.embed_query(question)
         # Words that only say which document is meant frame the question: "the Declaration",
         # or initials no passage uses ("Under the MPL, …").
+        naming = self.corpus.documents_named(question)
         named = titles_named(question, self.corpus.titles) | {
             word
-            for said in self.corpus.documents_named(question).values()
+            for said in naming.values()
             for word in said
             if word not in self.corpus.document_frequency
         }
@@ -364,13 +365,14 @@ class Retriever:
             for term in dict.fromkeys(terms(context)):
                 weights.setdefault(term, context_weight * self.corpus.idf(term))
             query_terms = tuple(weights)
-        return Query(
-            question, vector, query_terms, weights, seen, documents=self.documents_for(question)
-        )
+        documents = self._narrowed(frozenset(naming))
+        return Query(question, vector, query_terms, weights, seen, documents=documents)
 
     def documents_for(self, question: str) -> frozenset[str]:
         """The documents a question names, to search alone; none when it names every one."""
-        named = frozenset(self.corpus.documents_named(question))
+        return self._narrowed(frozenset(self.corpus.documents_named(question)))
+
+    def _narrowed(self, named: frozenset[str]) -> frozenset[str]:
         return frozenset() if len(named) == len(self.corpus.documents) else named
 
     def search(self, query: Query, k: int) -> list[Hit]:

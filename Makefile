@@ -62,7 +62,7 @@ eval-gate: install
 		--fail-over false_refusal_rate=0.14
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
-		--fail-under key_fact_accuracy=0.68 --fail-under hit@3=0.75
+		--fail-under key_fact_accuracy=0.81 --fail-under hit@3=0.75
 	$(BIN)/citeqa eval eval/datasets/article-whole.jsonl --docs seeds \
 		--report build/eval-gate-whole \
 		--fail-under key_fact_accuracy=0.9 --fail-over false_refusal_rate=0.1
@@ -74,10 +74,10 @@ eval-gate: install
 		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat.jsonl --docs seeds \
 		--report build/eval-gate-article-chat \
-		--fail-under key_fact_accuracy=0.69 --fail-over false_refusal_rate=0.01
+		--fail-under key_fact_accuracy=0.73 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding-chat.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-chat \
-		--fail-under key_fact_accuracy=0.57 --fail-over false_refusal_rate=0.15
+		--fail-under key_fact_accuracy=0.71 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-lookalike.jsonl --docs seeds \
 		--report build/eval-gate-article-lookalike \
 		--fail-under refusal_rate=0.71 --fail-over false_refusal_rate=0.01

@@ -9,10 +9,18 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from citeqa.index.terms import STOP_WORDS
+
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktTokenizer
 
 _LINE = re.compile(r"[^\n]+")
+_WORDS = re.compile(r"\b[^\W\d_]+\b")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+# A sentence with fewer words than this ("3.", "5.2.", an address) states nothing, nor does
+# a heading of at most this many words ("Accepting Warranty or Additional Liability.").
+_MIN_SENTENCE_WORDS = 3
+_HEADING_MAX_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -66,3 +74,20 @@ def _pieces(line: str) -> list[tuple[int, str]]:
         start += cut
     pieces.append((start, line[start:]))
     return pieces
+
+
+def states_something(sentence: str) -> bool:
+    """Whether a sentence states something: it has at least three words (a web address
+    counts for none), and it is not a heading ("Accepting Warranty or Additional
+    Liability.": a few words, every content word capitalised, no number)."""
+    found = _WORDS.findall(_URL.sub("", sentence))
+    if len(found) < _MIN_SENTENCE_WORDS:
+        return False
+    content = [w for w in found if w.lower() not in STOP_WORDS]
+    heading = (
+        bool(content)
+        and len(found) <= _HEADING_MAX_WORDS
+        and not re.search(r"\d", sentence)
+        and all(w[0].isupper() for w in content)
+    )
+    return not heading

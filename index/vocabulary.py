@@ -32,12 +32,14 @@ NUMBER = re.compile(
     + r")\b",
     re.I,
 )
-# What answers "how many": a number, a fraction or a quantifier ("half", "most"). Teens and
-# tens above fifty are not in it, as measured: with them, "How many delegates signed…?" was
-# answered with "the thirteen united States" (second corpus refusal rate 0.857 -> 0.714).
+# What answers "how many": a number, a fraction or a quantifier ("half", "most"). An answer
+# to "How many delegates signed…?" must also name what it counts (`gives_count` in the
+# engine's rules), so "the thirteen united States" does not answer it.
 QUANTITY = re.compile(
     rf"\b(?:{_DIGITS}|"
-    + any_of(f"{SMALL_CARDINALS} {TENS} {MAGNITUDES} {PLURAL_MAGNITUDES} {FRACTIONS}")
+    + any_of(
+        f"{SMALL_CARDINALS} {TEENS} {TENS} {HIGH_TENS} {MAGNITUDES} {PLURAL_MAGNITUDES} {FRACTIONS}"
+    )
     + "|"
     + any_of(QUANTIFIERS)
     + r")\b",

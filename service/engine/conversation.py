@@ -24,6 +24,7 @@ _PRONOUN = re.compile(rf"\b{any_of(f'{PERSON_PRONOUNS} {THING_PRONOUNS} these th
 # "What has happened since?": a question that ends pointing back at a time said before.
 _SINCE_THEN = re.compile(r"\b(since|since then|afterwards?|after that|before that)\s*\??\s*$", re.I)
 _PERSON = re.compile(rf"\b{any_of(PERSON_PRONOUNS)}\b", re.I)
+_ASKS_WHO = re.compile(r"\b(who|whom|whose)\b|^\W*which\b", re.I)
 _MIN_STANDALONE_TERMS = 2
 # "Different question: …", "Unrelated q -", "ok switching gears, …", "btw, …", "Quick
 # question: …": words before the question that only announce it. Those that name a new
@@ -73,8 +74,9 @@ class Resolved:
     # The search terms of the last message that no earlier question used: what it newly
     # asks, which a sentence already given may still be the best answer to.
     focus: tuple[str, ...] = ()
-    # What this message itself asks, pronouns resolved but not completed from the question
-    # before ("Where?"): the specifics a look-alike check holds the evidence to.
+    # What this message itself asks, pronouns resolved but neither completed nor turned
+    # round from the question before ("Where?", "What about Israel?"): the specifics a
+    # look-alike check holds the evidence to.
     own: str = ""
 
 
@@ -94,13 +96,19 @@ def resolve(turns: list[Turn], titles: Collection[str] = ()) -> Resolved:
     focus = tuple(t for t in dict.fromkeys(terms(question)) if t not in asked_before)
     if switched or not previous_question or not is_follow_up(question):
         return Resolved(question, "", seen, focus)
-    completed = _completed(question, previous_question)
-    own = question if completed else _turned_round(question, previous_question) or question
-    question = completed or own
+    # What the message itself states: a premise of the question before ("Why doesn't X
+    # want…?" → "What about Y?") was held to the documents when that question was answered.
+    own = question
+    question = (
+        _completed(question, previous_question)
+        or _turned_round(question, previous_question)
+        or question
+    )
     name = _first_name(previous_question, "", titles)
-    if not _PERSON.search(previous_answer):
+    if (not name or _ASKS_WHO.search(previous_question)) and not _PERSON.search(previous_answer):
         # "Who was killed?" "The strike killed Zahedi…" "Why was he…": the person the
-        # answer named. An answer that itself says "he" still speaks of the one asked about.
+        # answer named. An answer that itself says "he" still speaks of the one asked about,
+        # and so does one to a question that named someone without asking who.
         name = _first_name(previous_answer, previous_question, titles) or name
     if name and _PERSON.search(question):
         question = _PERSON.sub(lambda m: _possessive(name, m.group()), question)

@@ -27,6 +27,10 @@ _SECOND_PART = re.compile(
     re.IGNORECASE,
 )
 _MIN_PART_WORDS = 3
+# A follow-up's answer most often stands within this many sentences after the last one the
+# conversation gave. Measured on the dialogue sets (last turns answered, of 53, with the
+# bonus in `extractive.py`): 1 -> 38, 2 -> 39, 3 -> 40, 5 -> 40.
+_FOLLOWING = 3
 
 
 def split_parts(question: str) -> list[str]:
@@ -97,6 +101,16 @@ class QuestionReader:
             # A one-part question's own words, when the conversation completed it.
             own = resolved.own if len(pieces) == 1 else ""
             query = replace(query, focus=resolved.focus, own=own)
+            if resolved.context:  # a follow-up: the story the conversation told goes on
+                query = replace(query, follows=self._following(seen))
             parts.append((query, self.retriever.search(query, k) if query.terms else []))
             previous = part
         return Prepared(asked, searched, parts, started, time.perf_counter())
+
+    def _following(self, seen: str) -> tuple[str, ...]:
+        """The sentences right after the last one the conversation gave (quoted whole or in
+        part): where the story it tells most often goes on."""
+        corpus = self.retriever.corpus
+        places = corpus.places_told(seen)
+        following = corpus.sentences_following(places[-1], _FOLLOWING) if places else []
+        return tuple(sentence.id for _, sentence in following)

@@ -29,6 +29,7 @@ import numpy as np
 
 from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Embedder, Vectors
+from citeqa.index.sentences import split_sentences, states_something
 from citeqa.index.store import ChunkStore, StoredDocument
 from citeqa.index.terms import STOP_WORDS, question_terms, terms, title_words, titles_named, words
 from citeqa.service.config import RetrievalSettings
@@ -47,6 +48,9 @@ class Query:
     documents: frozenset[str] = frozenset()  # the documents it names: searched alone
     focus: tuple[str, ...] = ()  # in a conversation, the terms no earlier question used
     own: str = ""  # what the message itself asked, when the conversation completed it
+    # In a follow-up, the sentences right after the last one the conversation gave, nearest
+    # first: where a conversation's next answer most often stands.
+    follows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,14 +179,19 @@ class Corpus:
         return text or ""
 
     def place_of(self, sentence_text: str) -> tuple[int, int] | None:
-        """Where a sentence stands, (passage position, sentence index), by its exact text;
-        the index of every sentence's text is built the first time one is looked up."""
+        """Where a sentence stands, (passage position, sentence index), by its exact text,
+        or by its first or last words when it was quoted in part (a clause of it); the
+        index of every sentence is built the first time one is looked up."""
         if self._places is None:
             self._places = {}
             for position, chunk in enumerate(self.chunks):
                 for sentence in self.sentences.get(chunk.id, []):
-                    self._places.setdefault(sentence.text, (position, sentence.index))
-        return self._places.get(sentence_text)
+                    for key in (sentence.text, *_ends(sentence.text)):
+                        self._places.setdefault(key, (position, sentence.index))
+        for key in (sentence_text, *_ends(sentence_text)):
+            if key in self._places:
+                return self._places[key]
+        return None
 
     def sentences_after(self, position: int, index: int) -> Iterator[tuple[Chunk, Sentence]]:
         """The sentences that follow one, in reading order, to the end of its document."""
@@ -193,6 +202,19 @@ class Corpus:
             for sentence in self.sentences.get(chunk.id, []):
                 if chunk.id != self.chunks[position].id or sentence.index > index:
                     yield chunk, sentence
+
+    def places_told(self, told: str) -> list[tuple[int, int]]:
+        """Where each sentence of `told` (earlier answers) stands, in the order told;
+        sentences no passage holds are left out."""
+        places = (self.place_of(told[s.start : s.end]) for s in split_sentences(told))
+        return [place for place in places if place is not None]
+
+    def sentences_following(
+        self, place: tuple[int, int], count: int
+    ) -> list[tuple[Chunk, Sentence]]:
+        """The `count` sentences that state something after the one at `place`."""
+        after = ((c, s) for c, s in self.sentences_after(*place) if states_something(s.text))
+        return list(itertools.islice(after, count))
 
     def knows(self, term: str) -> bool:
         """Whether the documents use a term: in a passage, a title or a byline, or as the
@@ -275,6 +297,7 @@ class Corpus:
 
 _MIN_PREFIX, _MAX_SUFFIX = 4, 3  # "coast" + "al"
 _MIN_INITIALS = 3  # "mpl", "cc0": shorter initials ("us") name too much
+_END_WORDS = 5  # a sentence quoted in part is found by this many of its first or last words
 
 
 def _naming_words(
@@ -294,6 +317,15 @@ def _naming_words(
         for word in said.keys() & set(words(text)):
             said[word].add(document_id)
     return {word: frozenset(ids) for word, ids in said.items() if len(ids) == 1}
+
+
+def _ends(sentence: str) -> tuple[str, ...]:
+    """Keys for a sentence quoted in part: its first and its last words, when it has enough
+    of them to be told apart from others."""
+    found = sentence.split()
+    if len(found) < 2 * _END_WORDS:
+        return ()
+    return ("<" + " ".join(found[:_END_WORDS]), ">" + " ".join(found[-_END_WORDS:]))
 
 
 def _initials(title: str) -> set[str]:
@@ -385,7 +417,9 @@ class Retriever:
         hits = [self._score(query, chunk_id) for chunk_id in candidates]
         hits.sort(key=lambda hit: -hit.score)
         if len(query.documents) < 2:
-            return hits[:k]
+            # A follow-up's passages also include those the conversation's story goes on in.
+            following = {sentence_id.rsplit(":", 1)[0] for sentence_id in query.follows}
+            return hits[:k] + [h for h in hits[k:] if h.chunk.id in following]
         # A question naming several documents ("Is X the same in A and B?") gets the best
         # passages of each, in turn (not their title and byline), at least two each.
         by_document = [
@@ -408,6 +442,7 @@ class Retriever:
         found += [corpus.chunks[p].id for p in corpus.bm25(query.terms, pool)]
         if query.documents and corpus.dense is not None:
             found += corpus.dense.nearest(query.vector, len(corpus.chunks))
+        found += [sentence_id.rsplit(":", 1)[0] for sentence_id in query.follows]
         found = [cid for cid in dict.fromkeys(found) if cid in corpus.position]
         if query.documents:
             # A question that names its documents is answered from them alone.

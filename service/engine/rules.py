@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from citeqa.index.terms import STOP_WORDS
+from citeqa.index.terms import STOP_WORDS, words
 from citeqa.index.vocabulary import (
     DATE,
     MONEY,
@@ -42,6 +42,18 @@ def new_matches(pattern: re.Pattern[str], question: str, text: str) -> set[str]:
 def gives_new(pattern: re.Pattern[str]) -> Callable[[re.Match[str], str, str], bool]:
     """The check "the answer gives a `pattern` the question lacks"."""
     return lambda _asked, question, text: bool(new_matches(pattern, question, text))
+
+
+def gives_count(asked: re.Match[str], question: str, text: str) -> bool:
+    """Whether `text` gives a quantity the question lacks, and, when the question asks how
+    many of a thing ("How many delegates…?"), names that thing too, by its first letters:
+    "thirteen united States" counts no delegates."""
+    if not new_matches(QUANTITY, question, text):
+        return False
+    thing = (asked.groupdict().get("thing") or "").lower()
+    if not thing or thing in STOP_WORDS:
+        return True
+    return any(word.startswith(thing[:_NAME_STEM]) for word in words(text))
 
 
 # A thing given its name: "named Kingsway", "known as the Mercy Route", "Operation Dawn".
@@ -88,8 +100,12 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
     ),
     QuestionType(
         "count",
-        re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b", re.I),
-        gives_new(QUANTITY),
+        re.compile(
+            r"\bhow many (?P<thing>[^\W\d_]+)|\bhow (many|much)\b"
+            r"|\bwhat (number|percentage|share)\b",
+            re.I,
+        ),
+        gives_count,
         "a number or quantity the question does not name",
     ),
     QuestionType(

@@ -69,6 +69,14 @@ def test_the_focus_is_what_the_last_message_newly_asks() -> None:
             "When did he resign?",
             "When did Ardo Kessel resign?",
         ),
+        # The question named him without asking who: a capitalised word of the answer
+        # ("the Presidential office") is not who "he" is.
+        (
+            "Did Kessel give a long speech at his second oath?",
+            "At this second oath of the Presidential office there is less to say [1].",
+            "Why did he say less?",
+            "Why did Kessel say less?",
+        ),
     ],
 )
 def test_he_in_a_follow_up_is_the_person_spoken_of(
@@ -111,3 +119,17 @@ def test_he_is_never_a_documents_title() -> None:
     ]
     assert "Charter" in resolve(turns).question  # without titles: the only name there is
     assert resolve(turns, titles={"charter"}).question == "what did he force captives to do?"
+
+
+def test_what_about_states_only_its_own_words() -> None:
+    """ "What about Ardenia?" is searched as the question before turned round, but the
+    premise of that question ("doesn't") was held to the documents when it was answered:
+    the look-alike check holds only the message's own words to them."""
+    turns = [
+        Turn("user", "Why doesn't Velor want a war with Ardenia?"),
+        Turn("assistant", "Velor knows that a war with Ardenia would be long [1]."),
+        Turn("user", "What about Ardenia?"),
+    ]
+    resolved = resolve(turns)
+    assert resolved.question == "Why doesn't Ardenia want a war with Velor?"
+    assert resolved.own == "What about Ardenia?"

@@ -35,3 +35,24 @@ def test_longer_forms_of_known_words_are_known(engine: Engine) -> None:
     assert corpus.knows("consular")  # "consul" + "ar": the same word, longer
     assert not corpus.knows("consulxxxxx")  # too much longer to be the same word
     assert not corpus.knows("uranium")
+
+
+def test_a_sentence_quoted_in_part_is_found_where_it_stands(engine: Engine) -> None:
+    """A follow-up reads on from the answer given last, even when that answer quoted only
+    a clause of its sentence, or the sentence without its opening words."""
+    corpus = engine.retriever.corpus
+    chunk = next(
+        c
+        for c in corpus.chunks
+        if len(corpus.sentences[c.id]) >= 3 and len(corpus.sentences[c.id][0].text.split()) > 12
+    )
+    first, second = corpus.sentences[chunk.id][:2]
+    words = first.text.split()
+    place = (corpus.position[chunk.id], first.index)
+    assert corpus.place_of(first.text) == place
+    assert corpus.place_of(" ".join(words[1:])) == place  # without its first word
+    assert corpus.place_of(" ".join(words[:-1])) == place  # cut before its end
+    assert corpus.place_of("Nothing any passage says at all, in any way whatsoever.") is None
+    told = f"{' '.join(words[1:])} Something said that no passage holds."
+    [found] = corpus.places_told(told)
+    assert corpus.sentences_following(found, 1) == [(chunk, second)]

@@ -59,6 +59,10 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("How many ships wait in the basin?", "Most ships wait for the tide.", True),
         ("How many ships wait in the basin?", "Ships wait in the outer basin.", False),
         ("How many of the two ships sailed?", "The two ships stayed in port.", False),
+        # ... counting the thing asked about, in digits or words
+        ("By how many towns?", "The charter of the fourteen towns of Velor.", True),
+        ("How many delegates signed it?", "The charter of the fourteen towns of Velor.", False),
+        ("How many drones did it launch?", "It launched more than 300 drones and missiles.", True),
         # time: a date or time the question lacks
         ("When did the harbour open?", "The harbour opened in May 1921.", True),
         ("When did the harbour open?", "The lock opens until the tide turns.", True),

@@ -203,3 +203,22 @@ def test_about_x_gives_up_to_four_sentences_saying_different_things(client: Test
     assert "staging grounds" in quotes and "military maneuvers" in quotes
     assert len(re.findall(r"\[\d+\]", body["answer"])) <= 4
     assert len(body["answer"].split()) <= 2 * 60 + 4  # twice the answer length, and markers
+
+
+US_ASSURANCE = (
+    "The United States assured Iran that it did not know of Israel’s plans for the strike in "
+    "advance and then signaled its concerns about the dangers of a larger war both in public "
+    "statements and via intermediaries."
+)
+
+
+def test_a_follow_up_is_answered_from_where_the_conversation_left_off(client: TestClient) -> None:
+    """What the United States asked of Israel is told a few sentences after what it told
+    Iran; elsewhere the article speaks of Israel in words closer to the question's."""
+    messages = [
+        {"role": "user", "content": "What did the United States tell Iran after the strike?"},
+        {"role": "assistant", "content": f"{US_ASSURANCE} [1]"},
+        {"role": "user", "content": "And what did it ask of Israel?"},
+    ]
+    body = client.post("/v1/chat", json={"messages": messages}).json()
+    assert "temper its response" in body["answer"]

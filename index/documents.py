@@ -1,23 +1,30 @@
-"""Load a text or Markdown file and clean it into a `Document`.
+"""Load a file (any format `formats.py` reads) and clean it into a `Document`.
 
 Cleaning is written for documents in general: a short header block (title, byline,
 publication) becomes metadata, site boilerplate and repeated lines (pull quotes) are dropped,
 and the body keeps its paragraphs. The cleaned text starts with a byline paragraph built from
 the metadata, so that questions about authorship can be answered and cited like any other.
+Headings and a PDF's page marks become the document's `Layout`: where each section and each
+page begins in the cleaned text.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from citeqa.index.errors import InvalidDocument
+from citeqa.index.errors import InvalidDocument, UnsupportedMediaType
+from citeqa.index.formats import HEADING_MARK, MAX_PDF_PAGES, PAGE, READERS, extract
+from citeqa.index.formats import page_number as _page_number
 from citeqa.index.sentences import split_sentences
 from citeqa.index.vocabulary import NUMBER
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+SUPPORTED_SUFFIXES = tuple(READERS)
+_MARKS = re.compile(rf"{PAGE.pattern}|{HEADING_MARK}")
 
 _HEADER_MAX_WORDS = 12
 _HEADER_MAX_BLOCKS = 5
@@ -47,6 +54,45 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """Where each page and each section begins in a cleaned text, as (offset, page number)
+    and (offset, heading) pairs in order; empty for a text without pages or headings."""
+
+    pages: tuple[tuple[int, int], ...] = ()
+    sections: tuple[tuple[int, str], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page the character at `offset` stands on; None for a text without pages."""
+        if not self.pages:
+            return None
+        i = bisect.bisect_right([start for start, _ in self.pages], offset) - 1
+        return self.pages[max(i, 0)][1]
+
+    def section_at(self, offset: int) -> str | None:
+        """The heading of the section `offset` stands in; None before the first heading."""
+        i = bisect.bisect_right([start for start, _ in self.sections], offset) - 1
+        return self.sections[i][1] if i >= 0 else None
+
+    def to_json(self) -> str:
+        """The layout as JSON, for the store."""
+        return json.dumps({"pages": self.pages, "sections": self.sections}) if self else ""
+
+    @classmethod
+    def from_json(cls, text: str) -> Layout:
+        """A layout stored by `to_json`; an empty one for empty text."""
+        if not text:
+            return cls()
+        found = json.loads(text)
+        return cls(
+            tuple((int(o), int(p)) for o, p in found.get("pages", [])),
+            tuple((int(o), str(h)) for o, h in found.get("sections", [])),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.pages or self.sections)
+
+
+@dataclass(frozen=True)
 class Document:
     """A cleaned document: metadata, the cleaned text, and where its paragraphs lie."""
 
@@ -58,6 +104,7 @@ class Document:
     publication: str = ""
     source: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    layout: Layout = field(default_factory=Layout)
 
     @property
     def body_hash(self) -> str:
@@ -70,6 +117,8 @@ class Document:
     def content_hash(self) -> str:
         """Hash of what the index stores of this document; equal hashes need no re-ingest."""
         key = "\n".join([self.title, self.author, self.publication, self.text])
+        if self.layout:  # a text without pages or headings hashes as it always did
+            key += "\n" + self.layout.to_json()
         return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -79,22 +128,23 @@ def document_id_for(path: Path) -> str:
     return slug or hashlib.sha256(path.name.encode()).hexdigest()[:16]
 
 
-def load_document(path: Path) -> Document:
-    """Read a .txt or .md file and clean it."""
+def load_document(path: Path, *, max_pdf_pages: int = MAX_PDF_PAGES) -> Document:
+    """Read a file in any supported format and clean it."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise InvalidDocument(
             f"{path}: unsupported file type '{path.suffix}'. "
             f"Supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidDocument(
-            f"{path}: not valid UTF-8 (byte {error.start}). Save the file as UTF-8 text."
-        ) from None
+        extracted = extract(path.read_bytes(), str(path), max_pdf_pages=max_pdf_pages)
+    except UnsupportedMediaType as error:
+        raise InvalidDocument(error.message) from None
     return clean_document(
-        text, document_id=document_id_for(path), source=str(path), fallback_title=path.stem
+        extracted.text,
+        document_id=document_id_for(path),
+        source=str(path),
+        fallback_title=path.stem,
+        title=extracted.title,
     )
 
 
@@ -114,9 +164,10 @@ def clean_document(
     text, front = _split_front_matter(_normalise_whitespace(text))
     blocks = _blocks(text)
     header, body = _split_header(blocks)
+    header = {key: _unmarked(value) for key, value in header.items()}
     body = _drop_boilerplate(body)
     body = _drop_repeated(body)
-    if not body:
+    if not any(_unmarked(block) for block in body):
         raise InvalidDocument(f"{source or document_id}: no text left to index after cleaning.")
     title = title or front.get("title") or header.get("title") or fallback_title or document_id
     author = author or front.get("author") or header.get("author", "")
@@ -124,6 +175,9 @@ def clean_document(
     byline = "\n".join(
         line for line in (title, f"By {author}" if author else "", publication) if line
     )
+    first_page = PAGE.search(text)  # the byline stands on the page the text begins on
+    if first_page:
+        byline = first_page.group() + byline
     return _assemble(document_id, title, author, publication, source, [byline, *body])
 
 
@@ -151,14 +205,36 @@ def _split_front_matter(text: str) -> tuple[str, dict[str, str]]:
 
 
 def _blocks(text: str) -> list[str]:
-    """Paragraphs: runs of non-blank lines joined by spaces, Markdown heading marks removed."""
+    """Paragraphs: runs of non-blank lines joined by spaces, Markdown heading marks removed
+    (a one-line heading paragraph is marked as one instead). A page mark with no text of
+    its own goes to the paragraph after it."""
     blocks = []
+    pending = ""
     for chunk in re.split(r"\n\s*\n", text):
-        block = " ".join(line.lstrip("#").strip() for line in chunk.split("\n"))
+        lines = [_leading_pages(line) for line in chunk.strip().split("\n")]
+        heading = len(lines) == 1 and re.match(r"#{1,6} ", lines[0][1])
+        block = " ".join(pages + rest.lstrip("#").strip() for pages, rest in lines)
         block = re.sub(r" {2,}", " ", block).strip()
-        if block:
-            blocks.append(block)
+        if heading:
+            block = HEADING_MARK + block
+        if block and not _unmarked(block):
+            pending += "".join(m.group() for m in PAGE.finditer(block))
+        elif block:
+            blocks.append(pending + block)
+            pending = ""
     return blocks
+
+
+def _leading_pages(line: str) -> tuple[str, str]:
+    """The page marks a line begins with, and the rest of it."""
+    pages = re.match(rf"(?:{PAGE.pattern})*", line)
+    end = pages.end() if pages else 0
+    return line[:end], line[end:]
+
+
+def _unmarked(text: str) -> str:
+    """Text without page and heading marks."""
+    return _MARKS.sub("", text).strip()
 
 
 def _is_header_line(block: str) -> bool:
@@ -171,6 +247,8 @@ def _split_header(blocks: list[str]) -> tuple[dict[str, str], list[str]]:
     position = 0
     while position < min(len(blocks) - 1, _HEADER_MAX_BLOCKS) and _is_header_line(blocks[position]):
         block = blocks[position]
+        if position and HEADING_MARK in block:
+            break  # a heading after the first line begins the body
         byline = _BYLINE.match(block)
         if byline and "author" not in header:
             header["author"] = byline.group("author").strip()
@@ -249,16 +327,35 @@ def _assemble(
     document_id: str, title: str, author: str, publication: str, source: str, blocks: list[str]
 ) -> Document:
     paragraphs = []
+    kept: list[str] = []
+    pages: list[tuple[int, int]] = []
+    sections: list[tuple[int, str]] = []
     offset = 0
-    for index, block in enumerate(blocks):
-        paragraphs.append(Paragraph(index, offset, offset + len(block)))
+    for marked in blocks:
+        block, breaks, last = "", [], 0
+        for mark in _MARKS.finditer(marked):
+            block += marked[last : mark.start()]
+            last = mark.end()
+            if mark.group(1):
+                breaks.append((len(block), _page_number(mark.group(1))))
+        block += marked[last:]
+        lead = len(block) - len(block.lstrip())
+        block = block.strip()
+        if not block:
+            continue
+        pages += [(offset + max(at - lead, 0), number) for at, number in breaks]
+        if HEADING_MARK in marked:
+            sections.append((offset, block))
+        paragraphs.append(Paragraph(len(kept), offset, offset + len(block)))
+        kept.append(block)
         offset += len(block) + 2
     return Document(
         id=document_id,
         title=title,
-        text="\n\n".join(blocks),
+        text="\n\n".join(kept),
         paragraphs=tuple(paragraphs),
         author=author,
         publication=publication,
         source=source,
+        layout=Layout(tuple(pages), tuple(sections)),
     )

@@ -13,6 +13,7 @@ import numpy as np
 from citeqa.index.chunking import Chunk, Chunker, Sentence, sentences_of
 from citeqa.index.documents import SUPPORTED_SUFFIXES, Document, load_document
 from citeqa.index.errors import InvalidDocument
+from citeqa.index.formats import MAX_PDF_PAGES
 from citeqa.index.summaries import summarise
 
 if TYPE_CHECKING:  # Chroma and the model are slow to import; the CLI needs neither for --help.
@@ -38,11 +39,21 @@ class IngestResult:
     chunk_count: int
 
 
+@dataclass(frozen=True)
+class IngestFailure:
+    """A file that could not be indexed, and why (the fix is named in `reason`)."""
+
+    path: Path
+    reason: str
+
+
 @dataclass
 class IngestReport:
-    """Outcomes of one ingestion run, in the order the files were read."""
+    """Outcomes of one ingestion run, in the order the files were read, and the files
+    skipped because they could not be read."""
 
     results: list[IngestResult] = field(default_factory=list)
+    failures: list[IngestFailure] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> int:
         """How many documents had this outcome."""
@@ -50,12 +61,19 @@ class IngestReport:
 
 
 def find_files(paths: Iterable[Path]) -> list[Path]:
-    """The supported files named by `paths`, searching folders recursively, sorted."""
+    """The supported files named by `paths`, searching folders recursively, sorted; hidden
+    files and folders (".git") are passed over."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUPPORTED_SUFFIXES)
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and p.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
             )
         elif path.is_file():
             found.append(path)
@@ -67,10 +85,17 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
 class Ingestor:
     """Writes documents into a `ChunkStore`, skipping those whose content is unchanged."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder, chunker: Chunker) -> None:
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        chunker: Chunker,
+        max_pdf_pages: int = MAX_PDF_PAGES,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
+        self.max_pdf_pages = max_pdf_pages
 
     def ingest(self, document: Document) -> IngestResult:
         """Index one cleaned document; embeds only chunks its stored version lacks.
@@ -126,12 +151,25 @@ class Ingestor:
         return summarise([s for s, _ in ordered], np.vstack([v for _, v in ordered]))
 
     def ingest_files(
-        self, paths: Iterable[Path], on_file: Callable[[Path], None] | None = None
+        self,
+        paths: Iterable[Path],
+        on_file: Callable[[Path, IngestResult | IngestFailure], None] | None = None,
     ) -> IngestReport:
-        """Index every supported file under `paths`; `on_file` is called after each one."""
+        """Index every supported file under `paths`. A file that cannot be read is skipped
+        and reported with the reason; the others are indexed. `on_file` is called after each
+        file with what became of it."""
         report = IngestReport()
         for path in find_files(paths):
-            report.results.append(self.ingest(load_document(path)))
+            outcome: IngestResult | IngestFailure
+            try:
+                document = load_document(path, max_pdf_pages=self.max_pdf_pages)
+            except (InvalidDocument, OSError) as error:
+                reason = error.message if isinstance(error, InvalidDocument) else f"{path}: {error}"
+                outcome = IngestFailure(path, reason)
+                report.failures.append(outcome)
+            else:
+                outcome = self.ingest(document)
+                report.results.append(outcome)
             if on_file:
-                on_file(path)
+                on_file(path, outcome)
         return report

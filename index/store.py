@@ -32,7 +32,7 @@ from chromadb.api.types import Metadata, Where
 from chromadb.config import Settings as ChromaSettings
 
 from citeqa.index.chunking import Chunk, Sentence
-from citeqa.index.documents import Document
+from citeqa.index.documents import Document, Layout
 from citeqa.index.embedding import Vectors
 from citeqa.index.errors import StoreUnavailable
 
@@ -57,6 +57,7 @@ class StoredDocument:
     text: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
     summary: tuple[str, ...] = ()  # ids of the summary's sentences, in document order
+    layout: Layout = field(default_factory=Layout)  # where its pages and sections begin
 
     @property
     def chunk_count(self) -> int:
@@ -431,6 +432,7 @@ def _document_metadata(document: Document, chunk_ids: list[str], summary: list[s
         "chunk_ids": json.dumps(chunk_ids),
         "metadata": json.dumps(document.metadata),
         "summary": json.dumps(summary),
+        "layout": document.layout.to_json(),
     }
 
 
@@ -469,4 +471,5 @@ def _stored_document(document_id: str, meta: Any, text: str = "") -> StoredDocum
         text=text,
         metadata=json.loads(meta.get("metadata", "{}")),
         summary=tuple(json.loads(meta.get("summary", "[]"))),
+        layout=Layout.from_json(str(meta.get("layout") or "")),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,8 +14,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from citeqa.index.documents import SUPPORTED_SUFFIXES
 from citeqa.index.errors import CiteqaError, EvaluationError
-from citeqa.index.ingest import Outcome, find_files
+from citeqa.index.ingest import IngestFailure, IngestResult, Outcome, find_files
 from citeqa.index.locking import writer_lock
 from citeqa.service.config import Settings
 
@@ -43,7 +46,11 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--if-empty", is_flag=True, help="Do nothing when the index already has documents.")
 def ingest(paths: tuple[Path, ...], if_empty: bool) -> None:
-    """Index .txt and .md files or folders (default: the seeds folder)."""
+    """Index files or folders (default: the seeds folder): .txt, .md, .html, .pdf, .docx.
+
+    A file that cannot be read is named with the reason and skipped; the rest are indexed,
+    and the exit status is 1 when any file was skipped.
+    """
     settings = Settings()
     targets = list(paths) or [settings.index.seeds_dir]
     try:
@@ -51,10 +58,14 @@ def ingest(paths: tuple[Path, ...], if_empty: bool) -> None:
     except CiteqaError as error:
         raise click.ClickException(str(error)) from None
     if not files:
-        raise click.UsageError(f"No .txt or .md files in: {', '.join(map(str, targets))}")
+        raise click.UsageError(
+            f"No {', '.join(SUPPORTED_SUFFIXES)} files in: {', '.join(map(str, targets))}"
+        )
     with contextlib.ExitStack() as stack:
         _hold_writer_lock(stack, settings)
-        _ingest_files(settings, files, if_empty)
+        failed = _ingest_files(settings, files, if_empty)
+    if failed:
+        sys.exit(1)
 
 
 def _hold_writer_lock(stack: contextlib.ExitStack, settings: Settings) -> None:
@@ -66,32 +77,53 @@ def _hold_writer_lock(stack: contextlib.ExitStack, settings: Settings) -> None:
             raise click.ClickException(str(error)) from None
 
 
-def _ingest_files(settings: Settings, files: list[Path], if_empty: bool) -> None:
+def _ingest_files(settings: Settings, files: list[Path], if_empty: bool) -> int:
+    """Index `files` with a progress bar (files, passages, passages per second); each file
+    that fails is named with its reason. The number of files that failed."""
     engine = _open(settings)
     if if_empty and engine.stats().chunks:
         console.print(f"Index in {settings.index.data_dir} already has documents; nothing to do.")
-        return
+        return 0
+    started = time.perf_counter()
+    passages = 0
+
+    def done(path: Path, outcome: IngestResult | IngestFailure) -> None:
+        nonlocal passages
+        if isinstance(outcome, IngestFailure):
+            progress.console.print(
+                f"{'failed':>9}  {outcome.reason}", highlight=False, soft_wrap=True
+            )
+        else:
+            passages += outcome.chunk_count
+        rate = passages / max(time.perf_counter() - started, 1e-9)
+        progress.update(task, advance=1, description=f"{passages} passages, {rate:.1f}/s")
+
     try:
         with Progress(
             TextColumn("Ingesting"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("files · {task.description}"),
             console=console,
             transient=True,
             disable=not console.is_terminal,
         ) as progress:
             task = progress.add_task("", total=len(files))
-            report = engine.library.ingest(files, on_file=lambda p: progress.advance(task))
+            report = engine.library.ingest(files, on_file=done)
     except CiteqaError as error:
         raise click.ClickException(str(error)) from None
     for result in report.results:
         console.print(f"{result.outcome.value:>9}  {result.title}  ({result.chunk_count} chunks)")
+    elapsed = time.perf_counter() - started
     console.print(
         f"{len(report.results)} documents: {report.count(Outcome.ADDED)} added, "
-        f"{report.count(Outcome.REPLACED)} replaced, {report.count(Outcome.UNCHANGED)} unchanged. "
-        f"Index: {settings.index.data_dir}"
+        f"{report.count(Outcome.REPLACED)} replaced, {report.count(Outcome.UNCHANGED)} unchanged; "
+        f"{len(report.failures)} failed. {passages} passages in {elapsed:.1f} s. "
+        f"Index: {settings.index.data_dir}",
+        highlight=False,
+        soft_wrap=True,
     )
+    return len(report.failures)
 
 
 @main.command()

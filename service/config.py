@@ -233,6 +233,11 @@ class LimitsSettings(_Group):
     max_document_bytes: int = Field(
         5_000_000, ge=1, description="Largest document accepted by POST /v1/documents."
     )
+    max_pdf_pages: int = Field(
+        2_000,
+        ge=1,
+        description="Most pages a PDF may have, on upload and in `citeqa ingest`.",
+    )
     request_timeout_s: float = Field(
         30.0, gt=0, le=3600, description="A request taking longer answers 503."
     )

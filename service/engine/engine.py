@@ -14,15 +14,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Literal
+from urllib.parse import quote as quote_url
 
 from cachetools import LRUCache
 
+from citeqa.index.documents import Layout
 from citeqa.index.embedding import Embedder, load_embedder
 from citeqa.index.errors import IndexNotReady
 from citeqa.index.sentences import split_sentences
-from citeqa.index.store import ChunkStore, open_client
+from citeqa.index.store import ChunkStore, StoredDocument, open_client
 from citeqa.service.config import Settings
-from citeqa.service.engine.answers import Answerer, Draft, Mode
+from citeqa.service.engine.answers import Answerer, Draft, Mode, Quote
 from citeqa.service.engine.conversation import Turn
 from citeqa.service.engine.extractive import ExtractiveAnswerer
 from citeqa.service.engine.generation import Generator, build_llm
@@ -83,7 +85,9 @@ class Engine:
             settings,
             embedder,
             retriever,
-            Library(store, embedder, retriever, index.chunk_max_words),
+            Library(
+                store, embedder, retriever, index.chunk_max_words, settings.limits.max_pdf_pages
+            ),
             QuestionReader(retriever, settings.retrieval),
             extractive,
             llm,
@@ -215,18 +219,9 @@ class Engine:
     def _response(self, prepared: Prepared, draft: Draft, include_passages: bool) -> Reply:
         finished = time.perf_counter()
         answer = draft.answer
+        documents = self.retriever.corpus.documents
         citations = tuple(
-            Citation(
-                marker=marker,
-                chunk_id=quote.chunk.id,
-                document_id=quote.chunk.document_id,
-                document_title=quote.chunk.document_title,
-                text=quote.chunk.text,
-                quote=quote.text,
-                start=quote.start,
-                end=quote.end,
-                score=round(quote.score, 4),
-            )
+            _citation(marker, quote, documents.get(quote.chunk.document_id))
             for marker, quote in enumerate(answer.quotes, start=1)
         )
         passages = tuple(
@@ -267,3 +262,28 @@ def _cited_first(hits: list[Hit], draft: Draft) -> list[Hit]:
     quoted = sorted(draft.answer.quotes, key=lambda quote: -quote.score)
     order = {quote.chunk.id: rank for rank, quote in enumerate(quoted)}
     return sorted(hits, key=lambda hit: order.get(hit.chunk.id, len(order)))
+
+
+def _citation(marker: int, quote: Quote, document: StoredDocument | None) -> Citation:
+    """A quote as a citation: where it stands, on which page and in which section."""
+    layout = document.layout if document is not None else Layout()
+    return Citation(
+        marker=marker,
+        chunk_id=quote.chunk.id,
+        document_id=quote.chunk.document_id,
+        document_title=quote.chunk.document_title,
+        text=quote.chunk.text,
+        quote=quote.text,
+        start=quote.start,
+        end=quote.end,
+        score=round(quote.score, 4),
+        url=reader_url(quote.chunk.document_id, quote.start, quote.end),
+        page=layout.page_at(quote.start),
+        page_end=layout.page_at(max(quote.end - 1, quote.start)),
+        section=layout.section_at(quote.start),
+    )
+
+
+def reader_url(document_id: str, start: int, end: int) -> str:
+    """The reader page that shows `text[start:end]` of a document highlighted."""
+    return f"/documents/{quote_url(document_id, safe='')}?start={start}&end={end}"

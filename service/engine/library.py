@@ -13,7 +13,8 @@ from pathlib import Path
 from citeqa.index.chunking import Chunker
 from citeqa.index.documents import clean_document
 from citeqa.index.embedding import Embedder
-from citeqa.index.ingest import Ingestor, IngestReport
+from citeqa.index.formats import MAX_PDF_PAGES
+from citeqa.index.ingest import IngestFailure, Ingestor, IngestReport, IngestResult
 from citeqa.index.store import ChunkStore, StoredDocument
 from citeqa.service.engine.retrieval import Retriever
 
@@ -22,11 +23,16 @@ class Library:
     """Documents in one store, kept in step with the retriever that searches them."""
 
     def __init__(
-        self, store: ChunkStore, embedder: Embedder, retriever: Retriever, chunk_max_words: int
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        retriever: Retriever,
+        chunk_max_words: int,
+        max_pdf_pages: int = MAX_PDF_PAGES,
     ) -> None:
         self.store = store
         self.retriever = retriever
-        self._ingestor = Ingestor(store, embedder, Chunker(chunk_max_words))
+        self._ingestor = Ingestor(store, embedder, Chunker(chunk_max_words), max_pdf_pages)
         self._writing = threading.Lock()
 
     def documents(self) -> list[StoredDocument]:
@@ -38,9 +44,12 @@ class Library:
         return self.store.document(document_id)
 
     def ingest(
-        self, paths: Iterable[Path], on_file: Callable[[Path], None] | None = None
+        self,
+        paths: Iterable[Path],
+        on_file: Callable[[Path, IngestResult | IngestFailure], None] | None = None,
     ) -> IngestReport:
-        """Index files, then make the new passages visible to questions."""
+        """Index files (skipping, and reporting, those that cannot be read), then make the
+        new passages visible to questions."""
         with self._writing:
             report = self._ingestor.ingest_files(paths, on_file)
             self.retriever.refresh()

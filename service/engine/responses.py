@@ -24,6 +24,10 @@ class Citation:
     start: int
     end: int
     score: float
+    url: str  # the reader page that shows the quote in its document
+    page: int | None = None  # the page the quote begins on, for a document with pages
+    page_end: int | None = None  # ... and the page it ends on
+    section: str | None = None  # the heading of the section it stands in
 
 
 @dataclass(frozen=True)

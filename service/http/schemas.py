@@ -130,6 +130,19 @@ class Citation(BaseModel):
     start: int = Field(description="Offset of `quote` in the cleaned document text.")
     end: int = Field(description="End offset: the document's `text[start:end] == quote`.")
     score: float = Field(description="How well the quote matches the question (higher is better).")
+    url: str = Field(
+        description="The reader page showing the quote highlighted in its document: "
+        "`/documents/{document_id}?start=…&end=…`."
+    )
+    page: int | None = Field(
+        default=None, description="The page the quote begins on (PDF); null without pages."
+    )
+    page_end: int | None = Field(
+        default=None, description="The page the quote ends on (PDF); null without pages."
+    )
+    section: str | None = Field(
+        default=None, description="The heading of the section the quote stands in, if any."
+    )
 
 
 class Passage(BaseModel):

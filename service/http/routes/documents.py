@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import Any
 
@@ -21,6 +22,7 @@ from citeqa.index.errors import (
     UnsupportedMediaType,
     WrongKey,
 )
+from citeqa.index.formats import READERS, extract, without_marks
 from citeqa.index.store import StoredDocument
 from citeqa.service.http.dependencies import EngineDep, SettingsDep
 from citeqa.service.http.errors import error_responses
@@ -32,7 +34,6 @@ from citeqa.service.http.schemas import (
     DocumentSummary,
 )
 from citeqa.service.http.security import ReadKey, WriteKey
-from citeqa.service.http.uploads import SUPPORTED, decode_text, html_to_text
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -117,7 +118,7 @@ def get_document(document_id: str, engine: EngineDep) -> DocumentDetail:
 async def add_document(
     request: Request, response: Response, engine: EngineDep, settings: SettingsDep, _: WriteKey
 ) -> DocumentCreated:
-    """Index a .txt, .md or .html file (multipart field `file`) or JSON text.
+    """Index a file (multipart field `file`: .txt, .md, .html, .pdf or .docx) or JSON text.
 
     201 with the new id; 200 with the existing id when the same content is already indexed.
     """
@@ -126,7 +127,9 @@ async def add_document(
         raise _too_large(settings.limits.max_document_bytes)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        fields = await _from_upload(request, settings.limits.max_document_bytes)
+        fields = await _from_upload(
+            request, settings.limits.max_document_bytes, settings.limits.max_pdf_pages
+        )
     elif content_type.startswith("application/json"):
         fields = await _from_json(request, settings.limits.max_document_bytes)
     else:
@@ -161,7 +164,7 @@ def _too_large(limit: int) -> DocumentTooLarge:
     )
 
 
-async def _from_upload(request: Request, limit: int) -> dict[str, Any]:
+async def _from_upload(request: Request, limit: int, max_pdf_pages: int) -> dict[str, Any]:
     try:
         form = await request.form(max_files=1, max_fields=10, max_part_size=limit + 1)
     except (MultiPartException, HTTPException) as error:  # Starlette raises the latter
@@ -173,27 +176,36 @@ async def _from_upload(request: Request, limit: int) -> dict[str, Any]:
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise InvalidRequest("The multipart body needs a file in the field 'file'.")
-    name = upload.filename or "upload.txt"
-    kind = SUPPORTED.get(PurePath(name).suffix.lower())
-    if kind is None:
+    name = _file_name(upload.filename or "upload.txt")
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in READERS:
         raise UnsupportedMediaType(
-            f"{name}: unsupported file type. Supported: {', '.join(sorted(SUPPORTED))}"
+            f"{name}: unsupported file type. Supported: {', '.join(sorted(READERS))}"
         )
     raw = await upload.read(limit + 1)
     if len(raw) > limit:
         raise _too_large(limit)
-    text = decode_text(raw, name)
-    title = str(form.get("title") or "")
-    if kind == "html":
-        text, html_title = html_to_text(text)
-        title = title or html_title
+    extracted = await run_in_threadpool(
+        lambda: extract(raw, name, max_pdf_pages=max_pdf_pages, max_expanded_bytes=limit * 20)
+    )
     return {
-        "text": _not_empty(text, name),
-        "title": title,
+        "text": _not_empty(extracted.text, name),
+        "title": str(form.get("title") or "") or extracted.title,
         "fallback_title": PurePath(name).stem,
         "author": str(form.get("author") or ""),
         "source": str(form.get("source") or name),
     }
+
+
+def _file_name(name: str) -> str:
+    """An upload's file name, refused when it could name another place or hide characters."""
+    if re.search(r"[/\\\x00-\x1f\x7f]", name) or name in (".", ".."):
+        shown = name.encode("unicode_escape").decode()
+        raise InvalidRequest(
+            f"The file name '{shown}' holds a path separator or a control character. Send the "
+            "file under its plain name, such as 'report.pdf'."
+        )
+    return name
 
 
 async def _from_json(request: Request, limit: int) -> dict[str, Any]:
@@ -215,7 +227,7 @@ async def _from_json(request: Request, limit: int) -> dict[str, Any]:
             "it, or upload the file as multipart if it really is a text file."
         )
     return {
-        "text": _not_empty(document.text, "text"),
+        "text": _not_empty(without_marks(document.text), "text"),
         "title": document.title,
         "author": document.author,
         "source": document.source,

@@ -17,7 +17,7 @@ from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
 from citeqa.service.http import limits, observability
 from citeqa.service.http.errors import register_error_handlers, route_methods
-from citeqa.service.http.routes import ask, docs, documents, health, widget
+from citeqa.service.http.routes import ask, docs, documents, health, reader, widget
 from citeqa.service.http.schemas import ErrorBody
 
 # What any route may answer, from the middleware and the access checks.
@@ -75,7 +75,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     observability.install(app)
-    routers = [health.router, ask.router, documents.router, widget.router, docs.router]
+    routers = [
+        health.router,
+        ask.router,
+        documents.router,
+        reader.router,
+        widget.router,
+        docs.router,
+    ]
     for router in routers:
         app.include_router(router)
     docs.mount_assets(app)

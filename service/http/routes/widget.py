@@ -6,6 +6,7 @@ import html
 from functools import cache
 from pathlib import Path
 from string import Template
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -18,7 +19,8 @@ router = APIRouter(tags=["widget"])
 
 
 @cache
-def _read(name: str) -> str:
+def read_static(name: str) -> str:
+    """A file of the static folder, read once."""
     return (STATIC_DIR / name).read_text(encoding="utf-8")
 
 
@@ -26,7 +28,7 @@ def _read(name: str) -> str:
 def widget_js() -> Response:
     """Plain JavaScript; embed with `<script src=".../widget.js" data-citeqa-url="..." defer>`."""
     return Response(
-        _read("widget.js"),
+        read_static("widget.js"),
         media_type="application/javascript; charset=utf-8",
         headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
     )
@@ -44,7 +46,7 @@ def demo_page(request: Request) -> HTMLResponse:
     documents = sorted(engine.library.documents(), key=lambda d: d.title) if engine else []
     items = (
         "\n".join(
-            f"<li>{html.escape(d.title)}"
+            f'<li><a href="/documents/{quote(d.id, safe="")}">{html.escape(d.title)}</a>'
             + (f", by {html.escape(d.author)}" if d.author else "")
             + "</li>"
             for d in documents
@@ -52,5 +54,7 @@ def demo_page(request: Request) -> HTMLResponse:
         or "<li>No documents yet. Run: citeqa ingest</li>"
     )
     snippet = f'<script src="{base}/widget.js" data-citeqa-url="{base}" defer></script>'
-    page = Template(_read("index.html")).substitute(documents=items, snippet=html.escape(snippet))
+    page = Template(read_static("index.html")).substitute(
+        documents=items, snippet=html.escape(snippet)
+    )
     return HTMLResponse(page)

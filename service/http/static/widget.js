@@ -49,6 +49,8 @@
     ".source h3{margin:0 0 6px;font-size:13px}",
     ".source p{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}",
     ".source mark{background:#fde68a;color:inherit}",
+    ".source .where{color:#1d4ed8;font-size:12px;margin:0 0 4px}",
+    ".source .open{display:inline-block;margin-top:6px;color:#1d4ed8;font-size:13px}",
     ".source .hide{float:right;border:0;background:transparent;cursor:pointer;font-size:13px;",
     "color:#1d4ed8}",
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb}",
@@ -137,6 +139,13 @@
     hide.addEventListener("click", function () { source.hidden = true; button.focus(); });
     source.appendChild(hide);
     source.appendChild(el("h3", {}, citation.document_title || "Source"));
+    var where = [];
+    if (citation.page) {
+      where.push(citation.page_end && citation.page_end !== citation.page
+        ? "Pages " + citation.page + "–" + citation.page_end : "Page " + citation.page);
+    }
+    if (citation.section) where.push(citation.section);
+    if (where.length) source.appendChild(el("p", { className: "where" }, where.join(" · ")));
     var text = citation.text || "";
     var at = text.indexOf(citation.quote || "");
     var p = el("p");
@@ -148,6 +157,11 @@
       p.appendChild(document.createTextNode(text.slice(at + citation.quote.length)));
     }
     source.appendChild(p);
+    if (citation.url && citation.url.charAt(0) === "/") {
+      var open = el("a", { className: "open", href: BASE + citation.url, target: "_blank",
+        rel: "noopener noreferrer" }, "Open in the document");
+      source.appendChild(open);
+    }
     source.hidden = false;
     var mark = p.querySelector("mark");
     if (mark && mark.scrollIntoView) mark.scrollIntoView({ block: "nearest" });

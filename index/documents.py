@@ -163,7 +163,7 @@ def clean_document(
         raise InvalidDocument(f"{source or document_id}: looks like a binary file, not text.")
     text, front = _split_front_matter(_normalise_whitespace(text))
     blocks = _blocks(text)
-    header, body = _split_header(blocks)
+    header, body = _split_header(blocks, title)
     header = {key: _unmarked(value) for key, value in header.items()}
     body = _drop_boilerplate(body)
     body = _drop_repeated(body)
@@ -241,9 +241,12 @@ def _is_header_line(block: str) -> bool:
     return len(block.split()) <= _HEADER_MAX_WORDS and not block.endswith((".", "?", "!", "”"))
 
 
-def _split_header(blocks: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Leading short lines without sentence punctuation are the title, byline and publication."""
+def _split_header(blocks: list[str], title: str = "") -> tuple[dict[str, str], list[str]]:
+    """Leading short lines without sentence punctuation are the title, byline and
+    publication; a first heading other than the `title` a file declares begins the body."""
     header: dict[str, str] = {}
+    if title and blocks and HEADING_MARK in blocks[0] and _unmarked(blocks[0]) != title.strip():
+        return header, blocks
     position = 0
     while position < min(len(blocks) - 1, _HEADER_MAX_BLOCKS) and _is_header_line(blocks[position]):
         block = blocks[position]

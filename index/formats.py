@@ -43,7 +43,7 @@ MAX_PDF_PAGES = 2_000
 MAX_EXPANDED_BYTES = 200_000_000  # a .docx (a zip) unpacked
 
 _CONTROL_SHARE = 0.05  # more control characters than this: a binary file, not text
-_RUNNING_MIN_PAGES = 3  # a line at the top or bottom of this many pages, and of...
+_RUNNING_MIN_PAGES = 2  # a line at the top or bottom of this many pages, and of...
 _RUNNING_SHARE = 0.5  # ...this share of them, is a running header or footer
 _EDGE_LINES = 2  # lines at each end of a page where running headers and footers stand
 _SHORT_LINE = 0.75  # a line this much shorter than the page's longest may end a paragraph

@@ -68,3 +68,35 @@ def test_the_command_loads_neither_chroma_nor_llama_index_to_show_help() -> None
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_folder_is_indexed_whatever_its_formats_and_failures_are_named(tmp_path: Path) -> None:
+    from tests import documents
+
+    folder = tmp_path / "docs"
+    (folder / "reports").mkdir(parents=True)
+    tolls = "The toll for a laden barge was raised to nine shillings in the spring."
+    (folder / "reports" / "tolls.pdf").write_bytes(documents.pdf([["Harbour report."], [tolls]]))
+    (folder / "rules.docx").write_bytes(
+        documents.word([("Heading 1", "Hours"), ("", "The harbour office opens at seven.")])
+    )
+    (folder / "news.html").write_text(
+        "<html><head><title>Harbour news</title></head><body><nav>Home | Shop</nav><article>"
+        "<p>The new crane on the east quay lifts forty tons at once.</p></article></body></html>"
+    )
+    (folder / "scan.pdf").write_bytes(documents.image_only_pdf())
+    (folder / "empty.md").write_bytes(b"")
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "draft.txt").write_text("Not to be indexed.")
+    data = tmp_path / "data"
+    result = _run(data, "ingest", str(folder))
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    failed = [line for line in lines if line.strip().startswith("failed")]
+    assert len(failed) == 2 and "scan.pdf has no text layer" in " ".join(failed)
+    assert "3 documents: 3 added" in result.stderr and "2 failed" in result.stderr
+    asked = _run(data, "ask", "--json", "How much was the toll for a laden barge raised to?")
+    citation = json.loads(asked.stdout)["citations"][0]
+    assert "nine shillings" in citation["quote"] and citation["page"] == 2
+    crane = json.loads(_run(data, "ask", "--json", "How much can the new crane lift?").stdout)
+    assert "forty tons" in crane["answer"]

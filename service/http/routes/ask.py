@@ -114,7 +114,11 @@ def _body(event: StreamEvent) -> tuple[str, Any]:
     if event[0] == "delta":
         return "delta", {"text": event[1]}
     if event[0] == "citations":
-        return "citations", [asdict(citation) for citation in event[1]]
+        # As in `done`: fields without a value (a page, for a text without pages) are left out.
+        return "citations", [
+            {key: value for key, value in asdict(citation).items() if value is not None}
+            for citation in event[1]
+        ]
     observe_answer(event[1])
     body = AskResponse.model_validate(event[1])
     return "done", body.model_dump(mode="json", exclude_none=True)

@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
+from tests import documents
 from tests.conftest import ARTICLE, REPO
 from tests.processes import free_port, running_citeqa
 
@@ -29,6 +30,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+TOLLS = "The toll for a laden barge was raised to nine shillings in the spring of that year."
 HOSTILE = (
     "Gallery Notes\n\nBy Ada Curator\n\n"
     "The gallery opens at nine every morning except on public holidays.\n\n"
@@ -45,8 +47,10 @@ def widget_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("widget")
     hostile = folder / "gallery-notes.md"
     hostile.write_text(HOSTILE)
+    report = folder / "harbour-report.pdf"
+    report.write_bytes(documents.pdf([["Annual report of the harbour board."], [TOLLS]]))
     settings = Settings(data_dir=folder / "data")
-    Engine.open(settings).library.ingest([ARTICLE, hostile])
+    Engine.open(settings).library.ingest([ARTICLE, hostile, report])
     return settings.index.data_dir
 
 
@@ -218,3 +222,25 @@ def test_phone_width_keeps_the_panel_on_screen(browser: Browser, citeqa_url: str
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone-width.png"))
     context.close()
+
+
+def test_a_citation_opens_in_the_reader_highlighted_on_its_page(
+    page: Page, citeqa_url: str
+) -> None:
+    page.goto(citeqa_url + "/")
+    page.get_by_role("button", name="Open chat").click()
+    _ask(page, "How much was the toll for a laden barge raised to?")
+    expect(_answers(page).last).to_contain_text("nine shillings", timeout=15000)
+    page.get_by_role("button", name="[1]").click()
+    passage = page.get_by_role("region", name="Cited passage")
+    expect(passage).to_contain_text("Page 2")
+    quote = passage.locator("mark").inner_text()
+    with page.context.expect_page() as opened:
+        passage.get_by_role("link", name="Open in the document").click()
+    reader = opened.value
+    reader.wait_for_load_state()
+    expect(reader.locator("mark#cited")).to_have_text(quote)
+    expect(reader.locator("#place")).to_have_text("Page 2")
+    assert reader.locator("mark#cited").evaluate(
+        "m => { const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight }"
+    )

@@ -72,6 +72,13 @@ class DocumentNotFound(CiteqaError):
     code = "document_not_found"
 
 
+class CollectionNotFound(CiteqaError):
+    """No collection has the name asked for."""
+
+    status_code = 404
+    code = "collection_not_found"
+
+
 class MissingKey(CiteqaError):
     """An endpoint that needs an API key got none."""
 

@@ -147,6 +147,7 @@ class ChunkStore:
 
     @_guarded
     def __init__(self, client: ClientAPI, collection: str = "citeqa") -> None:
+        self._client = client
         self._chunks: Collection = client.get_or_create_collection(
             collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
@@ -161,6 +162,12 @@ class ChunkStore:
         self._meta: Collection = client.get_or_create_collection(
             collection + _META_SUFFIX, embedding_function=None
         )
+
+    @_guarded
+    def names_beside(self) -> list[str]:
+        """The names of every passage store in the same Chroma (this one's among them)."""
+        names = {c if isinstance(c, str) else c.name for c in self._client.list_collections()}
+        return sorted(n for n in names if n + _DOCUMENTS_SUFFIX in names)
 
     @_guarded
     def generation(self) -> str:

@@ -26,14 +26,24 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 
 
-def _open(settings: Settings) -> Engine:
-    """The engine, imported late so that `--help` and usage errors answer at once."""
-    from citeqa.service.engine.engine import Engine
+def _open(settings: Settings, collection: str | None = None) -> Engine:
+    """The engine of a collection (the default one for None), imported late so that
+    `--help` and usage errors answer at once."""
+    from citeqa.service.engine.collections import check_name
+    from citeqa.service.engine.engine import DEFAULT_COLLECTION, Engine
 
     try:
-        return Engine.open(settings)
+        return Engine.open(settings, check_name(collection or DEFAULT_COLLECTION))
     except CiteqaError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.message) from None
+
+
+_COLLECTION = click.option(
+    "--collection",
+    default=None,
+    metavar="NAME",
+    help="The collection to use (default: the default one); ingesting creates it.",
+)
 
 
 @click.group()
@@ -45,7 +55,8 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--if-empty", is_flag=True, help="Do nothing when the index already has documents.")
-def ingest(paths: tuple[Path, ...], if_empty: bool) -> None:
+@_COLLECTION
+def ingest(paths: tuple[Path, ...], if_empty: bool, collection: str | None) -> None:
     """Index files or folders (default: the seeds folder): .txt, .md, .html, .pdf, .docx.
 
     A file that cannot be read is named with the reason and skipped; the rest are indexed,
@@ -63,7 +74,7 @@ def ingest(paths: tuple[Path, ...], if_empty: bool) -> None:
         )
     with contextlib.ExitStack() as stack:
         _hold_writer_lock(stack, settings)
-        failed = _ingest_files(settings, files, if_empty)
+        failed = _ingest_files(settings, files, if_empty, collection)
     if failed:
         sys.exit(1)
 
@@ -77,10 +88,12 @@ def _hold_writer_lock(stack: contextlib.ExitStack, settings: Settings) -> None:
             raise click.ClickException(str(error)) from None
 
 
-def _ingest_files(settings: Settings, files: list[Path], if_empty: bool) -> int:
+def _ingest_files(
+    settings: Settings, files: list[Path], if_empty: bool, collection: str | None
+) -> int:
     """Index `files` with a progress bar (files, passages, passages per second); each file
     that fails is named with its reason. The number of files that failed."""
-    engine = _open(settings)
+    engine = _open(settings, collection)
     if if_empty and engine.stats().chunks:
         console.print(f"Index in {settings.index.data_dir} already has documents; nothing to do.")
         return 0
@@ -130,11 +143,12 @@ def _ingest_files(settings: Settings, files: list[Path], if_empty: bool) -> int:
 @click.argument("question")
 @click.option("--top-k", type=click.IntRange(1, 20), default=None, help="Passages to retrieve.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full response as JSON.")
-def ask(question: str, top_k: int | None, as_json: bool) -> None:
+@_COLLECTION
+def ask(question: str, top_k: int | None, as_json: bool, collection: str | None) -> None:
     """Answer QUESTION from the index, with citations."""
     if not question.strip():
         raise click.UsageError('The question is empty. Example: citeqa ask "Who wrote this?"')
-    engine = _open(Settings())
+    engine = _open(Settings(), collection)
     try:
         response = engine.ask(question, top_k)
     except CiteqaError as error:

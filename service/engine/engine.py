@@ -20,7 +20,7 @@ from cachetools import LRUCache
 
 from citeqa.index.documents import Layout
 from citeqa.index.embedding import Embedder, load_embedder
-from citeqa.index.errors import IndexNotReady
+from citeqa.index.errors import IndexNotReady, InvalidRequest
 from citeqa.index.sentences import split_sentences
 from citeqa.index.store import ChunkStore, StoredDocument, open_client
 from citeqa.service.config import Settings
@@ -41,6 +41,8 @@ StreamEvent = (
     | tuple[Literal["delta"], str]
     | tuple[Literal["done"], Reply]
 )
+DEFAULT_COLLECTION = "default"  # the collection a request names none gets
+_SEPARATOR = "--"  # between the base name and a collection's in Chroma names
 _LLM_NOT_CONFIGURED = (
     "LLM mode is not configured, so the answer is extractive. Set CITEQA_LLM="
     "openai-like (or ollama), CITEQA_LLM_BASE_URL and CITEQA_LLM_MODEL to enable it."
@@ -58,12 +60,17 @@ class Engine:
     reader: QuestionReader
     extractive: ExtractiveAnswerer
     llm: LLMAnswerer | None = None
+    collection: str = DEFAULT_COLLECTION  # the knowledge base it answers from
 
     @classmethod
-    def open(cls, settings: Settings) -> Engine:
-        """Open the index under the settings' data directory and load the model."""
+    def open(cls, settings: Settings, collection: str = DEFAULT_COLLECTION) -> Engine:
+        """Open one collection of the index under the settings' data directory, and load
+        the model (once a process)."""
         index = settings.index
-        store = ChunkStore(open_client(index.data_dir, index.chroma_server()), index.collection)
+        store = ChunkStore(
+            open_client(index.data_dir, index.chroma_server()),
+            chroma_name(index.collection, collection),
+        )
         embedder = load_embedder(
             index.embed_model, index.model_threads, index.embed_backend, index.model_cache_dir
         )
@@ -91,6 +98,7 @@ class Engine:
             QuestionReader(retriever, settings.retrieval),
             extractive,
             llm,
+            collection,
         )
 
     def __post_init__(self) -> None:
@@ -105,9 +113,10 @@ class Engine:
         top_k: int | None = None,
         include_passages: bool = False,
         mode: Mode | None = None,
+        documents: frozenset[str] = frozenset(),
     ) -> Reply:
         """Answer one question with citations, timing each stage: a conversation of one."""
-        return self.chat([Turn("user", question)], top_k, include_passages, mode)
+        return self.chat([Turn("user", question)], top_k, include_passages, mode, documents)
 
     def chat(
         self,
@@ -115,13 +124,17 @@ class Engine:
         top_k: int | None = None,
         include_passages: bool = False,
         mode: Mode | None = None,
+        documents: frozenset[str] = frozenset(),
     ) -> Reply:
-        """Answer the last user message of a conversation, resolving follow-ups first."""
+        """Answer the last user message of a conversation, resolving follow-ups first; from
+        the `documents` named only, when any are."""
         answerer, warnings = self._answerer(mode)
         return self._cached(
-            (tuple(turns), top_k, include_passages, mode),
+            (tuple(turns), top_k, include_passages, mode, documents),
             lambda: self._respond(
-                answerer, self._prepare(answerer, turns, top_k, warnings), include_passages
+                answerer,
+                self._prepare(answerer, turns, top_k, warnings, documents),
+                include_passages,
             ),
         )
 
@@ -131,13 +144,14 @@ class Engine:
         top_k: int | None = None,
         mode: Mode | None = None,
         include_passages: bool = False,
+        documents: frozenset[str] = frozenset(),
     ) -> Iterator[StreamEvent]:
         """The answer to a conversation's last message as events: `citations` and `delta`s
         (in the answerer's order), then `done` with the whole reply. Every `delta` is text
         the reply holds."""
         answerer, warnings = self._answerer(mode)
         self.retriever.refresh_if_changed()
-        prepared = self._prepare(answerer, turns, top_k, warnings)
+        prepared = self._prepare(answerer, turns, top_k, warnings, documents)
         response = None
         for item in answerer.stream(prepared):
             if isinstance(item, Draft):
@@ -151,9 +165,23 @@ class Engine:
     def check_ready(self) -> None:
         """Raise `IndexNotReady`, naming the fix, when nothing is indexed."""
         if not self.retriever.corpus.chunks:
+            if self.collection != DEFAULT_COLLECTION:
+                raise IndexNotReady(
+                    f"The collection '{self.collection}' is empty. Run: citeqa ingest "
+                    f"--collection {self.collection} PATH, or add a document to it."
+                )
             raise IndexNotReady(
                 f"The index in {self.settings.index.data_dir} is empty. "
                 f"Run: citeqa ingest {self.settings.index.seeds_dir}"
+            )
+
+    def check_documents(self, documents: frozenset[str]) -> None:
+        """Raise `InvalidRequest` when a document filter names a document not indexed."""
+        unknown = sorted(documents - self.retriever.corpus.documents.keys())
+        if unknown:
+            raise InvalidRequest(
+                f"documents: no document {', '.join(map(repr, unknown))} in the collection "
+                f"'{self.collection}'. List the ids with GET /v1/documents."
             )
 
     def stats(self) -> IndexStats:
@@ -204,12 +232,18 @@ class Engine:
         return response
 
     def _prepare(
-        self, answerer: Answerer, turns: list[Turn], top_k: int | None, warnings: list[str]
+        self,
+        answerer: Answerer,
+        turns: list[Turn],
+        top_k: int | None,
+        warnings: list[str],
+        documents: frozenset[str] = frozenset(),
     ) -> Prepared:
         """The last message, resolved by the answerer and searched (the index refreshed)."""
         self.check_ready()
+        self.check_documents(documents)
         resolved, resolve_warnings = answerer.resolve(turns)
-        prepared = self.reader.read(turns[-1].content, resolved, top_k)
+        prepared = self.reader.read(turns[-1].content, resolved, top_k, documents)
         prepared.warnings.extend([*warnings, *resolve_warnings])
         return prepared
 
@@ -221,7 +255,7 @@ class Engine:
         answer = draft.answer
         documents = self.retriever.corpus.documents
         citations = tuple(
-            _citation(marker, quote, documents.get(quote.chunk.document_id))
+            _citation(marker, quote, documents.get(quote.chunk.document_id), self.collection)
             for marker, quote in enumerate(answer.quotes, start=1)
         )
         passages = tuple(
@@ -264,7 +298,9 @@ def _cited_first(hits: list[Hit], draft: Draft) -> list[Hit]:
     return sorted(hits, key=lambda hit: order.get(hit.chunk.id, len(order)))
 
 
-def _citation(marker: int, quote: Quote, document: StoredDocument | None) -> Citation:
+def _citation(
+    marker: int, quote: Quote, document: StoredDocument | None, collection: str
+) -> Citation:
     """A quote as a citation: where it stands, on which page and in which section."""
     layout = document.layout if document is not None else Layout()
     return Citation(
@@ -277,13 +313,28 @@ def _citation(marker: int, quote: Quote, document: StoredDocument | None) -> Cit
         start=quote.start,
         end=quote.end,
         score=round(quote.score, 4),
-        url=reader_url(quote.chunk.document_id, quote.start, quote.end),
+        url=reader_url(quote.chunk.document_id, quote.start, quote.end, collection),
         page=layout.page_at(quote.start),
         page_end=layout.page_at(max(quote.end - 1, quote.start)),
         section=layout.section_at(quote.start),
     )
 
 
-def reader_url(document_id: str, start: int, end: int) -> str:
+def reader_url(document_id: str, start: int, end: int, collection: str = DEFAULT_COLLECTION) -> str:
     """The reader page that shows `text[start:end]` of a document highlighted."""
-    return f"/documents/{quote_url(document_id, safe='')}?start={start}&end={end}"
+    url = f"/documents/{quote_url(document_id, safe='')}?start={start}&end={end}"
+    return url if collection == DEFAULT_COLLECTION else f"{url}&collection={collection}"
+
+
+def chroma_name(base: str, collection: str) -> str:
+    """The name under which a collection's passages are kept in Chroma: the default
+    collection keeps today's name (`CITEQA_COLLECTION`), another adds its own."""
+    return base if collection == DEFAULT_COLLECTION else f"{base}{_SEPARATOR}{collection}"
+
+
+def collection_of(base: str, stored: str) -> str | None:
+    """The collection a Chroma name keeps (`chroma_name` undone); None for another's."""
+    if stored == base:
+        return DEFAULT_COLLECTION
+    prefix = base + _SEPARATOR
+    return stored[len(prefix) :] if stored.startswith(prefix) else None

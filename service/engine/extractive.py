@@ -442,12 +442,17 @@ class ExtractiveAnswerer:
             corpus.document_frequency,
         ):
             return []
-        named = _documents_named(query.text, corpus) or sorted(naming)
-        if named or len(corpus.documents) == 1:
-            document = corpus.documents[named[0] if named else next(iter(corpus.documents))]
+        within = [d for d in corpus.documents.values() if not query.only or d.id in query.only]
+        named = [
+            d
+            for d in _documents_named(query.text, corpus) or sorted(naming)
+            if not query.only or d in query.only
+        ]
+        if named or len(within) == 1:
+            document = corpus.documents[named[0]] if named else within[0]
             return self._summary_sentences(document.summary)
         digest: list[_Candidate] = []
-        for document in sorted(corpus.documents.values(), key=lambda d: d.title.lower()):
+        for document in sorted(within, key=lambda d: d.title.lower()):
             first = self._summary_sentences(document.summary[:1])
             words = sum(len(c.scored.sentence.text.split()) for c in digest + first)
             if first and words <= self.policy.max_words * 2:

@@ -77,9 +77,16 @@ class QuestionReader:
         self.top_k = settings.top_k
         self.context_weight = settings.followup_context_weight
 
-    def read(self, asked: str, resolved: Resolved, top_k: int | None) -> Prepared:
+    def read(
+        self,
+        asked: str,
+        resolved: Resolved,
+        top_k: int | None,
+        only: frozenset[str] = frozenset(),
+    ) -> Prepared:
         """Set aside instructions in the resolved question, split it into parts and search
-        each, with what the conversation adds (context, sentences given, focus)."""
+        each (in the documents `only` names, when it names any), with what the
+        conversation adds (context, sentences given, focus)."""
         search_as, context, seen = resolved.question, resolved.context, resolved.seen
         started = time.perf_counter()
         instructions, rest = split_instructions(normalise_spaces(search_as))
@@ -100,7 +107,7 @@ class QuestionReader:
                 query = self.retriever.prepare(part, part_context, self.context_weight, seen)
             # A one-part question's own words, when the conversation completed it.
             own = resolved.own if len(pieces) == 1 else ""
-            query = replace(query, focus=resolved.focus, own=own)
+            query = replace(query, focus=resolved.focus, own=own, only=only)
             if resolved.context:  # a follow-up: the story the conversation told goes on
                 query = replace(query, follows=self._following(seen))
             parts.append((query, self.retriever.search(query, k) if query.terms else []))

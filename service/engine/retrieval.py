@@ -51,6 +51,9 @@ class Query:
     # In a follow-up, the sentences right after the last one the conversation gave, nearest
     # first: where a conversation's next answer most often stands.
     follows: tuple[str, ...] = ()
+    # The documents a request limits the answer to (its `documents` filter): nothing else
+    # is searched. Empty: every document of the collection.
+    only: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -443,7 +446,13 @@ class Retriever:
         if query.documents and corpus.dense is not None:
             found += corpus.dense.nearest(query.vector, len(corpus.chunks))
         found += [sentence_id.rsplit(":", 1)[0] for sentence_id in query.follows]
+        if query.only and corpus.dense is not None:
+            found += corpus.dense.nearest(query.vector, len(corpus.chunks))
         found = [cid for cid in dict.fromkeys(found) if cid in corpus.position]
+        if query.only:
+            found = [
+                c for c in found if corpus.chunks[corpus.position[c]].document_id in query.only
+            ]
         if query.documents:
             # A question that names its documents is answered from them alone.
             named = [
@@ -451,6 +460,9 @@ class Retriever:
             ]
             found = named[: 3 * pool] or found
         return found
+
+    def _document_of(self, chunk_id: str) -> str:
+        return self.corpus.chunks[self.corpus.position[chunk_id]].document_id
 
     def _score(self, query: Query, chunk_id: str) -> Hit:
         corpus = self.corpus

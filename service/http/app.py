@@ -14,10 +14,12 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from citeqa.index.errors import CiteqaError
 from citeqa.service.config import Settings
+from citeqa.service.engine.collections import Collections
 from citeqa.service.engine.engine import Engine
 from citeqa.service.http import limits, observability
+from citeqa.service.http.dependencies import default_engine
 from citeqa.service.http.errors import register_error_handlers, route_methods
-from citeqa.service.http.routes import ask, docs, documents, health, reader, widget
+from citeqa.service.http.routes import ask, collections, docs, documents, health, reader, widget
 from citeqa.service.http.schemas import ErrorBody
 
 # What any route may answer, from the middleware and the access checks.
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.startup_error = ""
         app.state.opening = threading.Lock()
         app.state.opened_at = time.monotonic()
+        app.state.collections = Collections(settings, lambda: default_engine(app.state))
         # Sync routes run on this many threads: answering is CPU-bound, so more threads add
         # no speed, only memory (each thread that ever ran keeps its buffers).
         to_thread.current_default_thread_limiter().total_tokens = settings.server.request_threads
@@ -79,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
         ask.router,
         documents.router,
+        collections.router,
         reader.router,
         widget.router,
         docs.router,

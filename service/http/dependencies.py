@@ -1,17 +1,20 @@
-"""Request dependencies: the engine built in the app's lifespan, and the settings."""
+"""Request dependencies: the engine built in the app's lifespan (the default collection's),
+the engine of the collection a request names, and the settings."""
 
 from __future__ import annotations
 
 import time
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
 from citeqa.index.errors import CiteqaError, StoreUnavailable
 from citeqa.service.config import Settings
-from citeqa.service.engine.engine import Engine
+from citeqa.service.engine.collections import NAME, NAME_RULE, Collections, check_name
+from citeqa.service.engine.engine import DEFAULT_COLLECTION, Engine
+from citeqa.service.http.security import check_collection
 
 
 async def get_settings(request: Request) -> Settings:
@@ -49,5 +52,25 @@ def _reopen(state: State) -> Engine:
     return state.engine  # type: ignore[no-any-return]
 
 
+def default_engine(state: State) -> Engine:
+    """The default collection's engine, opened again when the store was unavailable."""
+    engine: Engine | None = state.engine
+    return engine if engine is not None else _reopen(state)
+
+
+def engine_for(request: Request, collection: str | None, *, create: bool = False) -> Engine:
+    """The engine of the collection a request names (the default one for None), once its
+    key may use that collection; `create` for a request that adds a document."""
+    name = check_name(collection or DEFAULT_COLLECTION)
+    check_collection(request, request.app.state.settings, name)
+    collections: Collections = request.app.state.collections
+    return collections.get(name, create=create)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+# `?collection=` on the requests that have no body; the default collection without it.
+CollectionQuery = Annotated[
+    str | None,
+    Query(pattern=rf"^{NAME.pattern}$", description=f"The collection ({NAME_RULE})."),
+]
 EngineDep = Annotated[Engine, Depends(get_engine)]

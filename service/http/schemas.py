@@ -16,6 +16,8 @@ from pydantic import (
     field_validator,
 )
 
+from citeqa.service.engine.collections import NAME, NAME_RULE
+
 MAX_QUESTION_CHARS = 2000
 
 
@@ -51,10 +53,28 @@ def _not_blank(text: str) -> str:
 Said = Annotated[StrictStr, Field(max_length=MAX_QUESTION_CHARS), AfterValidator(_not_blank)]
 
 
+# A collection's name, as `service/engine/collections.py` defines it.
+CollectionName = Annotated[
+    StrictStr,
+    Field(
+        pattern=rf"^{NAME.pattern}$",
+        description=f"The collection to use ({NAME_RULE}); default: `default`.",
+    ),
+]
+
+
 class _AnswerOptions(BaseModel):
     """How a question is answered: the options `/v1/ask` and `/v1/chat` share."""
 
     model_config = ConfigDict(extra="forbid")
+
+    collection: CollectionName | None = None
+    documents: list[Annotated[StrictStr, Field(min_length=1, max_length=200)]] | None = Field(
+        None,
+        max_length=100,
+        description="Answer from these documents only (their ids, at most 100); default: "
+        "every document of the collection.",
+    )
 
     top_k: TopK | None = Field(
         None, description="How many passages to retrieve (1 to 20; default from settings)."
@@ -225,6 +245,7 @@ class DocumentIn(BaseModel):
     metadata: dict[StrictStr, StrictStr] = Field(
         default_factory=dict, description="Any string key-value pairs to keep with it."
     )
+    collection: CollectionName | None = None
 
 
 class DocumentCreated(BaseModel):
@@ -239,6 +260,20 @@ class DocumentList(BaseModel):
     """Every indexed document."""
 
     documents: list[DocumentSummary]
+
+
+class CollectionSummary(BaseModel):
+    """A collection and how much it holds."""
+
+    name: str = Field(description="The collection's name.")
+    documents: int = Field(description="Number of documents.")
+    chunks: int = Field(description="Number of indexed passages.")
+
+
+class CollectionList(BaseModel):
+    """Every collection of the service."""
+
+    collections: list[CollectionSummary]
 
 
 class Health(BaseModel):

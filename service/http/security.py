@@ -1,4 +1,6 @@
-"""API keys: write endpoints always need one; read endpoints when the settings say so.
+"""API keys: write endpoints always need one; read endpoints when the settings say so. A
+key may be limited to some collections (`key:alpha+beta`): it can neither read nor write any
+other.
 
 Keys come in `Authorization: Bearer <key>` only (never in the URL, where logs and browser
 history keep them), are compared in constant time, and are never logged.
@@ -38,9 +40,30 @@ def credentials_in_url(request: Request) -> bool:
 
 def is_valid_key(key: str | None, settings: Settings) -> bool:
     """Whether `key` is one of the configured keys (compared in constant time)."""
-    return key is not None and any(
-        hmac.compare_digest(key.encode(), known.encode()) for known in settings.limits.api_keys
-    )
+    return key is not None and _scope(key, settings) is not False
+
+
+def _scope(key: str, settings: Settings) -> frozenset[str] | None | bool:
+    """The collections a configured key may use (None: every one); False for no such key.
+    A key is configured as `key` (every collection) or `key:alpha+beta` (those two)."""
+    found: frozenset[str] | None | bool = False
+    for entry in settings.limits.api_keys:
+        known, limited, collections = entry.partition(":")
+        if hmac.compare_digest(key.encode(), known.encode()):
+            found = frozenset(collections.split("+")) if limited else None
+    return found
+
+
+def check_collection(request: Request, settings: Settings, collection: str) -> None:
+    """Refuse a request whose key is limited to other collections than the one it uses.
+    A request without a key was already let through or refused by `ReadKey`/`WriteKey`."""
+    key = presented_key(request)
+    scope = _scope(key, settings) if key is not None else None
+    if isinstance(scope, frozenset) and collection not in scope:
+        raise WrongKey(
+            f"This API key may use the collection{'s' if len(scope) > 1 else ''} "
+            f"{', '.join(sorted(scope))}, not '{collection}'."
+        )
 
 
 def _check(request: Request, settings: Settings, action: str) -> None:

@@ -100,3 +100,16 @@ def test_a_folder_is_indexed_whatever_its_formats_and_failures_are_named(tmp_pat
     assert "nine shillings" in citation["quote"] and citation["page"] == 2
     crane = json.loads(_run(data, "ask", "--json", "How much can the new crane lift?").stdout)
     assert "forty tons" in crane["answer"]
+
+
+def test_ingest_and_ask_in_a_collection_keep_it_apart(tmp_path: Path) -> None:
+    notes = tmp_path / "otters.md"
+    notes.write_text("# Otters\n\nOtters hold hands while they sleep on the river.\n")
+    data = tmp_path / "data"
+    assert _run(data, "ingest", "--collection", "rivers", str(notes)).returncode == 0
+    asked = _run(data, "ask", "--json", "--collection", "rivers", "What do otters do asleep?")
+    assert "hold hands" in json.loads(asked.stdout)["answer"]
+    default = _run(data, "ask", "What do otters do asleep?")
+    assert default.returncode == 1 and "is empty" in default.stderr
+    bad = _run(data, "ask", "--collection", "Bad Name", "What do otters do?")
+    assert bad.returncode == 1 and "not a collection name" in bad.stderr

@@ -12,11 +12,18 @@ from fastapi import APIRouter, Request
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import iterate_in_threadpool
 
-from citeqa.index.errors import CiteqaError, IndexNotReady, InvalidRequest, StoreUnavailable
+from citeqa.index.errors import (
+    CiteqaError,
+    CollectionNotFound,
+    IndexNotReady,
+    InvalidRequest,
+    StoreUnavailable,
+    WrongKey,
+)
 from citeqa.service.engine.conversation import Turn
 from citeqa.service.engine.engine import StreamEvent
 from citeqa.service.engine.responses import Reply
-from citeqa.service.http.dependencies import EngineDep
+from citeqa.service.http.dependencies import engine_for
 from citeqa.service.http.errors import error_responses
 from citeqa.service.http.observability import observe_answer
 from citeqa.service.http.schemas import AskRequest, AskResponse, ChatRequest
@@ -24,7 +31,9 @@ from citeqa.service.http.security import ReadKey
 
 router = APIRouter(prefix="/v1", tags=["questions"], dependencies=[ReadKey])
 
-_ERRORS = error_responses(InvalidRequest, IndexNotReady, StoreUnavailable)
+_ERRORS = error_responses(
+    InvalidRequest, IndexNotReady, StoreUnavailable, CollectionNotFound, WrongKey
+)
 _STREAM_DESCRIPTION = (
     'Server-Sent Events: `delta` events (`{"text": ...}`, pieces of the answer) and one '
     "`citations` event (the list): extractive answers send `citations` first, LLM answers "
@@ -45,17 +54,32 @@ log = logging.getLogger("citeqa")
 
 
 @router.post("/ask", summary="Answer a question with citations", **_ANSWERED)
-def ask(request: AskRequest, engine: EngineDep, raw: Request) -> AskResponse:
+def ask(request: AskRequest, raw: Request) -> AskResponse:
     """Answer from the indexed documents; every sentence carries a `[n]` citation marker."""
-    response = engine.ask(request.question, request.top_k, request.include_passages, request.mode)
+    engine = engine_for(raw, request.collection)
+    response = engine.ask(
+        request.question,
+        request.top_k,
+        request.include_passages,
+        request.mode,
+        _only(request),
+    )
     return _observed(raw, response)
 
 
 @router.post("/chat", summary="Answer the last message of a conversation", **_ANSWERED)
-def chat(request: ChatRequest, engine: EngineDep, raw: Request) -> AskResponse:
+def chat(request: ChatRequest, raw: Request) -> AskResponse:
     """Like `/v1/ask`, with follow-up questions resolved from the earlier messages."""
-    response = engine.chat(_turns(request), request.top_k, request.include_passages, request.mode)
+    engine = engine_for(raw, request.collection)
+    response = engine.chat(
+        _turns(request), request.top_k, request.include_passages, request.mode, _only(request)
+    )
     return _observed(raw, response)
+
+
+def _only(request: AskRequest | ChatRequest) -> frozenset[str]:
+    """The documents a request limits its answer to; none: every one."""
+    return frozenset(request.documents or ())
 
 
 def _observed(raw: Request, response: Reply) -> AskResponse:
@@ -67,11 +91,16 @@ def _observed(raw: Request, response: Reply) -> AskResponse:
 
 
 @router.post("/ask/stream", summary="Answer a question as a stream of events", **_STREAMED)
-def ask_stream(request: AskRequest, engine: EngineDep, raw: Request) -> EventSourceResponse:
+def ask_stream(request: AskRequest, raw: Request) -> EventSourceResponse:
     """Stream the answer to one question."""
+    engine = engine_for(raw, request.collection)
     engine.check_ready()
+    engine.check_documents(_only(request))
     turns = [Turn("user", request.question)]
-    return _stream(raw, engine.stream(turns, request.top_k, request.mode, request.include_passages))
+    return _stream(
+        raw,
+        engine.stream(turns, request.top_k, request.mode, request.include_passages, _only(request)),
+    )
 
 
 @router.post(
@@ -79,11 +108,16 @@ def ask_stream(request: AskRequest, engine: EngineDep, raw: Request) -> EventSou
     summary="Answer the last message of a conversation as a stream of events",
     **_STREAMED,
 )
-def chat_stream(request: ChatRequest, engine: EngineDep, raw: Request) -> EventSourceResponse:
+def chat_stream(request: ChatRequest, raw: Request) -> EventSourceResponse:
     """Stream the answer to the last message of a conversation."""
+    engine = engine_for(raw, request.collection)
     engine.check_ready()
+    engine.check_documents(_only(request))
     return _stream(
-        raw, engine.stream(_turns(request), request.top_k, request.mode, request.include_passages)
+        raw,
+        engine.stream(
+            _turns(request), request.top_k, request.mode, request.include_passages, _only(request)
+        ),
     )
 
 

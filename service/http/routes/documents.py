@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from citeqa.index.errors import (
+    CollectionNotFound,
     DocumentNotFound,
     DocumentTooLarge,
     InvalidDocument,
@@ -24,7 +25,8 @@ from citeqa.index.errors import (
 )
 from citeqa.index.formats import READERS, extract, without_marks
 from citeqa.index.store import StoredDocument
-from citeqa.service.http.dependencies import EngineDep, SettingsDep
+from citeqa.service.engine.collections import NAME
+from citeqa.service.http.dependencies import CollectionQuery, SettingsDep, engine_for
 from citeqa.service.http.errors import error_responses
 from citeqa.service.http.schemas import (
     DocumentCreated,
@@ -38,6 +40,7 @@ from citeqa.service.http.security import ReadKey, WriteKey
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 _WRITE_ERRORS = error_responses(
+    CollectionNotFound,
     MissingKey,
     WrongKey,
     DocumentTooLarge,
@@ -46,7 +49,7 @@ _WRITE_ERRORS = error_responses(
     InvalidRequest,
     StoreUnavailable,
 )
-_NOT_FOUND = error_responses(DocumentNotFound)
+_NOT_FOUND = error_responses(DocumentNotFound, CollectionNotFound, WrongKey)
 _UPLOAD_SCHEMA = {
     "requestBody": {
         "required": True,
@@ -61,6 +64,7 @@ _UPLOAD_SCHEMA = {
                         "title": {"type": "string"},
                         "author": {"type": "string"},
                         "source": {"type": "string"},
+                        "collection": {"type": "string", "pattern": rf"^{NAME.pattern}$"},
                     },
                 }
             },
@@ -84,8 +88,9 @@ def _summary(document: StoredDocument) -> dict[str, Any]:
 @router.get(
     "", response_model=DocumentList, summary="List indexed documents", dependencies=[ReadKey]
 )
-def list_documents(engine: EngineDep) -> DocumentList:
-    """Every document with its metadata and number of passages."""
+def list_documents(request: Request, collection: CollectionQuery = None) -> DocumentList:
+    """Every document of a collection with its metadata and number of passages."""
+    engine = engine_for(request, collection)
     documents = sorted(engine.library.documents(), key=lambda d: d.title.lower())
     return DocumentList(documents=[DocumentSummary(**_summary(d)) for d in documents])
 
@@ -97,9 +102,11 @@ def list_documents(engine: EngineDep) -> DocumentList:
     responses=_NOT_FOUND,
     dependencies=[ReadKey],
 )
-def get_document(document_id: str, engine: EngineDep) -> DocumentDetail:
+def get_document(
+    document_id: str, request: Request, collection: CollectionQuery = None
+) -> DocumentDetail:
     """The document's metadata and the cleaned text that citation offsets point into."""
-    document = engine.library.document(document_id)
+    document = engine_for(request, collection).library.document(document_id)
     if document is None:
         raise DocumentNotFound(
             f"No document with id '{document_id}'. List the ids with GET /v1/documents."
@@ -116,7 +123,7 @@ def get_document(document_id: str, engine: EngineDep) -> DocumentDetail:
     openapi_extra=_UPLOAD_SCHEMA,
 )
 async def add_document(
-    request: Request, response: Response, engine: EngineDep, settings: SettingsDep, _: WriteKey
+    request: Request, response: Response, settings: SettingsDep, _: WriteKey
 ) -> DocumentCreated:
     """Index a file (multipart field `file`: .txt, .md, .html, .pdf or .docx) or JSON text.
 
@@ -137,6 +144,8 @@ async def add_document(
             "Send the document as multipart/form-data (field 'file') or as application/json "
             '({"title", "text", ...}).'
         )
+    collection = fields.pop("collection")
+    engine = await run_in_threadpool(lambda: engine_for(request, collection, create=True))
     document, created = await run_in_threadpool(lambda: engine.library.add(**fields))
     response.status_code = 201 if created else 200
     return DocumentCreated(id=document.id, chunk_count=document.chunk_count, created=created)
@@ -148,9 +157,11 @@ async def add_document(
     summary="Delete a document and all its passages",
     responses={**_NOT_FOUND, **_WRITE_ERRORS},
 )
-def delete_document(document_id: str, engine: EngineDep, _: WriteKey) -> Response:
+def delete_document(
+    document_id: str, request: Request, _: WriteKey, collection: CollectionQuery = None
+) -> Response:
     """Remove the document; answers stop citing it at once."""
-    if not engine.library.delete(document_id):
+    if not engine_for(request, collection).library.delete(document_id):
         raise DocumentNotFound(
             f"No document with id '{document_id}'. List the ids with GET /v1/documents."
         )
@@ -194,6 +205,7 @@ async def _from_upload(request: Request, limit: int, max_pdf_pages: int) -> dict
         "fallback_title": PurePath(name).stem,
         "author": str(form.get("author") or ""),
         "source": str(form.get("source") or name),
+        "collection": str(form.get("collection") or "") or None,
     }
 
 
@@ -232,6 +244,7 @@ async def _from_json(request: Request, limit: int) -> dict[str, Any]:
         "author": document.author,
         "source": document.source,
         "metadata": document.metadata,
+        "collection": document.collection,
     }
 
 

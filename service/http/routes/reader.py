@@ -11,12 +11,12 @@ from __future__ import annotations
 import html
 from string import Template
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from citeqa.index.errors import DocumentNotFound, InvalidRequest
+from citeqa.index.errors import CollectionNotFound, DocumentNotFound, InvalidRequest, WrongKey
 from citeqa.index.store import StoredDocument
-from citeqa.service.http.dependencies import EngineDep
+from citeqa.service.http.dependencies import CollectionQuery, engine_for
 from citeqa.service.http.errors import error_responses
 from citeqa.service.http.routes.widget import read_static
 from citeqa.service.http.security import ReadKey
@@ -28,17 +28,18 @@ router = APIRouter(tags=["reader"])
     "/documents/{document_id}",
     summary="A document as a page, with a cited range highlighted",
     response_class=HTMLResponse,
-    responses=error_responses(DocumentNotFound, InvalidRequest),
+    responses=error_responses(DocumentNotFound, InvalidRequest, CollectionNotFound, WrongKey),
     dependencies=[ReadKey],
 )
 def reader_page(
     document_id: str,
-    engine: EngineDep,
+    request: Request,
     start: int | None = Query(None, ge=0, description="A citation's `start`."),
     end: int | None = Query(None, ge=0, description="A citation's `end`."),
+    collection: CollectionQuery = None,
 ) -> HTMLResponse:
     """The cleaned document; with `start` and `end`, that range highlighted."""
-    document = engine.library.document(document_id)
+    document = engine_for(request, collection).library.document(document_id)
     if document is None:
         raise DocumentNotFound(
             f"No document with id '{document_id}'. List the ids with GET /v1/documents."

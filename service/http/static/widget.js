@@ -1,6 +1,7 @@
 /*
  * citeqa chat widget. Embed with one tag:
  *   <script src="https://HOST/widget.js" data-citeqa-url="https://HOST" defer></script>
+ * and data-collection="NAME" to answer from one collection.
  * Plain JavaScript, no dependencies, no network beyond the configured citeqa URL.
  * Everything that comes from answers and documents is inserted as text, never as HTML.
  */
@@ -10,7 +11,9 @@
   var script = document.currentScript;
   var BASE = ((script && script.dataset.citeqaUrl) ||
     (script && new URL(script.src).origin) || "").replace(/\/+$/, "");
-  var STORE_KEY = "citeqa:" + BASE;
+  // data-collection: the collection questions are answered from (default: the default one).
+  var COLLECTION = (script && script.dataset.collection) || "";
+  var STORE_KEY = "citeqa:" + BASE + (COLLECTION ? ":" + COLLECTION : "");
   var MAX_CHARS = 2000;
   var MAX_MESSAGES = 50;
 
@@ -261,7 +264,8 @@
     fetch(BASE + "/v1/chat/stream", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream" },
-      body: JSON.stringify({ messages: history })
+      body: JSON.stringify(COLLECTION ? { messages: history, collection: COLLECTION }
+        : { messages: history })
     }).then(function (response) {
       if (!response.ok) {
         return response.json().catch(function () { return null; }).then(function (body) {

@@ -10,4 +10,11 @@ def test_the_json_body_of_a_new_document_is_described(settings: Settings) -> Non
     body = create_app(settings).openapi()["paths"]["/v1/documents"]["post"]["requestBody"]
     schema = body["content"]["application/json"]["schema"]
     assert schema["required"] == ["text"]
-    assert set(schema["properties"]) == {"text", "title", "author", "source", "metadata"}
+    assert set(schema["properties"]) == {
+        "text",
+        "title",
+        "author",
+        "source",
+        "metadata",
+        "collection",
+    }

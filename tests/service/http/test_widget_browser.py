@@ -51,6 +51,9 @@ def widget_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report.write_bytes(documents.pdf([["Annual report of the harbour board."], [TOLLS]]))
     settings = Settings(data_dir=folder / "data")
     Engine.open(settings).library.ingest([ARTICLE, hostile, report])
+    otters = folder / "otters.md"
+    otters.write_text("# Otters\n\nOtters hold hands while they sleep on the river.\n")
+    Engine.open(settings, "rivers").library.ingest([otters])
     return settings.index.data_dir
 
 
@@ -89,6 +92,11 @@ def citeqa_url(widget_index: Path, host_pages: tuple[str, str, Path]) -> Iterato
             "*{font-size:40px!important}</style></head><body><h1>A third-party page</h1>"
             f'<script src="{url}/widget.js" data-citeqa-url="{url}" defer></script>'
             "</body></html>"
+        )
+        (folder / "rivers.html").write_text(
+            "<!doctype html><html><body><h1>River notes</h1>"
+            f'<script src="{url}/widget.js" data-citeqa-url="{url}" data-collection="rivers" '
+            "defer></script></body></html>"
         )
         yield url
 
@@ -244,3 +252,13 @@ def test_a_citation_opens_in_the_reader_highlighted_on_its_page(
     assert reader.locator("mark#cited").evaluate(
         "m => { const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight }"
     )
+
+
+def test_a_widget_with_data_collection_answers_from_that_collection(
+    page: Page, citeqa_url: str, host_pages: tuple[str, str, Path]
+) -> None:
+    allowed, _, _ = host_pages
+    page.goto(f"{allowed}/rivers.html")
+    page.get_by_role("button", name="Open chat").click()
+    _ask(page, "What do otters do while they sleep?")
+    expect(_answers(page).last).to_contain_text("hold hands", timeout=15000)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from bench import documents
 from bench.compare import Comparison, compare
 from bench.scale import Scale, measure_all
 from bench.serving import Serving, median
@@ -279,6 +280,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="*", default=[1, 4, 16, 64])
     parser.add_argument("--requests", type=int, default=1000, help="Requests per concurrency.")
     parser.add_argument("--rounds", type=int, default=5, help="Rounds over the questions.")
+    parser.add_argument("--pdf-pages", type=int, nargs="*", default=[300, 1000])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="citeqa-bench-") as work:
         root = Path(work)
@@ -288,9 +290,12 @@ def main() -> None:
         serving = measure_serving(root / "serving", args.concurrency, args.requests, args.rounds)
         print("index sizes ...", flush=True)
         scales = measure_all(args.sizes, root / "scale", args.embed_up_to)
+        print("documents as they come ...", flush=True)
+        files = documents.measure(args.pdf_pages, root / "documents")
     folder = args.output.with_suffix("")
     plots = plot(serving, scales, folder)
     text = report(comparison, serving, scales, plots, folder.name)
+    text += "\n" + documents.section(files)
     args.output.write_text(text, encoding="utf-8")
     print(text)
 

@@ -24,6 +24,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 from citeqa.index.errors import InvalidDocument, UnsupportedMediaType
@@ -129,6 +130,10 @@ def read_html(raw: bytes, name: str) -> Extracted:
     found = trafilatura.extract(markup, output_format="xml", include_tables=True)
     main = ElementTree.fromstring(found).find("main") if found else None
     blocks = list(_html_blocks(main)) if main is not None else []
+    if not blocks:
+        # lxml gives up on pathological markup (thousands of nested tags): read its text
+        # with the standard library's streaming parser instead, scripts and styles left out.
+        blocks = [b for b in _streamed_text(markup).split("\n\n") if b.strip()]
     if not blocks:
         raise InvalidDocument(
             f"{name}: no readable text in this page (only scripts, navigation or markup). "
@@ -335,3 +340,71 @@ READERS: dict[str, Callable[[bytes, str], Extracted]] = {
     ".pdf": read_pdf,
     ".docx": read_docx,
 }
+
+
+_BLOCK = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "tr",
+    "table",
+    "hr",
+    "main",
+}
+_SKIP = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
+
+
+def _streamed_text(markup: str) -> str:
+    """The text of an HTML page outside scripts and styles, a blank line between blocks."""
+    parser = _TextParser()
+    parser.feed(markup)
+    parser.close()
+    text = re.sub(r"[ \t]+", " ", "".join(parser.parts))
+    text = re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
+    return text
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self._skipping = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skipping += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP and self._skipping:
+            self._skipping -= 1
+        elif tag == "title":
+            self._in_title = False
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skipping:
+            self.parts.append(data)

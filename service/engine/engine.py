@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import quote as quote_url
@@ -20,7 +20,7 @@ from cachetools import LRUCache
 
 from citeqa.index.documents import Layout
 from citeqa.index.embedding import Embedder, load_embedder
-from citeqa.index.errors import IndexNotReady, InvalidRequest
+from citeqa.index.errors import DocumentNotFound, IndexNotReady
 from citeqa.index.sentences import split_sentences
 from citeqa.index.store import ChunkStore, StoredDocument, open_client
 from citeqa.service.config import Settings
@@ -176,10 +176,10 @@ class Engine:
             )
 
     def check_documents(self, documents: frozenset[str]) -> None:
-        """Raise `InvalidRequest` when a document filter names a document not indexed."""
+        """Raise `DocumentNotFound` when a document filter names a document not indexed."""
         unknown = sorted(documents - self.retriever.corpus.documents.keys())
         if unknown:
-            raise InvalidRequest(
+            raise DocumentNotFound(
                 f"documents: no document {', '.join(map(repr, unknown))} in the collection "
                 f"'{self.collection}'. List the ids with GET /v1/documents."
             )
@@ -266,6 +266,8 @@ class Engine:
                 start=hit.chunk.start,
                 end=hit.chunk.end,
                 score=round(hit.score, 6),
+                page=_layout(documents, hit.chunk.document_id).page_at(hit.chunk.start),
+                page_end=_layout(documents, hit.chunk.document_id).page_at(hit.chunk.end - 1),
             )
             for hit in _cited_first(prepared.hits, draft)
         )
@@ -296,6 +298,11 @@ def _cited_first(hits: list[Hit], draft: Draft) -> list[Hit]:
     quoted = sorted(draft.answer.quotes, key=lambda quote: -quote.score)
     order = {quote.chunk.id: rank for rank, quote in enumerate(quoted)}
     return sorted(hits, key=lambda hit: order.get(hit.chunk.id, len(order)))
+
+
+def _layout(documents: Mapping[str, StoredDocument], document_id: str) -> Layout:
+    document = documents.get(document_id)
+    return document.layout if document is not None else Layout()
 
 
 def _citation(

@@ -40,6 +40,8 @@ class Passage:
     start: int
     end: int
     score: float
+    page: int | None = None  # the page it begins on, for a document with pages
+    page_end: int | None = None  # ... and the page it ends on
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,12 @@ class Passage(BaseModel):
     text: str = Field(description="The passage.")
     start: int = Field(description="Offset of the passage in the cleaned document text.")
     end: int = Field(description="End offset of the passage.")
+    page: int | None = Field(
+        default=None, description="The page it begins on (PDF); null without pages."
+    )
+    page_end: int | None = Field(
+        default=None, description="The page it ends on (PDF); null without pages."
+    )
     score: float = Field(description="Fused retrieval score (higher is better).")
 
 

@@ -15,6 +15,7 @@ from starlette.concurrency import iterate_in_threadpool
 from citeqa.index.errors import (
     CiteqaError,
     CollectionNotFound,
+    DocumentNotFound,
     IndexNotReady,
     InvalidRequest,
     StoreUnavailable,
@@ -32,7 +33,7 @@ from citeqa.service.http.security import ReadKey
 router = APIRouter(prefix="/v1", tags=["questions"], dependencies=[ReadKey])
 
 _ERRORS = error_responses(
-    InvalidRequest, IndexNotReady, StoreUnavailable, CollectionNotFound, WrongKey
+    InvalidRequest, IndexNotReady, StoreUnavailable, CollectionNotFound, DocumentNotFound, WrongKey
 )
 _STREAM_DESCRIPTION = (
     'Server-Sent Events: `delta` events (`{"text": ...}`, pieces of the answer) and one '

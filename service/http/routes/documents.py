@@ -86,7 +86,11 @@ def _summary(document: StoredDocument) -> dict[str, Any]:
 
 
 @router.get(
-    "", response_model=DocumentList, summary="List indexed documents", dependencies=[ReadKey]
+    "",
+    response_model=DocumentList,
+    summary="List indexed documents",
+    responses=error_responses(CollectionNotFound, WrongKey),
+    dependencies=[ReadKey],
 )
 def list_documents(request: Request, collection: CollectionQuery = None) -> DocumentList:
     """Every document of a collection with its metadata and number of passages."""

@@ -27,8 +27,13 @@ router = APIRouter(tags=["reader"])
 @router.get(
     "/documents/{document_id}",
     summary="A document as a page, with a cited range highlighted",
-    response_class=HTMLResponse,
-    responses=error_responses(DocumentNotFound, InvalidRequest, CollectionNotFound, WrongKey),
+    # The page is HTML; its errors are JSON like every other error (`response_class` would
+    # describe them as HTML too).
+    response_model=None,
+    responses={
+        200: {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}},
+        **error_responses(DocumentNotFound, InvalidRequest, CollectionNotFound, WrongKey),
+    },
     dependencies=[ReadKey],
 )
 def reader_page(

@@ -115,5 +115,5 @@ def test_a_question_can_be_limited_to_some_documents(service: TestClient) -> Non
     only_otters = _ask(service, question, ADMIN, collection="alpha", documents=[otters_id])
     assert {c["document_id"] for c in only_otters.json()["citations"]} == {otters_id}
     unknown = _ask(service, question, ADMIN, collection="alpha", documents=["no-such-doc"])
-    assert (unknown.status_code, unknown.json()["code"]) == (422, "invalid_request")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "document_not_found")
     assert "no-such-doc" in unknown.json()["message"]

@@ -62,6 +62,9 @@ def test_a_pdf_answer_cites_its_page_and_opens_highlighted_in_the_reader(
     marked = re.search(r'<mark id="cited">(.*?)</mark>', page.text, re.S)
     assert marked and html.unescape(marked.group(1)) == citation["quote"]
     assert "Page 3" in page.text
+    asked = {"question": "How much was the toll raised to?", "include_passages": True}
+    passages = service.post("/v1/ask", json=asked).json()["passages"]
+    assert {p["page"] for p in passages if "nine shillings" in p["text"]} == {3}
 
 
 def test_a_word_answer_cites_its_section(service: TestClient) -> None:

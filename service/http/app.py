@@ -19,7 +19,16 @@ from citeqa.service.engine.engine import Engine
 from citeqa.service.http import limits, observability
 from citeqa.service.http.dependencies import default_engine
 from citeqa.service.http.errors import register_error_handlers, route_methods
-from citeqa.service.http.routes import ask, collections, docs, documents, health, reader, widget
+from citeqa.service.http.routes import (
+    ask,
+    chat_completions,
+    collections,
+    docs,
+    documents,
+    health,
+    reader,
+    widget,
+)
 from citeqa.service.http.schemas import ErrorBody
 
 # What any route may answer, from the middleware and the access checks.
@@ -81,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = [
         health.router,
         ask.router,
+        chat_completions.router,
         documents.router,
         collections.router,
         reader.router,

@@ -165,6 +165,19 @@ def ask(question: str, top_k: int | None, as_json: bool, collection: str | None)
 
 
 @main.command()
+def mcp() -> None:
+    """Serve the MCP tools (ask, search, list_documents, get_document) over stdio, for an
+    assistant that starts citeqa as a subprocess. Every collection is open to it."""
+    from citeqa.service.engine.collections import Collections
+    from citeqa.service.mcp_server import build
+
+    settings = Settings()
+    engine = _open(settings)
+    collections = Collections(settings, lambda: engine)
+    build(lambda collection, _headers: collections.get(collection)).run("stdio")
+
+
+@main.command()
 @click.option("--host", default=None, help="Address to listen on (default from settings).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
 @click.option(

@@ -25,7 +25,7 @@ from citeqa.index.sentences import split_sentences
 from citeqa.index.store import ChunkStore, StoredDocument, open_client
 from citeqa.service.config import Settings
 from citeqa.service.engine.answers import Answerer, Draft, Mode, Quote
-from citeqa.service.engine.conversation import Turn
+from citeqa.service.engine.conversation import Resolved, Turn
 from citeqa.service.engine.extractive import ExtractiveAnswerer
 from citeqa.service.engine.generation import Generator, build_llm
 from citeqa.service.engine.generative import LLMAnswerer
@@ -162,6 +162,15 @@ class Engine:
         assert response is not None, "every answerer's stream ends with its answer"
         yield "done", response
 
+    def search(self, query: str, k: int) -> list[Passage]:
+        """The `k` passages that best match `query`, best first: retrieval without an
+        answer."""
+        self.retriever.refresh_if_changed()
+        self.check_ready()
+        prepared = self.reader.read(query, Resolved(query, ""), k)
+        documents = self.retriever.corpus.documents
+        return [_passage(hit, documents) for hit in prepared.hits[:k]]
+
     def check_ready(self) -> None:
         """Raise `IndexNotReady`, naming the fix, when nothing is indexed."""
         if not self.retriever.corpus.chunks:
@@ -258,19 +267,7 @@ class Engine:
             _citation(marker, quote, documents.get(quote.chunk.document_id), self.collection)
             for marker, quote in enumerate(answer.quotes, start=1)
         )
-        passages = tuple(
-            Passage(
-                chunk_id=hit.chunk.id,
-                document_id=hit.chunk.document_id,
-                text=hit.chunk.text,
-                start=hit.chunk.start,
-                end=hit.chunk.end,
-                score=round(hit.score, 6),
-                page=_layout(documents, hit.chunk.document_id).page_at(hit.chunk.start),
-                page_end=_layout(documents, hit.chunk.document_id).page_at(hit.chunk.end - 1),
-            )
-            for hit in _cited_first(prepared.hits, draft)
-        )
+        passages = tuple(_passage(hit, documents) for hit in _cited_first(prepared.hits, draft))
         return Reply(
             question=prepared.asked,
             answer=answer.text,
@@ -298,6 +295,20 @@ def _cited_first(hits: list[Hit], draft: Draft) -> list[Hit]:
     quoted = sorted(draft.answer.quotes, key=lambda quote: -quote.score)
     order = {quote.chunk.id: rank for rank, quote in enumerate(quoted)}
     return sorted(hits, key=lambda hit: order.get(hit.chunk.id, len(order)))
+
+
+def _passage(hit: Hit, documents: Mapping[str, StoredDocument]) -> Passage:
+    layout = _layout(documents, hit.chunk.document_id)
+    return Passage(
+        chunk_id=hit.chunk.id,
+        document_id=hit.chunk.document_id,
+        text=hit.chunk.text,
+        start=hit.chunk.start,
+        end=hit.chunk.end,
+        score=round(hit.score, 6),
+        page=layout.page_at(hit.chunk.start),
+        page_end=layout.page_at(hit.chunk.end - 1),
+    )
 
 
 def _layout(documents: Mapping[str, StoredDocument], document_id: str) -> Layout:

@@ -26,6 +26,7 @@ from citeqa.service.http.routes import (
     docs,
     documents,
     health,
+    mcp,
     reader,
     widget,
 )
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine.warm_up()
         except CiteqaError as error:
             app.state.startup_error = str(error)
-        yield
+        async with mcp_endpoint.running():
+            yield
 
     app = FastAPI(
         title="citeqa",
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    mcp_endpoint = mcp.install(app, settings)
     register_error_handlers(app)
     # Each middleware added wraps those before it. CORS wraps the limits, so a browser can
     # read a 429 and its Retry-After; the request log wraps everything.

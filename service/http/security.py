@@ -21,7 +21,11 @@ from citeqa.service.config import Settings
 
 def presented_key(request: Request) -> str | None:
     """The bearer key of a request, if it carries one."""
-    header = request.headers.get("authorization", "")
+    return bearer_key(request.headers.get("authorization", ""))
+
+
+def bearer_key(header: str) -> str | None:
+    """The key of an `Authorization: Bearer <key>` header value, if it holds one."""
     scheme, _, key = header.partition(" ")
     return key.strip() if scheme.lower() == "bearer" and key.strip() else None
 
@@ -57,7 +61,11 @@ def _scope(key: str, settings: Settings) -> frozenset[str] | None | bool:
 def check_collection(request: Request, settings: Settings, collection: str) -> None:
     """Refuse a request whose key is limited to other collections than the one it uses.
     A request without a key was already let through or refused by `ReadKey`/`WriteKey`."""
-    key = presented_key(request)
+    check_key_scope(presented_key(request), settings, collection)
+
+
+def check_key_scope(key: str | None, settings: Settings, collection: str) -> None:
+    """Refuse a key limited to other collections than `collection`."""
     scope = _scope(key, settings) if key is not None else None
     if isinstance(scope, frozenset) and collection not in scope:
         raise WrongKey(

@@ -4,22 +4,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import openai
 import pytest
 
-from tests.processes import running_citeqa
-
 QUESTION = "How many Revolutionary Guard commanders were killed in the consulate strike?"
 
 
 @pytest.fixture(scope="module")
-def server(article_settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    with running_citeqa(article_settings.index.data_dir, api_keys="reader-key:default") as url:
-        yield url
+def server(live_server: str) -> str:
+    """`citeqa serve` over the article, in its own process."""
+    return live_server
 
 
 @pytest.fixture(scope="module")

@@ -334,3 +334,26 @@ def test_a_model_refusal_is_streamed_as_the_refusal(llm: TestClient, model: Scri
     assert [name for name, _ in events] == ["delta", "citations", "done"]
     assert events[0][1]["text"] == done["answer"] == load_prompt("refusal")
     assert (done["answered"], done["mode"]) == (False, "llm")
+
+
+def test_the_openai_compatible_chat_gives_the_verified_llm_answer(
+    llm: TestClient, model: ScriptedModel
+) -> None:
+    import openai
+
+    model.then(
+        Step(
+            "The strike killed seven Revolutionary Guard commanders [1]. "
+            "The attack was personally ordered by the Israeli defence minister in a televised "
+            "speech [1]."
+        )
+    )
+    client = openai.OpenAI(base_url="http://testserver/v1", api_key="x", http_client=llm)
+    reply = client.chat.completions.create(
+        model="citeqa", messages=[{"role": "user", "content": SEVEN}]
+    )
+    content = reply.choices[0].message.content or ""
+    assert content.startswith("The strike killed seven Revolutionary Guard commanders. [1]")
+    assert "televised" not in content
+    [annotation] = reply.choices[0].message.annotations or []
+    assert annotation.url_citation.quote == SEVEN_QUOTE  # type: ignore[attr-defined]

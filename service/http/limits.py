@@ -1,6 +1,13 @@
-"""Request limits: body size, time per request, and a rate per API key or client address.
+"""Request limits: body size, time per request, a rate per API key or client address, and
+how many questions a process answers at once.
 
 The rate limit is kept per process: with N workers a client may get up to N times the rate.
+
+Admission: a process answers at most `CITEQA_MAX_IN_FLIGHT` questions at once. One more
+waits up to `CITEQA_ADMISSION_WAIT_MS` for a turn, then gets 503 `overloaded` with
+Retry-After at once, so that under more load than it can serve the service keeps its rate
+and tells the excess to come back, instead of slowing every answer down. Probes, metrics
+and document writes are never held back.
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ _MAX_CALLERS = 100_000
 _WRITES = "/v1/documents"
 # Paths never limited: probes and metrics.
 _UNLIMITED = ("/healthz", "/readyz", "/metrics")
+# Questions: what admission control counts.
+_QUESTIONS = ("/v1/ask", "/v1/chat", "/mcp")
+_ADMISSION_POLL_S = 0.002
 
 
 class RateLimiter:
@@ -58,6 +68,29 @@ class RateLimiter:
             return (1 - tokens) / self.refill_per_s
 
 
+class Admission:
+    """At most `limit` questions in flight in this process; one more waits up to `wait_s`
+    for a turn. Counted on the event loop, which runs every request's admission."""
+
+    def __init__(self, limit: int, wait_s: float) -> None:
+        self.limit = limit
+        self.wait_s = wait_s
+        self.in_flight = 0
+
+    async def enter(self) -> bool:
+        """Take a turn; False when none came free in time."""
+        deadline = time.monotonic() + self.wait_s
+        while self.in_flight >= self.limit:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(_ADMISSION_POLL_S)
+        self.in_flight += 1
+        return True
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+
+
 class Limits:
     """ASGI middleware: refuses credentials in URLs, bodies over the size cap (declared or
     streamed) and callers over the rate, and answers 503 when a request has not started its
@@ -69,6 +102,8 @@ class Limits:
         rate = parse_rate(settings.limits.rate_limit) if settings.limits.rate_limit else None
         self.limiter = RateLimiter(*rate) if rate else None
         self.max_body = settings.limits.max_document_bytes + _BODY_SLACK
+        server = settings.server
+        self.admission = Admission(server.max_in_flight, server.admission_wait_ms / 1000)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,7 +120,27 @@ class Limits:
             # A write is never cut off half-way: it answers when it is done, with its outcome.
             await self.app(scope, receive, send)
             return
-        await self._within_timeout(scope, receive, send)
+        if request.method != "POST" or not request.url.path.startswith(_QUESTIONS):
+            await self._within_timeout(scope, receive, send)
+            return
+        if not await self.admission.enter():
+            await self._overloaded()(scope, receive, send)
+            return
+        try:
+            await self._within_timeout(scope, receive, send)
+        finally:
+            self.admission.leave()
+
+    def _overloaded(self) -> Response:
+        return JSONResponse(
+            error_body(
+                "overloaded",
+                f"The service is answering as many questions as it can "
+                f"({self.admission.limit} at once a process). Retry in 1 s.",
+            ),
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
 
     def _refusal(self, request: Request) -> Response | None:
         if credentials_in_url(request):

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from citeqa.index.errors import InvalidDocument, UnsupportedMediaType
-from citeqa.index.formats import HEADING_MARK, MAX_PDF_PAGES, PAGE, READERS, extract
-from citeqa.index.formats import page_number as _page_number
+from citeqa.index.extracted import HEADING_MARK, PAGE
+from citeqa.index.extracted import page_number as _page_number
+from citeqa.index.formats import READERS, extract
+from citeqa.index.pdf import MAX_PDF_PAGES
 from citeqa.index.sentences import split_sentences
 from citeqa.index.vocabulary import NUMBER
 

@@ -13,7 +13,7 @@ import numpy as np
 from citeqa.index.chunking import Chunk, Chunker, Sentence, sentences_of
 from citeqa.index.documents import SUPPORTED_SUFFIXES, Document, load_document
 from citeqa.index.errors import InvalidDocument
-from citeqa.index.formats import MAX_PDF_PAGES
+from citeqa.index.pdf import MAX_PDF_PAGES
 from citeqa.index.summaries import summarise
 
 if TYPE_CHECKING:  # Chroma and the model are slow to import; the CLI needs neither for --help.

@@ -13,8 +13,8 @@ from pathlib import Path
 from citeqa.index.chunking import Chunker
 from citeqa.index.documents import clean_document
 from citeqa.index.embedding import Embedder
-from citeqa.index.formats import MAX_PDF_PAGES
 from citeqa.index.ingest import IngestFailure, Ingestor, IngestReport, IngestResult
+from citeqa.index.pdf import MAX_PDF_PAGES
 from citeqa.index.store import ChunkStore, StoredDocument
 from citeqa.service.engine.retrieval import Retriever
 

@@ -23,7 +23,8 @@ from citeqa.index.errors import (
     UnsupportedMediaType,
     WrongKey,
 )
-from citeqa.index.formats import READERS, extract, without_marks
+from citeqa.index.extracted import without_marks
+from citeqa.index.formats import READERS, extract
 from citeqa.index.store import StoredDocument
 from citeqa.service.engine.collections import NAME
 from citeqa.service.http.dependencies import CollectionQuery, SettingsDep, engine_for

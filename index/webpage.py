@@ -97,31 +97,26 @@ def _streamed_text(markup: str) -> str:
 
 
 class _TextParser(HTMLParser):
+    """Text outside scripts, styles and the head (the title stands there), a blank line at
+    each block's edges."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.title = ""
         self._skipping = 0
-        self._in_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             self._skipping += 1
-        elif tag == "title":
-            self._in_title = True
         elif tag in _BLOCK:
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP and self._skipping:
             self._skipping -= 1
-        elif tag == "title":
-            self._in_title = False
         elif tag in _BLOCK:
             self.parts.append("\n\n")
 
     def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        elif not self._skipping:
+        if not self._skipping:
             self.parts.append(data)

@@ -53,6 +53,16 @@ class _Source:
         """citeqa's answer body (the same fields in-process and over HTTP)."""
         if self.engine is not None:
             return asdict(self.engine.ask(question, top_k, include_passages=passages))
+        return self._post(question, top_k, passages)
+
+    def search(self, query: str, k: int) -> list[dict[str, Any]]:
+        """The `k` passages that best match `query`: in-process without composing an answer;
+        over HTTP, those `/v1/ask` returns with its answer."""
+        if self.engine is not None:
+            return [asdict(passage) for passage in self.engine.search(query, k)]
+        return list(self._post(query, k, passages=True).get("passages") or [])[:k]
+
+    def _post(self, question: str, top_k: int | None, passages: bool) -> dict[str, Any]:
         assert self.http is not None
         body: dict[str, Any] = {"question": question, "include_passages": passages}
         if top_k:
@@ -84,7 +94,6 @@ class CiteqaRetriever(BaseRetriever):
         self._top_k = top_k
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        body = self._source.ask(query_bundle.query_str, self._top_k, passages=True)
         return [
             NodeWithScore(
                 node=TextNode(
@@ -100,7 +109,7 @@ class CiteqaRetriever(BaseRetriever):
                 ),
                 score=p["score"],
             )
-            for p in (body.get("passages") or [])[: self._top_k]
+            for p in self._source.search(query_bundle.query_str, self._top_k)
         ]
 
 

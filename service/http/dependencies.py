@@ -14,7 +14,7 @@ from citeqa.index.errors import CiteqaError, StoreUnavailable
 from citeqa.service.config import Settings
 from citeqa.service.engine.collections import NAME, NAME_RULE, Collections, check_name
 from citeqa.service.engine.engine import DEFAULT_COLLECTION, Engine
-from citeqa.service.http.security import check_collection
+from citeqa.service.http.security import check_key_scope, presented_key
 
 
 async def get_settings(request: Request) -> Settings:
@@ -61,9 +61,23 @@ def default_engine(state: State) -> Engine:
 def engine_for(request: Request, collection: str | None, *, create: bool = False) -> Engine:
     """The engine of the collection a request names (the default one for None), once its
     key may use that collection; `create` for a request that adds a document."""
+    state = request.app.state
+    return collection_engine(
+        state.collections, state.settings, presented_key(request), collection, create=create
+    )
+
+
+def collection_engine(
+    collections: Collections,
+    settings: Settings,
+    key: str | None,
+    collection: str | None,
+    *,
+    create: bool = False,
+) -> Engine:
+    """The engine of `collection` (the default one for None), once `key` may use it."""
     name = check_name(collection or DEFAULT_COLLECTION)
-    check_collection(request, request.app.state.settings, name)
-    collections: Collections = request.app.state.collections
+    check_key_scope(key, settings, name)
     return collections.get(name, create=create)
 
 

@@ -58,12 +58,6 @@ def _scope(key: str, settings: Settings) -> frozenset[str] | None | bool:
     return found
 
 
-def check_collection(request: Request, settings: Settings, collection: str) -> None:
-    """Refuse a request whose key is limited to other collections than the one it uses.
-    A request without a key was already let through or refused by `ReadKey`/`WriteKey`."""
-    check_key_scope(presented_key(request), settings, collection)
-
-
 def check_key_scope(key: str | None, settings: Settings, collection: str) -> None:
     """Refuse a key limited to other collections than `collection`."""
     scope = _scope(key, settings) if key is not None else None

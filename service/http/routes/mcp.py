@@ -15,10 +15,10 @@ from starlette.types import Receive, Scope, Send
 
 from citeqa.index.errors import CiteqaError, IndexNotReady
 from citeqa.service.config import Settings
-from citeqa.service.engine.collections import check_name
-from citeqa.service.engine.engine import DEFAULT_COLLECTION, Engine
+from citeqa.service.engine.engine import Engine
+from citeqa.service.http.dependencies import collection_engine
 from citeqa.service.http.errors import error_body
-from citeqa.service.http.security import bearer_key, check_key_scope, require_read_key
+from citeqa.service.http.security import bearer_key, require_read_key
 from citeqa.service.mcp_server import build
 
 PATH = "/mcp"
@@ -28,9 +28,8 @@ def install(app: FastAPI, settings: Settings) -> McpEndpoint:
     """Add `/mcp` to the app; run `endpoint.running()` in the app's lifespan."""
 
     def engine_for(collection: str | None, headers: dict[str, str] | None) -> Engine:
-        name = check_name(collection or DEFAULT_COLLECTION)
-        check_key_scope(bearer_key((headers or {}).get("authorization", "")), settings, name)
-        return app.state.collections.get(name)  # type: ignore[no-any-return]
+        key = bearer_key((headers or {}).get("authorization", ""))
+        return collection_engine(app.state.collections, settings, key, collection)
 
     endpoint = McpEndpoint(build(engine_for), settings.server.host)
     app.router.routes.append(Route(PATH, endpoint=endpoint, methods=["GET", "POST", "DELETE"]))

@@ -22,12 +22,13 @@ from pathlib import Path
 import httpx
 
 from bench.corpus import SOURCES, MarkovWriter
+from bench.page import markers, write_section
 from tests import documents
 from tests.processes import running_citeqa
 
 PARAGRAPHS_PER_PAGE = 3
 READER_LOADS = 10
-_BEGIN, _END = "<!-- documents: bench/documents.py -->", "<!-- /documents -->"
+_BEGIN, _END = markers("documents")
 
 # Run in a child process, so that its peak memory is the ingestion's alone.
 _INGEST = """
@@ -204,17 +205,6 @@ def section(bench: DocumentBench) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, output: Path) -> None:
-    """Put the section into the benchmarks page, replacing its earlier version."""
-    page = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-    if _BEGIN in page and _END in page:
-        head, rest = page.split(_BEGIN, 1)
-        page = head + text.rstrip("\n") + rest.split(_END, 1)[1]
-    else:
-        page = page.rstrip("\n") + "\n\n" + text
-    output.write_text(page, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, nargs="*", default=[300, 1000])
@@ -222,7 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="citeqa-bench-documents-") as work:
         text = section(measure(args.pages, Path(work)))
-    write_section(text, args.output)
+    write_section("documents", text, args.output)
     print(text)
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import documents
+from bench import admission, documents, int8
 from bench.compare import Comparison, compare
 from bench.scale import Scale, measure_all
 from bench.serving import Serving, median
 from bench.serving import measure as measure_serving
+from citeqa.service.config import Settings
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000, help="Requests per concurrency.")
     parser.add_argument("--rounds", type=int, default=5, help="Rounds over the questions.")
     parser.add_argument("--pdf-pages", type=int, nargs="*", default=[300, 1000])
+    parser.add_argument("--seconds", type=float, default=10.0, help="Admission: per cell.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="citeqa-bench-") as work:
         root = Path(work)
@@ -292,10 +294,19 @@ def main() -> None:
         scales = measure_all(args.sizes, root / "scale", args.embed_up_to)
         print("documents as they come ...", flush=True)
         files = documents.measure(args.pdf_pages, root / "documents")
+        print("admission control ...", flush=True)
+        wait_ms = Settings().server.admission_wait_ms
+        sweep = admission.measure(
+            root / "admission", admission.BOUNDS, admission.LEVELS, args.seconds, wait_ms
+        )
+        print("the model in int8 ...", flush=True)
+        quantised = int8.measure(root / "int8")
     folder = args.output.with_suffix("")
     plots = plot(serving, scales, folder)
     text = report(comparison, serving, scales, plots, folder.name)
     text += "\n" + documents.section(files)
+    text += "\n" + admission.section(sweep, args.seconds, wait_ms)
+    text += "\n" + int8.section(quantised)
     args.output.write_text(text, encoding="utf-8")
     print(text)
 

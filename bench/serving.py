@@ -79,7 +79,10 @@ def measure(
     data = work_dir / "data"
     Engine.open(Settings(data_dir=data)).library.ingest([SEEDS])
     serving.cold_start_s = [cold_start(data) for _ in range(starts)]
-    with running_citeqa(data, answer_cache_size="0") as url:  # every request does all the work
+    # Every request does all the work (no answer cache), and none is refused: this measures
+    # what a process can answer; bench/admission.py measures it refusing the excess.
+    unbounded = str(max(concurrencies))
+    with running_citeqa(data, answer_cache_size="0", max_in_flight=unbounded) as url:
         serving.latency = latency_at_one(url, rounds)
         for concurrency in concurrencies:
             rate, failed = answers_per_second(url, concurrency, requests)
@@ -98,6 +101,7 @@ def measure(
             chroma_url=chroma.url,
             collection=collection,
             answer_cache_size="0",
+            max_in_flight=unbounded,
         ) as url:
             for concurrency in concurrencies:
                 rate, failed = answers_per_second(url, concurrency, requests)

@@ -275,14 +275,14 @@ class ServerSettings(_Group):
         description="Threads per process that run requests; more add memory, not speed.",
     )
     max_in_flight: int = Field(
-        32,
+        8,
         ge=1,
         le=10_000,
         description="Questions one process answers at once; more wait briefly, then get 503 "
         "`overloaded` with Retry-After.",
     )
     admission_wait_ms: float = Field(
-        20.0,
+        10.0,
         ge=0,
         le=10_000,
         description="How long a question beyond `max_in_flight` waits for a turn before it is "

@@ -70,7 +70,9 @@ def test_one_server(tmp_path: Path) -> None:
     data = tmp_path / "data"
     Engine.open(Settings(data_dir=data)).library.ingest([ARTICLE])
     log = tmp_path / "serve.log"
-    with running_citeqa(data, log=log) as url:
+    # Admission raised to the load's concurrency: this measures errors and memory, and a
+    # question beyond the bound would be refused by design (tests/reliability/test_overload.py).
+    with running_citeqa(data, log=log, max_in_flight=str(CONCURRENCY)) as url:
         _load(url, "one-server", log)
 
 
@@ -83,7 +85,11 @@ def test_workers_with_a_chroma_server(tmp_path: Path, workers: int) -> None:
         Engine.open(Settings(chroma_url=chroma.url, collection=collection)).library.ingest(
             [ARTICLE]
         )
-        env = {"chroma_url": chroma.url, "collection": collection}
+        env = {
+            "chroma_url": chroma.url,
+            "collection": collection,
+            "max_in_flight": str(CONCURRENCY),
+        }
         log = tmp_path / "serve.log"
         args = ("--workers", str(workers))
         with running_citeqa(tmp_path / "unused", *args, log=log, **env) as url:

@@ -4,11 +4,12 @@ to come back (503 `overloaded`, Retry-After), while probes are always answered."
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import httpx
 
-from tests.load import run_load
+from tests.load import Reply, hammer, questions, run_load
 from tests.processes import running_citeqa
 
 CONCURRENCY = 32
@@ -38,3 +39,37 @@ def test_questions_beyond_the_bound_are_refused_with_retry_after(article_copy: P
     refused = [response for response in burst if response.status_code == 503]
     assert refused and all(r.json()["code"] == "overloaded" for r in refused)
     assert all(r.headers["retry-after"] == "1" for r in refused)
+
+
+# Seconds of load at each concurrency: a few hundred answers each on 2 cores.
+SECONDS = 5
+
+
+def _p99(replies: list[Reply]) -> float:
+    ordered = sorted(r.ms for r in replies if r.status == 200)
+    return ordered[max(0, round(0.99 * len(ordered)) - 1)]
+
+
+def test_at_concurrency_128_the_answered_keep_their_pace_and_the_rest_are_told_to_retry(
+    article_copy: Path,
+) -> None:
+    asked = questions()
+
+    def distinct(i: int) -> bytes:  # the answer cache answers none of them
+        return json.dumps({"question": f"{asked[i % len(asked)]} ({i})"}).encode()
+
+    with running_citeqa(article_copy) as url:  # the default bound and wait
+        asyncio.run(hammer(url, distinct, 8, 1))  # warm up
+        at_16 = asyncio.run(hammer(url, lambda i: distinct(10_000 + i), 16, SECONDS))
+        at_128 = asyncio.run(hammer(url, lambda i: distinct(20_000 + i), 128, SECONDS))
+    for reply in at_16 + at_128:
+        assert reply.status in (200, 503), (reply.status, reply.body)
+        if reply.status == 503:
+            assert json.loads(reply.body)["code"] == "overloaded"
+            assert reply.retry_after == "1"
+    refused = [r for r in at_128 if r.status == 503]
+    assert refused, "128 at once is beyond the bound: some must be told to come back"
+    answered_16 = sum(r.status == 200 for r in at_16)
+    answered_128 = sum(r.status == 200 for r in at_128)
+    assert answered_128 >= 0.8 * answered_16, (answered_16, answered_128)
+    assert _p99(at_128) <= 2 * _p99(at_16), (_p99(at_16), _p99(at_128))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import admission, documents, int8
+from bench import admission, documents, ingestion, int8
 from bench.compare import Comparison, compare
 from bench.scale import Scale, measure_all
 from bench.serving import Serving, median
@@ -283,6 +283,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="Rounds over the questions.")
     parser.add_argument("--pdf-pages", type=int, nargs="*", default=[300, 1000])
     parser.add_argument("--seconds", type=float, default=10.0, help="Admission: per cell.")
+    parser.add_argument("--ingest-chunks", type=int, default=2000, help="Ingestion vs model.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="citeqa-bench-") as work:
         root = Path(work)
@@ -294,6 +295,8 @@ def main() -> None:
         scales = measure_all(args.sizes, root / "scale", args.embed_up_to)
         print("documents as they come ...", flush=True)
         files = documents.measure(args.pdf_pages, root / "documents")
+        print("ingestion beside the model ...", flush=True)
+        ingested = ingestion.measure(args.ingest_chunks, root / "ingestion")
         print("admission control ...", flush=True)
         wait_ms = Settings().server.admission_wait_ms
         sweep = admission.measure(
@@ -305,6 +308,7 @@ def main() -> None:
     plots = plot(serving, scales, folder)
     text = report(comparison, serving, scales, plots, folder.name)
     text += "\n" + documents.section(files)
+    text += "\n" + ingestion.section(ingested)
     text += "\n" + admission.section(sweep, args.seconds, wait_ms)
     text += "\n" + int8.section(quantised)
     args.output.write_text(text, encoding="utf-8")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -47,13 +50,29 @@ class IngestFailure:
     reason: str
 
 
+# Where ingestion's time goes, stage by stage. Writing runs beside the others (a document
+# is written while the next one is read and embedded), so the stages add up to more than
+# the run took.
+STAGES = ("read", "split", "embed", "summarise", "write")
+
+
 @dataclass
 class IngestReport:
-    """Outcomes of one ingestion run, in the order the files were read, and the files
-    skipped because they could not be read."""
+    """Outcomes of one ingestion run, in the order the files were read, the files skipped
+    because they could not be read, and the seconds each stage took."""
 
     results: list[IngestResult] = field(default_factory=list)
     failures: list[IngestFailure] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+    @contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        """Add the time the block takes to `stage`."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] += time.perf_counter() - started
 
     def count(self, outcome: Outcome) -> int:
         """How many documents had this outcome."""
@@ -82,6 +101,20 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A document split and embedded, ready to write."""
+
+    document: Document
+    fresh: list[Chunk]
+    vectors: Vectors
+    sentences: list[Sentence]
+    sentence_vectors: Vectors
+    chunk_ids: list[str]
+    summary: list[str]
+    outcome: Outcome
+
+
 class Ingestor:
     """Writes documents into a `ChunkStore`, skipping those whose content is unchanged."""
 
@@ -97,25 +130,39 @@ class Ingestor:
         self.chunker = chunker
         self.max_pdf_pages = max_pdf_pages
 
-    def ingest(self, document: Document) -> IngestResult:
+    def ingest(self, document: Document, report: IngestReport | None = None) -> IngestResult:
         """Index one cleaned document; embeds only chunks its stored version lacks.
 
         Only chunks the document's own record lists are whole (their sentences were written
         before the record); anything else a killed run left is written again. A stored
         document missing sentences (from such a run) is written again even if unchanged.
         """
-        previous = self.store.document(document.id)
-        chunks = self.chunker.split(document)
-        whole = previous is not None and self.store.is_whole(previous)
-        if previous and whole and previous.content_hash == document.content_hash:
-            return IngestResult(document.id, document.title, Outcome.UNCHANGED, len(chunks))
-        existing = set(previous.chunk_ids) if previous and whole else set()
-        fresh = [chunk for chunk in chunks if chunk.id not in existing]
-        sentences = [sentence for chunk in fresh for sentence in sentences_of(chunk)]
-        vectors = self.embedder.embed([chunk.text for chunk in fresh])
-        sentence_vectors = self.embedder.embed([sentence.window for sentence in sentences])
-        summary = self._summary(chunks, existing, sentences, sentence_vectors)
-        self.store.write_document(
+        report = report or IngestReport()
+        prepared = self._prepare(document, report)
+        if isinstance(prepared, IngestResult):
+            return prepared
+        return self._write(prepared, report)
+
+    def _prepare(self, document: Document, report: IngestReport) -> _Prepared | IngestResult:
+        """Split and embed what the store lacks; the result itself when nothing changed."""
+        with report.timing("split"):
+            previous = self.store.document(document.id)
+            chunks = self.chunker.split(document)
+            whole = previous is not None and self.store.is_whole(previous)
+            if previous and whole and previous.content_hash == document.content_hash:
+                return IngestResult(document.id, document.title, Outcome.UNCHANGED, len(chunks))
+            existing = set(previous.chunk_ids) if previous and whole else set()
+            fresh = [chunk for chunk in chunks if chunk.id not in existing]
+            sentences = [sentence for chunk in fresh for sentence in sentences_of(chunk)]
+        with report.timing("embed"):
+            # One call: the model takes the passages and windows together, shortest first.
+            texts = [chunk.text for chunk in fresh] + [sentence.window for sentence in sentences]
+            embedded = self.embedder.embed(texts)
+            vectors, sentence_vectors = embedded[: len(fresh)], embedded[len(fresh) :]
+        with report.timing("summarise"):
+            summary = self._summary(chunks, existing, sentences, sentence_vectors)
+        outcome = Outcome.REPLACED if previous else Outcome.ADDED
+        return _Prepared(
             document,
             fresh,
             vectors,
@@ -123,9 +170,22 @@ class Ingestor:
             sentence_vectors,
             [chunk.id for chunk in chunks],
             summary,
+            outcome,
         )
-        outcome = Outcome.REPLACED if previous else Outcome.ADDED
-        return IngestResult(document.id, document.title, outcome, len(chunks))
+
+    def _write(self, prepared: _Prepared, report: IngestReport) -> IngestResult:
+        with report.timing("write"):
+            self.store.write_document(
+                prepared.document,
+                prepared.fresh,
+                prepared.vectors,
+                prepared.sentences,
+                prepared.sentence_vectors,
+                prepared.chunk_ids,
+                prepared.summary,
+            )
+        document = prepared.document
+        return IngestResult(document.id, document.title, prepared.outcome, len(prepared.chunk_ids))
 
     def _summary(
         self,
@@ -157,19 +217,51 @@ class Ingestor:
     ) -> IngestReport:
         """Index every supported file under `paths`. A file that cannot be read is skipped
         and reported with the reason; the others are indexed. `on_file` is called after each
-        file with what became of it."""
+        file with what became of it.
+
+        Each document is written on a thread of its own while the next is read and
+        embedded: the model, which releases the interpreter, keeps the cores busy while the
+        store writes. One write is in flight at a time, in the order the files were read.
+        """
         report = IngestReport()
-        for path in find_files(paths):
-            outcome: IngestResult | IngestFailure
-            try:
-                document = load_document(path, max_pdf_pages=self.max_pdf_pages)
-            except (InvalidDocument, OSError) as error:
-                reason = error.message if isinstance(error, InvalidDocument) else f"{path}: {error}"
-                outcome = IngestFailure(path, reason)
-                report.failures.append(outcome)
-            else:
-                outcome = self.ingest(document)
-                report.results.append(outcome)
-            if on_file:
-                on_file(path, outcome)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="citeqa-write") as writer:
+            writing: tuple[Path, str, Future[IngestResult]] | None = None
+
+            def done(path: Path, outcome: IngestResult | IngestFailure) -> None:
+                if isinstance(outcome, IngestFailure):
+                    report.failures.append(outcome)
+                else:
+                    report.results.append(outcome)
+                if on_file:
+                    on_file(path, outcome)
+
+            def finish_writing() -> None:
+                nonlocal writing
+                if writing is not None:
+                    path, _, future = writing
+                    writing = None
+                    done(path, future.result())
+
+            for path in find_files(paths):
+                try:
+                    with report.timing("read"):
+                        document = load_document(path, max_pdf_pages=self.max_pdf_pages)
+                except (InvalidDocument, OSError) as error:
+                    reason = (
+                        error.message if isinstance(error, InvalidDocument) else f"{path}: {error}"
+                    )
+                    finish_writing()
+                    done(path, IngestFailure(path, reason))
+                    continue
+                # Two files of the same content are one document: the second waits for the
+                # first to be written, then finds it unchanged.
+                if writing is not None and (writing[2].done() or writing[1] == document.id):
+                    finish_writing()
+                prepared = self._prepare(document, report)
+                finish_writing()
+                if isinstance(prepared, IngestResult):
+                    done(path, prepared)
+                else:
+                    writing = (path, document.id, writer.submit(self._write, prepared, report))
+            finish_writing()
         return report

@@ -131,8 +131,9 @@ def _ingest_files(
     console.print(
         f"{len(report.results)} documents: {report.count(Outcome.ADDED)} added, "
         f"{report.count(Outcome.REPLACED)} replaced, {report.count(Outcome.UNCHANGED)} unchanged; "
-        f"{len(report.failures)} failed. {passages} passages in {elapsed:.1f} s. "
-        f"Index: {settings.index.data_dir}",
+        f"{len(report.failures)} failed. {passages} passages in {elapsed:.1f} s ("
+        + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in report.seconds.items())
+        + f", writing beside the rest). Index: {settings.index.data_dir}",
         highlight=False,
         soft_wrap=True,
     )

@@ -58,3 +58,29 @@ def test_deleting_a_document_removes_all_its_chunks(tmp_path: Path, embedder: Em
     assert ingestor.store.delete_document(result.document_id)
     assert ingestor.store.count_chunks() == 0
     assert ingestor.store.documents() == []
+
+
+def test_a_folder_is_reported_in_file_order_with_where_the_time_went(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    # Documents are written beside the reading and embedding of the next: the report and
+    # the progress callback still come in the order the files were read, a file named
+    # twice is found unchanged the second time (not written twice), and a file that fails
+    # sits in its place.
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Otters hold hands while sleeping.\n\nThey float on kelp.\n")
+    (folder / "b.pdf").write_bytes(b"not a pdf")
+    (folder / "c.txt").write_text("Herons stand still for hours.\n\nThey fish at dawn.\n")
+    ingestor = _ingestor(tmp_path / "data", embedder)
+    called: list[str] = []
+    report = ingestor.ingest_files(
+        [folder, folder / "c.txt"], on_file=lambda path, _: called.append(path.name)
+    )
+    assert called == ["a.txt", "b.pdf", "c.txt", "c.txt"]
+    assert [r.title for r in report.results] == ["a", "c", "c"]
+    assert [r.outcome for r in report.results] == [Outcome.ADDED, Outcome.ADDED, Outcome.UNCHANGED]
+    assert [f.path.name for f in report.failures] == ["b.pdf"]
+    assert len(ingestor.store.documents()) == 2
+    assert set(report.seconds) == {"read", "split", "embed", "summarise", "write"}
+    assert report.seconds["embed"] > 0 and report.seconds["write"] > 0

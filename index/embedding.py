@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from citeqa.index.errors import DeviceUnavailable
+
 Vectors = npt.NDArray[np.float32]
 
 
@@ -25,11 +27,21 @@ def default_cache_dir() -> Path:
 
 @cache
 def load_embedder(
-    model: str, threads: int = 0, backend: str = "onnx", cache_dir: Path | None = None
+    model: str,
+    threads: int = 0,
+    backend: str = "onnx",
+    cache_dir: Path | None = None,
+    device: str = "cpu",
 ) -> Embedder:
-    """The embedding model, loaded once per process and shared."""
+    """The embedding model, loaded once per process and shared. A GPU (`device="cuda"`) is
+    reached through PyTorch; the ONNX backend runs on the CPU."""
     if backend == "torch":
-        return TorchEmbedder(model, threads=threads)
+        return TorchEmbedder(model, threads=threads, device=device)
+    if device != "cpu":
+        raise DeviceUnavailable(
+            f"CITEQA_EMBED_DEVICE={device} runs the model through PyTorch, and "
+            "CITEQA_EMBED_BACKEND is onnx. Set CITEQA_EMBED_BACKEND=torch as well."
+        )
     return OnnxEmbedder(model, cache_dir or default_cache_dir(), threads=threads)
 
 
@@ -117,9 +129,16 @@ def _offline() -> None:
     os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
 
-def _sentence_transformer(model: str, threads: int) -> Any:
+def _sentence_transformer(model: str, threads: int, device: str = "cpu") -> Any:
     _offline()
     import torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise DeviceUnavailable(
+            f"CITEQA_EMBED_DEVICE=cuda, but PyTorch {torch.__version__} finds no CUDA GPU on "
+            "this machine (a CPU-only build of torch, or no NVIDIA driver). Set "
+            "CITEQA_EMBED_DEVICE=cpu, or install a CUDA build of torch on a machine with a GPU."
+        )
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
@@ -130,7 +149,7 @@ def _sentence_transformer(model: str, threads: int) -> Any:
         # beyond the cores spin against each other and stall requests for seconds.
         torch.set_num_threads(threads)
     try:
-        return SentenceTransformer(model, device="cpu")
+        return SentenceTransformer(model, device=device)
     except OSError as error:
         raise ValueError(
             f"Cannot load the embedding model '{model}' from disk ({error}). "
@@ -141,10 +160,13 @@ def _sentence_transformer(model: str, threads: int) -> Any:
 class TorchEmbedder(Embedder):
     """The model run by sentence-transformers on PyTorch."""
 
-    def __init__(self, model: str, batch_size: int = 64, threads: int = 0) -> None:
+    def __init__(
+        self, model: str, batch_size: int = 64, threads: int = 0, device: str = "cpu"
+    ) -> None:
         super().__init__()
-        self._model = _sentence_transformer(model, threads)
+        self._model = _sentence_transformer(model, threads, device)
         self.model = model
+        self.device = device
         self.batch_size = batch_size
         self.dimensions = int(self._model.get_embedding_dimension() or 0)
 
@@ -159,13 +181,13 @@ class TorchEmbedder(Embedder):
             return_tensors="pt",
             truncation=True,
             max_length=transformer.max_seq_length,
-        )
+        ).to(self.device)
         with torch.inference_mode():
             tokens = transformer.auto_model(**features).last_hidden_state
             mask = features["attention_mask"].unsqueeze(-1).to(tokens.dtype)
             pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
             vector = torch.nn.functional.normalize(pooled, dim=1)[0]
-        return np.asarray(vector.numpy(), dtype=np.float32)
+        return np.asarray(vector.cpu().numpy(), dtype=np.float32)
 
     def _embed(self, texts: list[str]) -> Vectors:
         vectors = self._model.encode(

@@ -114,6 +114,13 @@ class StoreUnavailable(CiteqaError):
     code = "store_unavailable"
 
 
+class DeviceUnavailable(CiteqaError):
+    """The embedding model was asked to run on a device this machine does not have."""
+
+    status_code = 503
+    code = "device_unavailable"
+
+
 class ModelFailed(CiteqaError):
     """The language model gave no usable answer; the message says why, for warnings."""
 

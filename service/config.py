@@ -73,6 +73,11 @@ class IndexSettings(_Group):
         description="Runs the embedding model: onnx (ONNX Runtime, exported once from the "
         "model and cached; 2x faster per question) or torch (sentence-transformers).",
     )
+    embed_device: Literal["cpu", "cuda"] = Field(
+        "cpu",
+        description="Where the embedding model runs: cpu, or cuda (a GPU, through the torch "
+        "backend; fails at start with a clear message on a machine without one).",
+    )
     model_cache_dir: Path = Field(
         default_factory=default_cache_dir,
         description="Where the ONNX export of the embedding model is kept between starts.",

@@ -72,7 +72,11 @@ class Engine:
             chroma_name(index.collection, collection),
         )
         embedder = load_embedder(
-            index.embed_model, index.model_threads, index.embed_backend, index.model_cache_dir
+            index.embed_model,
+            index.model_threads,
+            index.embed_backend,
+            index.model_cache_dir,
+            index.embed_device,
         )
         retriever = Retriever(store, embedder, settings.retrieval)
         extractive = ExtractiveAnswerer(

@@ -113,3 +113,25 @@ def test_ingest_and_ask_in_a_collection_keep_it_apart(tmp_path: Path) -> None:
     assert default.returncode == 1 and "is empty" in default.stderr
     bad = _run(data, "ask", "--collection", "Bad Name", "What do otters do?")
     assert bad.returncode == 1 and "not a collection name" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("backend", "fix"),
+    [("torch", "Set CITEQA_EMBED_DEVICE=cpu"), ("onnx", "Set CITEQA_EMBED_BACKEND=torch")],
+)
+def test_a_gpu_asked_for_on_a_machine_without_one_stops_with_the_fix(
+    tmp_path: Path, backend: str, fix: str
+) -> None:
+    # This machine has no GPU: the CUDA path is taken for real and finds none.
+    env = {**os.environ, "CITEQA_EMBED_DEVICE": "cuda", "CITEQA_EMBED_BACKEND": backend}
+    result = subprocess.run(
+        [CITEQA, "ingest", str(ARTICLE)],
+        capture_output=True,
+        text=True,
+        env={**env, "CITEQA_DATA_DIR": str(tmp_path / "data")},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "CITEQA_EMBED_DEVICE=cuda" in result.stderr and fix in result.stderr

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # torch first, pinned to the CPU build: anything that pulls torch unpinned gets a CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: run test lint eval-gate sweep reliability bench install install-test ingest browser clean
+.PHONY: run test lint eval-gate sweep reliability bench install install-test ingest browser redis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ browser:
 	@command -v chromium >/dev/null || apt-get install -y chromium \
 		|| (apt-get update && apt-get install -y chromium)
 
-test: install-test browser
+# The shared-limits tests start Debian's redis-server on loopback; install it when missing.
+redis:
+	@command -v redis-server >/dev/null || apt-get install -y redis-server \
+		|| (apt-get update && apt-get install -y redis-server)
+
+test: install-test browser redis
 	$(BIN)/pytest
 
 # Quality gate: fails when answer quality drops below today's measured level (docs/quality.md).
@@ -108,7 +113,7 @@ eval-gate: install
 		--fail-under key_fact_accuracy=0.43 --fail-over false_refusal_rate=0.19
 
 # Runs the reliability families and regenerates docs/reliability.md from their results.
-reliability: install-test browser
+reliability: install-test browser redis
 	-$(BIN)/pytest tests/reliability tests/service/engine/test_llm_mode.py \
 		tests/service/http/test_widget_browser.py -p no:cacheprovider --junitxml=build/reliability.xml
 	$(BIN)/python -m tests.reliability.report build/reliability.xml docs/reliability.md

@@ -273,6 +273,11 @@ class ServerSettings(_Group):
 
     host: str = Field("127.0.0.1", description="Address `citeqa serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `citeqa serve` listens on.")
+    redis_url: str = Field(
+        "",
+        description="redis://host:port/db shared by every worker on every machine: the rate "
+        "limit and the answer cache. Empty: each worker keeps its own.",
+    )
     request_threads: int = Field(
         8,
         ge=1,
@@ -317,6 +322,17 @@ class ServerSettings(_Group):
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                f"'{value}' is not a Redis URL. Use redis://HOST:PORT/DB, e.g. "
+                "redis://127.0.0.1:6379/0 (rediss:// for TLS), or leave it empty"
+            )
         return value
 
 

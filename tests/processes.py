@@ -139,6 +139,41 @@ class ChromaProcess:
         self.process = None
 
 
+class RedisProcess:
+    """A real `redis-server` (the Debian package) on loopback, keeping nothing on disk;
+    started and stopped by the tests, by its process id."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: Any = None
+
+    def start(self) -> None:
+        """Start `redis-server` and wait, at most 10 s, until it answers PING."""
+        import redis
+
+        command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port)]
+        command += ["--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis.from_url(self.url, socket_timeout=1).ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("redis-server did not answer within 10 s")
+
+    def stop(self) -> None:
+        """Stop the server by its process id."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
 def listening_pid(url: str) -> int:
     """The id of the process listening on the URL's port (the uvicorn parent)."""
     port = int(url.rsplit(":", 1)[1])

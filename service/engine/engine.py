@@ -9,14 +9,11 @@ question ─► answerer chosen (once) ─► prepared: instructions set aside, 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import quote as quote_url
-
-from cachetools import LRUCache
 
 from citeqa.index.documents import Layout
 from citeqa.index.embedding import Embedder, load_embedder
@@ -35,6 +32,7 @@ from citeqa.service.engine.questions import Prepared, QuestionReader
 from citeqa.service.engine.responses import Citation, IndexStats, Passage, Reply, Timings
 from citeqa.service.engine.retrieval import Hit, Retriever
 from citeqa.service.engine.verification import Verifier
+from citeqa.service.shared import AnswerCache, SharedAnswerCache
 
 StreamEvent = (
     tuple[Literal["citations"], tuple[Citation, ...]]
@@ -106,10 +104,10 @@ class Engine:
         )
 
     def __post_init__(self) -> None:
-        self._cache: LRUCache[tuple[Any, ...], Reply] | None = (
-            LRUCache(self.settings.answer.cache_size) if self.settings.answer.cache_size else None
+        size, shared = self.settings.answer.cache_size, self.settings.server.redis_url
+        self._cache: AnswerCache | None = (
+            None if not size else SharedAnswerCache(shared, size) if shared else AnswerCache(size)
         )
-        self._cache_lock = threading.Lock()
 
     def ask(
         self,
@@ -232,16 +230,14 @@ class Engine:
         self.retriever.refresh_if_changed()
         if self._cache is None:
             return answer()
-        full_key = (self.retriever.corpus.generation, *key)
-        with self._cache_lock:
-            hit: Reply | None = self._cache.get(full_key)
+        full_key = (self.retriever.corpus.generation, self.collection, *key)
+        hit = self._cache.get(full_key)
         if hit is not None:
             elapsed = _ms(started, time.perf_counter())
             return replace(hit, timings_ms=Timings(retrieve=0.0, answer=0.0, total=elapsed))
         response = answer()
         if not response.warnings:
-            with self._cache_lock:
-                self._cache[full_key] = response
+            self._cache.put(full_key, response)
         return response
 
     def _prepare(

@@ -1,7 +1,8 @@
 """Request limits: body size, time per request, a rate per API key or client address, and
 how many questions a process answers at once.
 
-The rate limit is kept per process: with N workers a client may get up to N times the rate.
+The rate limit is kept per process (with N workers a client may get up to N times the rate),
+unless `CITEQA_REDIS_URL` names a Redis that every worker shares (`service/shared.py`).
 
 Admission: a process answers at most `CITEQA_MAX_IN_FLIGHT` questions at once. One more
 waits up to `CITEQA_ADMISSION_WAIT_MS` for a turn, then gets 503 `overloaded` with
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from citeqa.service.config import Settings, parse_rate
 from citeqa.service.http.errors import error_body
 from citeqa.service.http.security import credentials_in_url, is_valid_key, presented_key
+from citeqa.service.shared import SharedRateLimiter
 
 # JSON bodies of questions and conversations are far smaller; documents have their own cap.
 _BODY_SLACK = 64_000
@@ -101,6 +103,11 @@ class Limits:
         self.settings = settings
         rate = parse_rate(settings.limits.rate_limit) if settings.limits.rate_limit else None
         self.limiter = RateLimiter(*rate) if rate else None
+        self.shared = (
+            SharedRateLimiter(settings.server.redis_url, *rate, self.limiter.acquire)
+            if rate and self.limiter is not None and settings.server.redis_url
+            else None
+        )
         self.max_body = settings.limits.max_document_bytes + _BODY_SLACK
         server = settings.server
         self.admission = Admission(server.max_in_flight, server.admission_wait_ms / 1000)
@@ -110,7 +117,7 @@ class Limits:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        refusal = self._refusal(request)
+        refusal = self._refusal(request) or await self._over_rate(request)
         if refusal is None and "content-length" not in request.headers:
             receive, refusal = await self._read_capped(receive)
         if refusal is not None:
@@ -154,6 +161,10 @@ class Limits:
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
             return self._too_large()
+        return None
+
+    async def _over_rate(self, request: Request) -> Response | None:
+        """The 429 for a caller over the rate, else None."""
         if self.limiter is None or request.method == "OPTIONS" or request.url.path in _UNLIMITED:
             return None
         key = presented_key(request)
@@ -163,7 +174,7 @@ class Limits:
             if is_valid_key(key, self.settings)
             else f"ip:{request.client.host if request.client else '?'}"
         )
-        wait = self.limiter.acquire(caller)
+        wait = await self.shared.acquire(caller) if self.shared else self.limiter.acquire(caller)
         if not wait:
             return None
         return JSONResponse(

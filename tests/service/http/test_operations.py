@@ -34,6 +34,11 @@ def test_a_malformed_rate_is_a_settings_error_naming_the_format() -> None:
         Settings(rate_limit="lots")
 
 
+def test_a_malformed_redis_url_is_a_settings_error_naming_the_format() -> None:
+    with pytest.raises(ValueError, match="Use redis://HOST:PORT/DB"):
+        Settings(redis_url="127.0.0.1:6379")
+
+
 def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient) -> None:
     response = client.post(
         "/v1/ask", content=b"x" * 6_000_000, headers={"content-type": "application/json"}

@@ -21,6 +21,7 @@ from citeqa.index.errors import DocumentNotFound, IndexNotReady
 from citeqa.index.sentences import split_sentences
 from citeqa.index.store import ChunkStore, StoredDocument, open_client
 from citeqa.service.config import Settings
+from citeqa.service.engine import snapshot
 from citeqa.service.engine.answers import Answerer, Draft, Mode, Quote
 from citeqa.service.engine.conversation import Resolved, Turn
 from citeqa.service.engine.extractive import ExtractiveAnswerer
@@ -65,10 +66,8 @@ class Engine:
         """Open one collection of the index under the settings' data directory, and load
         the model (once a process)."""
         index = settings.index
-        store = ChunkStore(
-            open_client(index.data_dir, index.chroma_server()),
-            chroma_name(index.collection, collection),
-        )
+        name = chroma_name(index.collection, collection)
+        store = ChunkStore(open_client(index.data_dir, index.chroma_server()), name)
         embedder = load_embedder(
             index.embed_model,
             index.model_threads,
@@ -76,7 +75,9 @@ class Engine:
             index.model_cache_dir,
             index.embed_device,
         )
-        retriever = Retriever(store, embedder, settings.retrieval)
+        retriever = Retriever(
+            store, embedder, settings.retrieval, snapshot.folder_for(index.data_dir, name)
+        )
         extractive = ExtractiveAnswerer(
             retriever, settings.answer, WholeDocumentQuestions(embedder)
         )

@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import math
 import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import bm25s
 import numpy as np
+import numpy.typing as npt
 
 from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Embedder, Vectors
@@ -33,6 +36,8 @@ from citeqa.index.sentences import split_sentences, states_something
 from citeqa.index.store import ChunkStore, StoredDocument
 from citeqa.index.terms import STOP_WORDS, question_terms, terms, title_words, titles_named, words
 from citeqa.service.config import RetrievalSettings
+
+log = logging.getLogger("citeqa")
 
 
 @dataclass(frozen=True)
@@ -76,21 +81,37 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Embeddings:
+    """Every passage's vector and every sentence window's, row by row in corpus order: read
+    from the store once, or memory-mapped from a snapshot (`snapshot.py`)."""
+
+    chunks: Vectors  # row i: passage i of the corpus
+    sentences: Vectors  # passage i's sentences are rows offsets[i] to offsets[i + 1]
+    offsets: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, chunk_rows: Vectors, sentence_rows: Vectors, counts: list[int]) -> Embeddings:
+        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return cls(chunk_rows, sentence_rows, offsets)
+
+
+@dataclass(frozen=True)
 class DenseIndex:
-    """Every passage vector and sentence-window vector of a corpus, for exact search in memory."""
+    """Exact search over every passage vector and sentence-window vector of a corpus."""
 
     chunk_ids: list[str]
-    chunk_matrix: Vectors
-    sentence_owners: list[str]  # the passage of each sentence row
-    sentence_matrix: Vectors
+    embeddings: Embeddings
+    sentence_owners: npt.NDArray[np.int64]  # the passage (its position) of each sentence row
 
     def nearest(self, vector: Vectors, n: int) -> list[str]:
         """The ids of the `n` passages closest to `vector`, best first."""
-        return [self.chunk_ids[i] for i in _top(self.chunk_matrix @ vector, n)]
+        return [self.chunk_ids[i] for i in _top(self.embeddings.chunks @ vector, n)]
 
     def nearest_sentences(self, vector: Vectors, n: int) -> list[str]:
         """The passages of the `n` sentence windows closest to `vector`, best first."""
-        return [self.sentence_owners[i] for i in _top(self.sentence_matrix @ vector, n)]
+        rows = _top(self.embeddings.sentences @ vector, n)
+        return [self.chunk_ids[self.sentence_owners[i]] for i in rows]
 
 
 def _top(similarities: Vectors, n: int) -> list[int]:
@@ -108,6 +129,7 @@ class Corpus:
     documents: dict[str, StoredDocument]
     chunks: list[Chunk]
     sentences: dict[str, list[Sentence]]
+    embeddings: Embeddings
     generation: str = ""
     position: dict[str, int] = field(init=False)
     document_frequency: Counter[str] = field(init=False)
@@ -119,8 +141,6 @@ class Corpus:
     title_terms: frozenset[str] = field(init=False)  # search terms of every title
     byline_terms: frozenset[str] = field(init=False)  # ... and of every author's name
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
-    _chunk_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
-    _sentence_vectors: dict[str, Vectors] = field(init=False, default_factory=dict)
     dense: DenseIndex | None = field(init=False, default=None)
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
     _places: dict[str, tuple[int, int]] | None = field(init=False, default=None)
@@ -150,7 +170,8 @@ class Corpus:
 
     @classmethod
     def load(cls, store: ChunkStore) -> Corpus:
-        """Read every visible passage (those listed by a document record) from the store."""
+        """Read every visible passage (those listed by a document record) from the store,
+        with its sentences and every vector."""
         generation = store.generation()
         documents = {document.id: document for document in store.documents()}
         wanted = [cid for document in documents.values() for cid in document.chunk_ids]
@@ -159,7 +180,22 @@ class Corpus:
         sentences: dict[str, list[Sentence]] = {chunk.id: [] for chunk in chunks}
         for sentence in store.sentences([chunk.id for chunk in chunks]):
             sentences.setdefault(sentence.chunk_id, []).append(sentence)
-        return cls(documents, chunks, sentences, generation)
+        chunk_rows = store.vectors([chunk.id for chunk in chunks])
+        sentence_ids = [s.id for chunk in chunks for s in sentences[chunk.id]]
+        # A passage without sentences (a write cut short) has none to score, not a crash.
+        sentence_rows = (
+            store.sentence_vectors(sentence_ids)
+            if sentence_ids
+            else np.zeros((0, chunk_rows.shape[1] if chunk_rows.size else 0), dtype=np.float32)
+        )
+        counts = [len(sentences[chunk.id]) for chunk in chunks]
+        return cls(
+            documents,
+            chunks,
+            sentences,
+            Embeddings.of(chunk_rows, sentence_rows, counts),
+            generation,
+        )
 
     def documents_named(self, question: str) -> dict[str, set[str]]:
         """The documents a question names, each with the words that name it."""
@@ -243,47 +279,30 @@ class Corpus:
         )
         return [int(i) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
-    def load_vectors(self, store: ChunkStore, chunk_ids: list[str]) -> None:
-        """Fetch, once, the passage and sentence vectors of these passages."""
-        missing = [cid for cid in chunk_ids if cid not in self._chunk_vectors]
-        if not missing:
-            return
-        chunk_vectors = store.vectors(missing)
-        for cid, vector in zip(missing, chunk_vectors, strict=True):
-            self._chunk_vectors[cid] = vector
-        sentence_ids = [s.id for cid in missing for s in self.sentences.get(cid, [])]
-        # A passage without sentences (a write cut short) has none to score, not a crash.
-        vectors = (
-            store.sentence_vectors(sentence_ids)
-            if sentence_ids
-            else np.zeros((0, chunk_vectors.shape[1]), dtype=np.float32)
-        )
-        offset = 0
-        for cid in missing:
-            count = len(self.sentences.get(cid, []))
-            self._sentence_vectors[cid] = vectors[offset : offset + count]
-            offset += count
+    def __getstate__(self) -> dict[str, object]:
+        """What a snapshot pickles: the vectors are saved beside it, the caches rebuilt."""
+        state = dict(self.__dict__)
+        state.update(embeddings=None, dense=None, _document_texts={}, _places=None)
+        return state
 
-    def hold_in_memory(self, store: ChunkStore) -> None:
-        """Load every vector and search them exactly in memory from now on."""
-        ids = [chunk.id for chunk in self.chunks]
-        if not ids:
+    def search_in_memory(self) -> None:
+        """Search every vector exactly from now on, instead of through the store."""
+        if not self.chunks:
             return
-        self.load_vectors(store, ids)
-        self.dense = DenseIndex(
-            ids,
-            np.vstack([self._chunk_vectors[cid] for cid in ids]),
-            [cid for cid in ids for _ in range(len(self._sentence_vectors[cid]))],
-            np.vstack([self._sentence_vectors[cid] for cid in ids]),
-        )
+        counts = np.diff(self.embeddings.offsets)
+        owners = np.repeat(np.arange(len(self.chunks), dtype=np.int64), counts)
+        self.dense = DenseIndex([chunk.id for chunk in self.chunks], self.embeddings, owners)
 
     def chunk_vector(self, chunk_id: str) -> Vectors:
-        """The embedding of a passage (after `load_vectors`)."""
-        return self._chunk_vectors[chunk_id]
+        """The embedding of a passage."""
+        row: Vectors = self.embeddings.chunks[self.position[chunk_id]]
+        return row
 
     def sentence_matrix(self, chunk_id: str) -> Vectors:
         """The window embeddings of a passage's sentences, one row each."""
-        return self._sentence_vectors[chunk_id]
+        at = self.position[chunk_id]
+        offsets = self.embeddings.offsets
+        return self.embeddings.sentences[offsets[at] : offsets[at + 1]]
 
     def byline_chunk(self, document_id: str) -> Chunk | None:
         """The first passage of a document, which holds its title and byline."""
@@ -350,10 +369,12 @@ class Retriever:
         store: ChunkStore,
         embedder: Embedder,
         settings: RetrievalSettings | None = None,
+        snapshots: Path | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
+        self.snapshots = snapshots  # where snapshots of the corpus are kept; None: none
         self._reloading = threading.Lock()
         self.corpus = self._load()
 
@@ -369,9 +390,22 @@ class Retriever:
                     self.corpus = self._load()
 
     def _load(self) -> Corpus:
-        corpus = Corpus.load(self.store)
+        """The corpus of the store's generation: from its snapshot when there is one to
+        trust, else read from the store, and a snapshot written for the next start."""
+        from citeqa.service.engine import snapshot  # it imports this module
+
+        corpus = None
+        if self.snapshots is not None:
+            corpus = snapshot.load(self.snapshots, self.store.generation())
+        if corpus is None:
+            corpus = Corpus.load(self.store)
+            if self.snapshots is not None:
+                try:
+                    snapshot.save(corpus, self.snapshots)
+                except OSError as error:  # a full or read-only disk: serve without one
+                    log.warning("No snapshot written to %s: %s", self.snapshots, error)
         if len(corpus.chunks) <= self.settings.memory_search_limit:
-            corpus.hold_in_memory(self.store)
+            corpus.search_in_memory()
         return corpus
 
     def prepare(
@@ -416,7 +450,6 @@ class Retriever:
         if not corpus.chunks:
             return []
         candidates = self._candidates(query)
-        corpus.load_vectors(self.store, candidates)
         hits = [self._score(query, chunk_id) for chunk_id in candidates]
         hits.sort(key=lambda hit: -hit.score)
         if len(query.documents) < 2:

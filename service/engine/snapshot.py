@@ -1,0 +1,140 @@
+"""The corpus as loaded, kept beside the index so that a process starts without reading
+every passage, sentence and vector back from Chroma.
+
+A snapshot belongs to one index generation (`ChunkStore.generation`): any write makes it
+stale, and the next load from the store writes a new one. Its vectors are memory-mapped, so
+every worker on a machine shares one copy of them in the page cache. A snapshot that is
+missing, stale, written by other code or damaged (a file of the wrong size or checksum) is
+passed over, with the reason logged, and written again.
+
+    <data dir>/snapshots/<collection>/current.json      which generation, its files' sums
+    <data dir>/snapshots/<collection>/<generation>/     corpus.pickle, *.npy
+
+The corpus is pickled: a snapshot is read only from the index's own data directory, which
+whoever can write can also change the index itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import pickle
+import shutil
+import uuid
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from citeqa.index import chunking, store
+from citeqa.service.engine import retrieval
+from citeqa.service.engine.retrieval import Corpus, Embeddings
+
+log = logging.getLogger("citeqa")
+
+_POINTER = "current.json"
+_ARRAYS = ("chunks", "sentences", "offsets")
+_CORPUS = "corpus.pickle"
+
+
+def folder_for(data_dir: Path, collection: str) -> Path:
+    """Where the snapshots of one Chroma collection are kept."""
+    return data_dir / "snapshots" / collection
+
+
+def load(folder: Path, generation: str) -> Corpus | None:
+    """The corpus of `generation` from its snapshot; None (the reason logged) when there is
+    none to trust."""
+    try:
+        pointer = json.loads((folder / _POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # none yet
+    if pointer.get("code") != _code() or pointer.get("generation") != generation:
+        return None  # written by other code, or the index changed since
+    place = folder / _name(generation)
+    sums: dict[str, Any] = pointer.get("files", {})
+    damaged = [name for name in [_CORPUS, *_npy()] if not _intact(place / name, sums.get(name))]
+    if damaged:
+        log.warning("Snapshot %s is damaged (%s); reading the index instead.", place, damaged)
+        shutil.rmtree(place, ignore_errors=True)
+        return None
+    with open(place / _CORPUS, "rb") as file:
+        corpus: Corpus = pickle.load(file)  # noqa: S301 - the index's own file, checked above
+    chunks, sentences, offsets = (np.load(place / f"{a}.npy", mmap_mode="r") for a in _ARRAYS)
+    corpus.embeddings = Embeddings(chunks, sentences, offsets)
+    return corpus
+
+
+def save(corpus: Corpus, folder: Path) -> None:
+    """Write the corpus's snapshot, then point to it; older generations are removed. Safe
+    when several processes save at once: each writes a folder of its own and renames it."""
+    place = folder / _name(corpus.generation)
+    if not place.exists():
+        building = folder / f".building-{uuid.uuid4().hex}"
+        building.mkdir(parents=True)
+        try:
+            with open(building / _CORPUS, "wb") as file:
+                pickle.dump(corpus, file, protocol=pickle.HIGHEST_PROTOCOL)
+            embeddings = corpus.embeddings
+            for array, values in zip(
+                _ARRAYS, (embeddings.chunks, embeddings.sentences, embeddings.offsets), strict=True
+            ):
+                np.save(building / f"{array}.npy", np.ascontiguousarray(values))
+            for name in [_CORPUS, *_npy()]:
+                _flush(building / name)
+            os.rename(building, place)
+        except OSError:
+            shutil.rmtree(building, ignore_errors=True)
+            if not place.exists():
+                raise
+    sums = {name: _sum(place / name) for name in [_CORPUS, *_npy()]}
+    pointer = {"code": _code(), "generation": corpus.generation, "files": sums}
+    written = folder / f".{_POINTER}.{uuid.uuid4().hex}"
+    written.write_text(json.dumps(pointer), encoding="utf-8")
+    _flush(written)
+    os.replace(written, folder / _POINTER)
+    for old in folder.iterdir():  # a process still mapping one keeps reading it
+        if old.is_dir() and old != place and not old.name.startswith(".building-"):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@cache
+def _code() -> str:
+    """Changes with any code whose objects a snapshot pickles: a snapshot written by other
+    code is never unpickled into objects this code does not expect."""
+    digest = hashlib.sha256(bm25s.__version__.encode())
+    for module in (retrieval, chunking, store):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+def _name(generation: str) -> str:
+    return f"generation-{generation or 'empty'}"
+
+
+def _npy() -> list[str]:
+    return [f"{array}.npy" for array in _ARRAYS]
+
+
+def _sum(path: Path) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return {"size": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _intact(path: Path, expected: dict[str, Any] | None) -> bool:
+    with contextlib.suppress(OSError):
+        return expected is not None and _sum(path) == expected
+    return False
+
+
+def _flush(path: Path) -> None:
+    with open(path, "rb") as file:
+        os.fsync(file.fileno())

@@ -1,0 +1,102 @@
+"""A process starts from the corpus snapshot beside the index: the same answers as from the
+store, without reading the store's passages; a stale or damaged snapshot is passed over and
+written again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+from citeqa.service.engine.retrieval import Corpus
+from citeqa.service.engine.snapshot import folder_for
+
+QUESTIONS = [
+    "How many commanders were killed in the consulate strike?",
+    "What is this article about?",
+    "Who wrote it?",
+]
+
+
+@pytest.fixture
+def data(article_settings: Settings, tmp_path: Path) -> Path:
+    """A copy of the article's index, with the snapshot its first start wrote."""
+    copy = tmp_path / "data"
+    shutil.copytree(
+        article_settings.index.data_dir, copy, ignore=shutil.ignore_patterns("writer.lock")
+    )
+    return copy
+
+
+def _snapshots(data: Path) -> Path:
+    return folder_for(data, Settings().index.collection)
+
+
+def _read_from_store_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(store: object) -> Corpus:
+        raise AssertionError("the corpus was read from the store")
+
+    monkeypatch.setattr(Corpus, "load", classmethod(lambda cls, store: refuse(store)))
+
+
+def test_a_start_reads_the_snapshot_and_answers_as_from_the_store(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from_store = Engine.open(Settings(data_dir=data, answer_cache_size=0))
+    assert (_snapshots(data) / "current.json").is_file()
+    _read_from_store_refused(monkeypatch)
+    from_snapshot = Engine.open(Settings(data_dir=data, answer_cache_size=0))
+    corpus = from_snapshot.retriever.corpus
+    assert isinstance(corpus.embeddings.sentences, np.memmap)  # shared by every worker
+    assert corpus.chunks == from_store.retriever.corpus.chunks
+    assert np.array_equal(corpus.embeddings.chunks, from_store.retriever.corpus.embeddings.chunks)
+    for question in QUESTIONS:
+        expected, found = from_store.ask(question), from_snapshot.ask(question)
+        assert (found.answer, found.citations) == (expected.answer, expected.citations)
+
+
+def test_a_write_makes_the_snapshot_stale_and_the_next_start_writes_a_new_one(
+    data: Path, tmp_path: Path
+) -> None:
+    engine = Engine.open(Settings(data_dir=data))
+    before = json.loads((_snapshots(data) / "current.json").read_text())["generation"]
+    note = tmp_path / "otters.txt"
+    note.write_text("Otters\n\nSea otters hold hands while they sleep so they do not drift.\n")
+    engine.library.ingest([note])
+    restarted = Engine.open(Settings(data_dir=data))
+    after = json.loads((_snapshots(data) / "current.json").read_text())["generation"]
+    assert after != before and after == restarted.retriever.store.generation()
+    assert "Otters" in {d.title for d in restarted.retriever.corpus.documents.values()}
+    kept = [p.name for p in _snapshots(data).iterdir() if p.is_dir()]
+    assert kept == [f"generation-{after}"]  # the stale one is gone
+
+
+@pytest.mark.parametrize("damage", ["truncate the vectors", "change a byte of the corpus"])
+def test_a_damaged_snapshot_is_passed_over_and_written_again(
+    data: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    Engine.open(Settings(data_dir=data))
+    generation = json.loads((_snapshots(data) / "current.json").read_text())["generation"]
+    place = _snapshots(data) / f"generation-{generation}"
+    if damage == "truncate the vectors":
+        vectors = place / "sentences.npy"
+        vectors.write_bytes(vectors.read_bytes()[:-4096])
+    else:
+        corpus = place / "corpus.pickle"
+        body = bytearray(corpus.read_bytes())
+        body[len(body) // 2] ^= 0xFF
+        corpus.write_bytes(bytes(body))
+    with caplog.at_level("WARNING", logger="citeqa"):
+        engine = Engine.open(Settings(data_dir=data, answer_cache_size=0))
+    assert any("is damaged" in record.getMessage() for record in caplog.records)
+    assert engine.ask(QUESTIONS[0]).answered
+    # Written again: the next start trusts it.
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="citeqa"):
+        Engine.open(Settings(data_dir=data))
+    assert not any("is damaged" in record.getMessage() for record in caplog.records)

@@ -111,6 +111,14 @@ def targets(comparison: Comparison, serving: Serving, scales: list[Scale]) -> li
                 largest.p50_ms <= 25,
             )
         )
+        rows.append(
+            Target(
+                f"ready / resident memory at {largest.chunks:,} chunks",
+                "≤ 10 s / ≤ 1.2 GiB (at 100k)",
+                f"{largest.cold_start_s:.1f} s / {largest.rss_mib / 1024:.2f} GiB",
+                largest.cold_start_s <= 10 and largest.rss_mib <= 1.2 * 1024,
+            )
+        )
     return rows
 
 
@@ -240,9 +248,9 @@ def report(
             "Chroma, served by `citeqa serve` and asked the 29 founding-texts questions,",
             "one at a time, cache off.",
             "",
-            "| passages | ingestion s | chunks/s | model alone, chunks/s | cold start s "
-            "| p50 ms | p95 ms | server RSS MiB |",
-            "|---|---|---|---|---|---|---|---|",
+            "| passages | ingestion s | chunks/s | model alone, chunks/s | first start s ² "
+            "| ready s | p50 ms | p95 ms | server RSS MiB |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for s in scales:
             ingestion = (
@@ -251,7 +259,8 @@ def report(
                 else f"{s.ingest_s:.1f} | {s.chunks_per_s:.0f} | {s.model_chunks_per_s:.0f}"
             )
             lines.append(
-                f"| {s.chunks:,} | {ingestion} | {s.cold_start_s:.2f} | {s.p50_ms:.1f} | "
+                f"| {s.chunks:,} | {ingestion} | {s.first_start_s:.2f} | {s.cold_start_s:.2f} | "
+                f"{s.p50_ms:.1f} | "
                 f"{s.p95_ms:.1f} | {s.rss_mib:.0f} |"
             )
         if any(s.copied for s in scales):
@@ -262,6 +271,12 @@ def report(
                 "this many passages would take over an hour on this CPU at the rates above.",
                 "Search costs the same per vector whatever the vector holds.",
             ]
+        lines += [
+            "",
+            "² The first start after a write reads every passage, sentence and vector from",
+            "Chroma and writes the snapshot (`service/engine/snapshot.py`); every later start",
+            "(ready s) reads the snapshot.",
+        ]
         if "scale.png" in plots:
             lines += ["", f"![latency and memory by index size]({folder}/scale.png)"]
     return "\n".join(lines) + "\n"

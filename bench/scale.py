@@ -39,7 +39,8 @@ class Scale:
     ingest_s: float
     chunks_per_s: float
     model_chunks_per_s: float  # the model alone, embedding the passages' text once
-    cold_start_s: float
+    first_start_s: float  # no snapshot yet: read from Chroma, snapshot written
+    cold_start_s: float  # from the snapshot
     p50_ms: float
     p95_ms: float
     rss_mib: float
@@ -119,6 +120,10 @@ def _serve_and_ask(data: Path, ingest_s: float, model_rate: float, copy: bool) -
     chunks = _count(data)
     rounds = 3
     asked = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines()]
+    shutil.rmtree(data / "snapshots", ignore_errors=True)
+    started = time.perf_counter()
+    with running_citeqa(data, wait_s=1800):
+        first_start_s = time.perf_counter() - started
     started = time.perf_counter()
     with running_citeqa(data, wait_s=900, answer_cache_size="0") as url:
         cold_start_s = time.perf_counter() - started
@@ -139,6 +144,7 @@ def _serve_and_ask(data: Path, ingest_s: float, model_rate: float, copy: bool) -
         ingest_s=ingest_s,
         chunks_per_s=chunks / ingest_s if ingest_s else 0.0,
         model_chunks_per_s=model_rate,
+        first_start_s=first_start_s,
         cold_start_s=cold_start_s,
         p50_ms=statistics.median(latencies),
         p95_ms=latencies[int(0.95 * (len(latencies) - 1))],

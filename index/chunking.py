@@ -11,7 +11,7 @@ from citeqa.index.documents import Document, Paragraph
 from citeqa.index.sentences import Span, split_sentences
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A passage of a document: `document.text[start:end] == text`."""
 
@@ -24,7 +24,7 @@ class Chunk:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence of a chunk; `start`/`end` are offsets in the document text.
 

@@ -75,9 +75,7 @@ class Engine:
             index.model_cache_dir,
             index.embed_device,
         )
-        retriever = Retriever(
-            store, embedder, settings.retrieval, snapshot.folder_for(index.data_dir, name)
-        )
+        retriever = Retriever(store, embedder, settings.retrieval, snapshot.folder_for(index, name))
         extractive = ExtractiveAnswerer(
             retriever, settings.answer, WholeDocumentQuestions(embedder)
         )

@@ -10,6 +10,8 @@ passed over, with the reason logged, and written again.
     <data dir>/snapshots/<collection>/current.json      which generation, its files' sums
     <data dir>/snapshots/<collection>/<generation>/     corpus.pickle, *.npy
 
+(for a Chroma server, under the cache folder: `CITEQA_MODEL_CACHE_DIR/snapshots/`).
+
 The corpus is pickled: a snapshot is read only from the index's own data directory, which
 whoever can write can also change the index itself.
 """
@@ -32,6 +34,7 @@ import bm25s
 import numpy as np
 
 from citeqa.index import chunking, store
+from citeqa.service.config import IndexSettings
 from citeqa.service.engine import retrieval
 from citeqa.service.engine.retrieval import Corpus, Embeddings
 
@@ -42,9 +45,14 @@ _ARRAYS = ("chunks", "sentences", "offsets")
 _CORPUS = "corpus.pickle"
 
 
-def folder_for(data_dir: Path, collection: str) -> Path:
-    """Where the snapshots of one Chroma collection are kept."""
-    return data_dir / "snapshots" / collection
+def folder_for(index: IndexSettings, collection: str) -> Path:
+    """Where the snapshots of one Chroma collection are kept: beside an embedded index; in
+    the cache folder for a Chroma server's (nothing is written under the data folder)."""
+    if not index.chroma_url:
+        return index.data_dir / "snapshots" / collection
+    where = f"{index.chroma_url}|{index.chroma_tenant}|{index.chroma_database}"
+    server = hashlib.sha256(where.encode()).hexdigest()[:16]
+    return index.model_cache_dir / "snapshots" / f"chroma-{server}" / collection
 
 
 def load(folder: Path, generation: str) -> Corpus | None:

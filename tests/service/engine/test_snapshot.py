@@ -34,7 +34,7 @@ def data(article_settings: Settings, tmp_path: Path) -> Path:
 
 
 def _snapshots(data: Path) -> Path:
-    return folder_for(data, Settings().index.collection)
+    return folder_for(Settings(data_dir=data).index, Settings().index.collection)
 
 
 def _read_from_store_refused(monkeypatch: pytest.MonkeyPatch) -> None:

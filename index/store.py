@@ -233,11 +233,6 @@ class ChunkStore:
         return _nearest(self._chunks, vector, n)
 
     @_guarded
-    def nearest_sentences(self, vector: Vectors, n: int) -> list[tuple[str, float]]:
-        """The `n` sentence ids whose windows are closest to `vector`, best first."""
-        return _nearest(self._sentences, vector, n)
-
-    @_guarded
     def vectors(self, ids: list[str]) -> Vectors:
         """The stored embeddings of chunks, in the order of `ids`."""
         return _vectors(self._chunks, ids)

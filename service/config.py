@@ -117,7 +117,8 @@ class RetrievalSettings(_Group):
         20000,
         ge=0,
         le=10_000_000,
-        description="Up to this many passages, dense search is exact, in memory; beyond, Chroma.",
+        description="Up to this many passages, sentence windows are searched as well as "
+        "passages; beyond, passages alone (a quarter of the vectors a question touches).",
     )
     passage_weight: float = Field(
         0.5, ge=0, le=5, description="Retrieval: weight of question-passage similarity."

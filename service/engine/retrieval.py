@@ -1,10 +1,11 @@
 """Hybrid retrieval: candidates from three searches, reranked by sentence-level evidence.
 
 Candidates are the passages found by dense search over passages, dense search over sentence
-windows and BM25 over passage words. Dense search is exact, in memory, while the corpus fits
-(`memory_search_limit` passages: every vector is loaded once, and a question costs no Chroma
-query); beyond that it is Chroma's approximate nearest-neighbour search. Each candidate is then
-scored as
+windows and BM25 over passage words. Dense search is exact, over the vectors held in memory
+(memory-mapped from the snapshot, `snapshot.py`), and a question costs no Chroma query. Beyond
+`memory_search_limit` passages, sentence windows (four times the vectors) are not searched:
+passages and BM25 find the candidates, and their sentences are scored as always. Each
+candidate is then scored as
 
     passage_weight · cos(question, passage)
   + sentence_weight · max over its sentences of cos(question, sentence window)
@@ -98,18 +99,22 @@ class Embeddings:
 
 @dataclass(frozen=True)
 class DenseIndex:
-    """Exact search over every passage vector and sentence-window vector of a corpus."""
+    """Exact search over every passage vector of a corpus and, while it is small enough
+    (`memory_search_limit`), every sentence-window vector."""
 
     chunk_ids: list[str]
     embeddings: Embeddings
-    sentence_owners: npt.NDArray[np.int64]  # the passage (its position) of each sentence row
+    sentence_owners: npt.NDArray[np.int64] | None  # each sentence row's passage; None: unsearched
 
     def nearest(self, vector: Vectors, n: int) -> list[str]:
         """The ids of the `n` passages closest to `vector`, best first."""
         return [self.chunk_ids[i] for i in _top(self.embeddings.chunks @ vector, n)]
 
     def nearest_sentences(self, vector: Vectors, n: int) -> list[str]:
-        """The passages of the `n` sentence windows closest to `vector`, best first."""
+        """The passages of the `n` sentence windows closest to `vector`, best first; none
+        when sentence windows are not searched."""
+        if self.sentence_owners is None:
+            return []
         rows = _top(self.embeddings.sentences @ vector, n)
         return [self.chunk_ids[self.sentence_owners[i]] for i in rows]
 
@@ -162,12 +167,13 @@ class Corpus:
     title_terms: frozenset[str] = field(init=False)  # search terms of every title
     byline_terms: frozenset[str] = field(init=False)  # ... and of every author's name
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
-    dense: DenseIndex | None = field(init=False, default=None)
+    dense: DenseIndex = field(init=False)
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
     _places: dict[str, tuple[int, int]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.position = {chunk.id: i for i, chunk in enumerate(self.chunks)}
+        self.search_in_memory(with_sentences=True)
         chunk_terms = [terms(chunk.text) for chunk in self.chunks]
         self.document_frequency = Counter(t for ts in chunk_terms for t in set(ts))
         self.sentence_terms = SentenceTerms(
@@ -315,12 +321,13 @@ class Corpus:
         state.update(embeddings=None, dense=None, _document_texts={}, _places=None)
         return state
 
-    def search_in_memory(self) -> None:
-        """Search every vector exactly from now on, instead of through the store."""
-        if not self.chunks:
-            return
-        counts = np.diff(self.embeddings.offsets)
-        owners = np.repeat(np.arange(len(self.chunks), dtype=np.int64), counts)
+    def search_in_memory(self, with_sentences: bool) -> None:
+        """Search every passage vector exactly, and every sentence window's too when
+        `with_sentences` (which touches four times the memory a question)."""
+        owners = None
+        if with_sentences:
+            counts = np.diff(self.embeddings.offsets)
+            owners = np.repeat(np.arange(len(self.chunks), dtype=np.int64), counts)
         self.dense = DenseIndex([chunk.id for chunk in self.chunks], self.embeddings, owners)
 
     def chunk_vector(self, chunk_id: str) -> Vectors:
@@ -434,8 +441,7 @@ class Retriever:
                     snapshot.save(corpus, self.snapshots)
                 except OSError as error:  # a full or read-only disk: serve without one
                     log.warning("No snapshot written to %s: %s", self.snapshots, error)
-        if len(corpus.chunks) <= self.settings.memory_search_limit:
-            corpus.search_in_memory()
+        corpus.search_in_memory(len(corpus.chunks) <= self.settings.memory_search_limit)
         return corpus
 
     def prepare(
@@ -497,19 +503,13 @@ class Retriever:
 
     def _candidates(self, query: Query) -> list[str]:
         corpus, pool = self.corpus, self.settings.candidate_pool
-        if corpus.dense is not None:
-            found = corpus.dense.nearest(query.vector, pool)
-            found += corpus.dense.nearest_sentences(query.vector, pool)
-        else:
-            found = [cid for cid, _ in self.store.nearest(query.vector, pool)]
-            found += [
-                sid.rsplit(":", 1)[0] for sid, _ in self.store.nearest_sentences(query.vector, pool)
-            ]
+        found = corpus.dense.nearest(query.vector, pool)
+        found += corpus.dense.nearest_sentences(query.vector, pool)
         found += [corpus.chunks[p].id for p in corpus.bm25(query.terms, pool)]
-        if query.documents and corpus.dense is not None:
+        if query.documents:
             found += corpus.dense.nearest(query.vector, len(corpus.chunks))
         found += [sentence_id.rsplit(":", 1)[0] for sentence_id in query.follows]
-        if query.only and corpus.dense is not None:
+        if query.only:
             found += corpus.dense.nearest(query.vector, len(corpus.chunks))
         found = [cid for cid in dict.fromkeys(found) if cid in corpus.position]
         if query.only:

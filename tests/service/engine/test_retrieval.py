@@ -1,4 +1,5 @@
-"""Dense search in memory (small corpora) and through Chroma (large ones) find the same passages."""
+"""Dense search over passages and sentence windows (small corpora) and over passages alone
+(large ones) find the same passages."""
 
 from __future__ import annotations
 
@@ -15,17 +16,17 @@ def _questions() -> list[str]:
     return [json.loads(row)["question"] for row in rows][:30]
 
 
-def test_memory_search_and_chroma_search_give_the_same_answers(
+def test_searching_passages_alone_beyond_the_limit_gives_the_same_answers(
     article_settings: Settings, engine: Engine
 ) -> None:
-    assert engine.retriever.corpus.dense is not None  # the article is searched in memory
-    through_chroma = Engine.open(article_settings.with_values(memory_search_limit=0))
-    assert through_chroma.retriever.corpus.dense is None
+    assert engine.retriever.corpus.dense.sentence_owners is not None  # windows searched too
+    passages_only = Engine.open(article_settings.with_values(memory_search_limit=0))
+    assert passages_only.retriever.corpus.dense.sentence_owners is None
     for question in _questions():
-        in_memory = asdict(engine.ask(question))
-        chroma = asdict(through_chroma.ask(question))
-        assert in_memory["answer"] == chroma["answer"], question
-        assert in_memory["citations"] == chroma["citations"], question
+        both = asdict(engine.ask(question))
+        alone = asdict(passages_only.ask(question))
+        assert both["answer"] == alone["answer"], question
+        assert both["citations"] == alone["citations"], question
 
 
 def test_longer_forms_of_known_words_are_known(engine: Engine) -> None:

@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol, cast
 
 import bm25s
 import numpy as np
@@ -81,13 +82,21 @@ class Hit:
     sentences: tuple[ScoredSentence, ...]
 
 
+class Rows(Protocol):
+    """Rows of vectors, in memory or read from disk as asked (`snapshot.RowFile`)."""
+
+    def __getitem__(self, rows: slice) -> Vectors: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Embeddings:
     """Every passage's vector and every sentence window's, row by row in corpus order: read
     from the store once, or memory-mapped from a snapshot (`snapshot.py`)."""
 
     chunks: Vectors  # row i: passage i of the corpus
-    sentences: Vectors  # passage i's sentences are rows offsets[i] to offsets[i + 1]
+    sentences: Rows  # passage i's sentences are rows offsets[i] to offsets[i + 1]
     offsets: npt.NDArray[np.int64]
 
     @classmethod
@@ -115,7 +124,7 @@ class DenseIndex:
         when sentence windows are not searched."""
         if self.sentence_owners is None:
             return []
-        rows = _top(self.embeddings.sentences @ vector, n)
+        rows = _top(cast(Vectors, self.embeddings.sentences) @ vector, n)
         return [self.chunk_ids[self.sentence_owners[i]] for i in rows]
 
 
@@ -326,6 +335,9 @@ class Corpus:
         `with_sentences` (which touches four times the memory a question)."""
         owners = None
         if with_sentences:
+            if not isinstance(self.embeddings.sentences, np.ndarray):  # every row, searched
+                rows = self.embeddings.sentences[0 : len(self.embeddings.sentences)].copy()
+                self.embeddings = replace(self.embeddings, sentences=rows)
             counts = np.diff(self.embeddings.offsets)
             owners = np.repeat(np.arange(len(self.chunks), dtype=np.int64), counts)
         self.dense = DenseIndex([chunk.id for chunk in self.chunks], self.embeddings, owners)
@@ -441,6 +453,8 @@ class Retriever:
                     snapshot.save(corpus, self.snapshots)
                 except OSError as error:  # a full or read-only disk: serve without one
                     log.warning("No snapshot written to %s: %s", self.snapshots, error)
+                else:  # its vectors read from disk as needed, not held twice
+                    corpus = snapshot.load(self.snapshots, corpus.generation) or corpus
         corpus.search_in_memory(len(corpus.chunks) <= self.settings.memory_search_limit)
         return corpus
 

@@ -34,6 +34,7 @@ import bm25s
 import numpy as np
 
 from citeqa.index import chunking, store
+from citeqa.index.embedding import Vectors
 from citeqa.service.config import IndexSettings
 from citeqa.service.engine import retrieval
 from citeqa.service.engine.retrieval import Corpus, Embeddings
@@ -73,8 +74,8 @@ def load(folder: Path, generation: str) -> Corpus | None:
         return None
     with open(place / _CORPUS, "rb") as file:
         corpus: Corpus = pickle.load(file)  # noqa: S301 - the index's own file, checked above
-    chunks, sentences, offsets = (np.load(place / f"{a}.npy", mmap_mode="r") for a in _ARRAYS)
-    corpus.embeddings = Embeddings(chunks, sentences, offsets)
+    chunks, offsets = (np.load(place / f"{a}.npy", mmap_mode="r") for a in ("chunks", "offsets"))
+    corpus.embeddings = Embeddings(chunks, RowFile(place / "sentences.npy"), offsets)
     return corpus
 
 
@@ -119,6 +120,48 @@ def _code() -> str:
     for module in (retrieval, chunking, store):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()
+
+
+class RowFile:
+    """The rows of a matrix saved by `np.save`, read from disk a few at a time.
+
+    Not memory-mapped: a mapped file's pages count as the process's own memory once read,
+    and the kernel maps the cached pages around each one read, so at 100,000 passages most
+    of the sentence vectors would sit in every worker. Read with `pread`, they stay in the
+    page cache, shared and reclaimable, and a question reads only its candidates' rows.
+    """
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as file:
+            version = np.lib.format.read_magic(file)
+            header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, fortran, dtype = header(file)
+            self.start = file.tell()
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{path}: not a matrix of rows")
+        self.shape: tuple[int, int] = shape
+        self.dtype = np.dtype(dtype)
+        self._row_bytes = shape[1] * self.dtype.itemsize
+        self._file = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: slice) -> Vectors:
+        start, stop, step = rows.indices(self.shape[0])
+        if step != 1:
+            raise IndexError("RowFile reads consecutive rows only")
+        count = max(0, stop - start)
+        data = os.pread(self._file, count * self._row_bytes, self.start + start * self._row_bytes)
+        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
+
+    def __del__(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.close(self._file)
 
 
 def _name(generation: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
 from citeqa.service.engine.retrieval import Corpus
-from citeqa.service.engine.snapshot import folder_for
+from citeqa.service.engine.snapshot import RowFile, folder_for
 
 QUESTIONS = [
     "How many commanders were killed in the consulate strike?",
@@ -52,12 +52,20 @@ def test_a_start_reads_the_snapshot_and_answers_as_from_the_store(
     _read_from_store_refused(monkeypatch)
     from_snapshot = Engine.open(Settings(data_dir=data, answer_cache_size=0))
     corpus = from_snapshot.retriever.corpus
-    assert isinstance(corpus.embeddings.sentences, np.memmap)  # shared by every worker
+    assert isinstance(corpus.embeddings.chunks, np.memmap)  # one copy for every worker
     assert corpus.chunks == from_store.retriever.corpus.chunks
     assert np.array_equal(corpus.embeddings.chunks, from_store.retriever.corpus.embeddings.chunks)
+    # Beyond the in-memory limit, sentence vectors are read from the file as asked.
+    large = Engine.open(Settings(data_dir=data, answer_cache_size=0, memory_search_limit=0))
+    assert isinstance(large.retriever.corpus.embeddings.sentences, RowFile)
+    for chunk in corpus.chunks:
+        expected_rows = from_store.retriever.corpus.sentence_matrix(chunk.id)
+        assert np.array_equal(large.retriever.corpus.sentence_matrix(chunk.id), expected_rows)
     for question in QUESTIONS:
-        expected, found = from_store.ask(question), from_snapshot.ask(question)
-        assert (found.answer, found.citations) == (expected.answer, expected.citations)
+        expected = from_store.ask(question)
+        for engine in (from_snapshot, large):
+            found = engine.ask(question)
+            assert (found.answer, found.citations) == (expected.answer, expected.citations)
 
 
 def test_a_write_makes_the_snapshot_stale_and_the_next_start_writes_a_new_one(

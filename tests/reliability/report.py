@@ -83,6 +83,16 @@ FAMILIES = [
         "test_consistency",
         "deleting a missing document; the same content under three names; characters of no width; stream passages; two files in one upload; NUL in JSON",
     ),
+    (
+        "Overload",
+        "test_overload",
+        "questions beyond the bound refused with 503 `overloaded` and Retry-After while probes answer; concurrency 128 beside 16: no other 5xx, answered p99 within 2x",
+    ),
+    (
+        "Shared limits and caches (Redis)",
+        "test_shared_state",
+        "a real redis-server on loopback: the rate limit held across 2 workers; Redis stopped mid-run leaves each worker its own limit and no errors; an answer reused by another worker",
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ import contextlib
 import math
 import threading
 import time
+from collections import deque
 
 from cachetools import TTLCache
 from fastapi import FastAPI, Request, Response
@@ -42,7 +43,6 @@ _WRITES = "/v1/documents"
 _UNLIMITED = ("/healthz", "/readyz", "/metrics")
 # Questions: what admission control counts.
 _QUESTIONS = ("/v1/ask", "/v1/chat", "/mcp")
-_ADMISSION_POLL_S = 0.002
 
 
 class RateLimiter:
@@ -72,24 +72,39 @@ class RateLimiter:
 
 class Admission:
     """At most `limit` questions in flight in this process; one more waits up to `wait_s`
-    for a turn. Counted on the event loop, which runs every request's admission."""
+    for a turn, handed to the longest waiting as one ends. At most `limit` wait at once: more
+    could not get a turn in time, and are refused at once. Counted on the event loop, which
+    runs every request's admission."""
 
     def __init__(self, limit: int, wait_s: float) -> None:
         self.limit = limit
         self.wait_s = wait_s
         self.in_flight = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
 
     async def enter(self) -> bool:
         """Take a turn; False when none came free in time."""
-        deadline = time.monotonic() + self.wait_s
-        while self.in_flight >= self.limit:
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(_ADMISSION_POLL_S)
-        self.in_flight += 1
-        return True
+        if self.in_flight < self.limit and not self._waiting:
+            self.in_flight += 1
+            return True
+        if self.wait_s <= 0 or len(self._waiting) >= self.limit:
+            return False
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            await asyncio.wait_for(turn, self.wait_s)
+        except TimeoutError:
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(turn)
+            return False
+        return True  # handed over by `leave`: counted in flight already
 
     def leave(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():  # not timed out: the turn passes to it
+                turn.set_result(None)
+                return
         self.in_flight -= 1
 
 

@@ -451,7 +451,7 @@ class Retriever:
             if self.snapshots is not None:
                 try:
                     snapshot.save(corpus, self.snapshots)
-                except OSError as error:  # a full or read-only disk: serve without one
+                except Exception as error:  # a full or read-only disk: serve without one
                     log.warning("No snapshot written to %s: %s", self.snapshots, error)
                 else:  # its vectors read from disk as needed, not held twice
                     corpus = snapshot.load(self.snapshots, corpus.generation) or corpus

@@ -25,6 +25,7 @@ import logging
 import os
 import pickle
 import shutil
+import time
 import uuid
 from functools import cache
 from pathlib import Path
@@ -42,6 +43,8 @@ from citeqa.service.engine.retrieval import Corpus, Embeddings
 log = logging.getLogger("citeqa")
 
 _POINTER = "current.json"
+# A snapshot half written this long ago was left by a process that died: removed.
+_ABANDONED_S = 3600
 _ARRAYS = ("chunks", "sentences", "offsets")
 _CORPUS = "corpus.pickle"
 
@@ -72,10 +75,17 @@ def load(folder: Path, generation: str) -> Corpus | None:
         log.warning("Snapshot %s is damaged (%s); reading the index instead.", place, damaged)
         shutil.rmtree(place, ignore_errors=True)
         return None
-    with open(place / _CORPUS, "rb") as file:
-        corpus: Corpus = pickle.load(file)  # noqa: S301 - the index's own file, checked above
-    chunks, offsets = (np.load(place / f"{a}.npy", mmap_mode="r") for a in ("chunks", "offsets"))
-    corpus.embeddings = Embeddings(chunks, RowFile(place / "sentences.npy"), offsets)
+    try:
+        with open(place / _CORPUS, "rb") as file:
+            corpus: Corpus = pickle.load(file)  # noqa: S301 - the index's own file, checked above
+        chunks, offsets = (
+            np.load(place / f"{a}.npy", mmap_mode="r") for a in ("chunks", "offsets")
+        )
+        corpus.embeddings = Embeddings(chunks, RowFile(place / "sentences.npy"), offsets)
+    except Exception as error:  # unreadable after all: the store is the truth
+        log.warning("Snapshot %s cannot be read (%s); reading the index instead.", place, error)
+        shutil.rmtree(place, ignore_errors=True)
+        return None
     return corpus
 
 
@@ -107,9 +117,21 @@ def save(corpus: Corpus, folder: Path) -> None:
     written.write_text(json.dumps(pointer), encoding="utf-8")
     _flush(written)
     os.replace(written, folder / _POINTER)
-    for old in folder.iterdir():  # a process still mapping one keeps reading it
-        if old.is_dir() and old != place and not old.name.startswith(".building-"):
-            shutil.rmtree(old, ignore_errors=True)
+    for old in folder.iterdir():  # a process still reading one keeps its open files
+        if old != place and old.name != _POINTER and not _in_progress(old):
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
+
+
+def _in_progress(path: Path) -> bool:
+    """Another process's snapshot being written (not one a crash left long ago)."""
+    try:
+        recent = time.time() - path.stat().st_mtime < _ABANDONED_S
+    except OSError:
+        return True  # gone already: leave it be
+    return path.name.startswith(".") and recent
 
 
 @cache

@@ -4,8 +4,11 @@ written again."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +111,40 @@ def test_a_damaged_snapshot_is_passed_over_and_written_again(
     with caplog.at_level("WARNING", logger="citeqa"):
         Engine.open(Settings(data_dir=data))
     assert not any("is damaged" in record.getMessage() for record in caplog.records)
+
+
+def test_what_a_crash_left_half_written_is_cleared_and_what_another_is_writing_is_kept(
+    data: Path, tmp_path: Path
+) -> None:
+    Engine.open(Settings(data_dir=data))
+    folder = _snapshots(data)
+    abandoned, writing = folder / ".building-dead", folder / ".building-alive"
+    for left in (abandoned, writing):
+        left.mkdir()
+        (left / "corpus.pickle").write_bytes(b"half")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(abandoned, (hours_ago, hours_ago))
+    engine = Engine.open(Settings(data_dir=data))
+    note = tmp_path / "herons.txt"
+    note.write_text("Herons\n\nHerons stand still in the shallows for hours.\n")
+    engine.library.ingest([note])  # a new generation: its snapshot is written, old ones go
+    assert not abandoned.exists() and writing.exists()
+
+
+def test_a_snapshot_that_cannot_be_unpickled_is_read_from_the_store_instead(
+    data: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    Engine.open(Settings(data_dir=data))
+    pointer_path = _snapshots(data) / "current.json"
+    pointer = json.loads(pointer_path.read_text())
+    corpus = _snapshots(data) / f"generation-{pointer['generation']}" / "corpus.pickle"
+    corpus.write_bytes(b"not a pickle")  # and its checksum made to match
+    pointer["files"]["corpus.pickle"] = {
+        "size": corpus.stat().st_size,
+        "sha256": hashlib.sha256(corpus.read_bytes()).hexdigest(),
+    }
+    pointer_path.write_text(json.dumps(pointer))
+    with caplog.at_level("WARNING", logger="citeqa"):
+        engine = Engine.open(Settings(data_dir=data, answer_cache_size=0))
+    assert any("cannot be read" in record.getMessage() for record in caplog.records)
+    assert engine.ask(QUESTIONS[0]).answered

@@ -257,8 +257,10 @@ class Ingestor:
                 # first to be written, then finds it unchanged.
                 if writing is not None and (writing[2].done() or writing[1] == document.id):
                     finish_writing()
-                prepared = self._prepare(document, report)
-                finish_writing()
+                try:
+                    prepared = self._prepare(document, report)
+                finally:  # the document being written is reported, whatever came of this one
+                    finish_writing()
                 if isinstance(prepared, IngestResult):
                     done(path, prepared)
                 else:

@@ -329,9 +329,9 @@ class ServerSettings(_Group):
     @classmethod
     def _check_redis_url(cls, value: str) -> str:
         value = value.strip()
-        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        if value and not value.startswith(("redis://", "rediss://")):
             raise ValueError(
-                f"'{value}' is not a Redis URL. Use redis://HOST:PORT/DB, e.g. "
+                f"'{value}' is not a Redis URL citeqa can use. Use redis://HOST:PORT/DB, e.g. "
                 "redis://127.0.0.1:6379/0 (rediss:// for TLS), or leave it empty"
             )
         return value

@@ -102,11 +102,13 @@ class SharedRateLimiter:
         """0 when the request may go ahead; otherwise seconds until it may."""
         if self.outage.down:
             return self.fallback(caller)
+        # A key is never written into Redis: whoever reads Redis learns no credential.
+        counted = hashlib.sha256(caller.encode()).hexdigest()
         try:
-            if await self.limiter.hit(self.item, caller):
+            if await self.limiter.hit(self.item, counted):
                 self.outage.recovered()
                 return 0.0
-            stats = await self.limiter.get_window_stats(self.item, caller)
+            stats = await self.limiter.get_window_stats(self.item, counted)
         except Exception as error:  # any failure of Redis: carry on alone, never a 500
             self.outage.failed(error)
             return self.fallback(caller)

@@ -9,9 +9,12 @@ question ─► answerer chosen (once) ─► prepared: instructions set aside, 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from importlib.metadata import version
 from typing import Any, Literal
 from urllib.parse import quote as quote_url
 
@@ -103,6 +106,19 @@ class Engine:
         )
 
     def __post_init__(self) -> None:
+        # What the answers depend on besides the index: workers sharing a cache with other
+        # settings or another version never serve each other's answers.
+        self._answers_by = hashlib.sha256(
+            json.dumps(
+                [
+                    version("citeqa"),
+                    self.settings.answer.model_dump(mode="json"),
+                    self.settings.retrieval.model_dump(mode="json"),
+                    self.settings.llm.model_dump(mode="json", exclude={"api_key"}),
+                ],
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()[:16]
         size, shared = self.settings.answer.cache_size, self.settings.server.redis_url
         self._cache: AnswerCache | None = (
             None if not size else SharedAnswerCache(shared, size) if shared else AnswerCache(size)
@@ -229,7 +245,7 @@ class Engine:
         self.retriever.refresh_if_changed()
         if self._cache is None:
             return answer()
-        full_key = (self.retriever.corpus.generation, self.collection, *key)
+        full_key = (self._answers_by, self.retriever.corpus.generation, self.collection, *key)
         hit = self._cache.get(full_key)
         if hit is not None:
             elapsed = _ms(started, time.perf_counter())

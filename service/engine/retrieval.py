@@ -371,6 +371,11 @@ _MIN_INITIALS = 3  # "mpl", "cc0": shorter initials ("us") name too much
 _END_WORDS = 5  # a sentence quoted in part is found by this many of its first or last words
 
 
+def _listed(documents: Iterable[StoredDocument]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """What identifies the documents of an index: each one's content and its passages."""
+    return {d.id: (d.content_hash, tuple(d.chunk_ids)) for d in documents}
+
+
 def _naming_words(
     documents: Iterable[StoredDocument], passages: Iterable[tuple[str, str]]
 ) -> dict[str, frozenset[str]]:
@@ -446,9 +451,16 @@ class Retriever:
         corpus = None
         if self.snapshots is not None:
             corpus = snapshot.load(self.snapshots, self.store.generation())
+        if corpus is not None and _listed(corpus.documents.values()) != _listed(
+            self.store.documents()
+        ):
+            # A write that stopped before it marked a new generation changed the documents.
+            log.warning("Snapshot in %s is not the index's; reading the index.", self.snapshots)
+            corpus = None
         if corpus is None:
             corpus = Corpus.load(self.store)
-            if self.snapshots is not None:
+            # Not while a write went on during the load: it might hold half of that write.
+            if self.snapshots is not None and self.store.generation() == corpus.generation:
                 try:
                     snapshot.save(corpus, self.snapshots)
                 except Exception as error:  # a full or read-only disk: serve without one

@@ -12,8 +12,9 @@ passed over, with the reason logged, and written again.
 
 (for a Chroma server, under the cache folder: `CITEQA_MODEL_CACHE_DIR/snapshots/`).
 
-The corpus is pickled: a snapshot is read only from the index's own data directory, which
-whoever can write can also change the index itself.
+The corpus is pickled: a snapshot is read only from the index's own data directory (whoever
+can write there can change the index itself) or, for a Chroma server, from the cache folder
+the embedding model's export is loaded from, which is trusted as much.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ import shutil
 import time
 import uuid
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import bm25s
 import numpy as np
 
-from citeqa.index import chunking, store
+from citeqa.index import chunking, store, terms
 from citeqa.index.embedding import Vectors
 from citeqa.service.config import IndexSettings
 from citeqa.service.engine import retrieval
@@ -90,34 +91,35 @@ def load(folder: Path, generation: str) -> Corpus | None:
 
 
 def save(corpus: Corpus, folder: Path) -> None:
-    """Write the corpus's snapshot, then point to it; older generations are removed. Safe
-    when several processes save at once: each writes a folder of its own and renames it."""
+    """Write the corpus's snapshot, then point to it; older ones are removed. Safe when
+    several processes save at once: each writes a folder of its own and renames it into
+    place, retiring whatever stood there (a process reading it keeps its open files)."""
     place = folder / _name(corpus.generation)
-    if not place.exists():
-        building = folder / f".building-{uuid.uuid4().hex}"
-        building.mkdir(parents=True)
-        try:
-            with open(building / _CORPUS, "wb") as file:
-                pickle.dump(corpus, file, protocol=pickle.HIGHEST_PROTOCOL)
-            embeddings = corpus.embeddings
-            for array, values in zip(
-                _ARRAYS, (embeddings.chunks, embeddings.sentences, embeddings.offsets), strict=True
-            ):
-                np.save(building / f"{array}.npy", np.ascontiguousarray(values))
-            for name in [_CORPUS, *_npy()]:
-                _flush(building / name)
-            os.rename(building, place)
-        except OSError:
-            shutil.rmtree(building, ignore_errors=True)
-            if not place.exists():
-                raise
-    sums = {name: _sum(place / name) for name in [_CORPUS, *_npy()]}
+    building = folder / f".building-{uuid.uuid4().hex}"
+    building.mkdir(parents=True)
+    try:
+        with open(building / _CORPUS, "wb") as file:
+            pickle.dump(corpus, file, protocol=pickle.HIGHEST_PROTOCOL)
+        embeddings = corpus.embeddings
+        for array, values in zip(
+            _ARRAYS, (embeddings.chunks, embeddings.sentences, embeddings.offsets), strict=True
+        ):
+            np.save(building / f"{array}.npy", np.ascontiguousarray(values))
+        sums = {name: _sum(building / name) for name in [_CORPUS, *_npy()]}
+        for name in [_CORPUS, *_npy()]:
+            _flush(building / name)
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(place, folder / f".retired-{uuid.uuid4().hex}")
+        os.rename(building, place)
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
     pointer = {"code": _code(), "generation": corpus.generation, "files": sums}
     written = folder / f".{_POINTER}.{uuid.uuid4().hex}"
     written.write_text(json.dumps(pointer), encoding="utf-8")
     _flush(written)
     os.replace(written, folder / _POINTER)
-    for old in folder.iterdir():  # a process still reading one keeps its open files
+    for old in folder.iterdir():
         if old != place and old.name != _POINTER and not _in_progress(old):
             if old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
@@ -131,15 +133,15 @@ def _in_progress(path: Path) -> bool:
         recent = time.time() - path.stat().st_mtime < _ABANDONED_S
     except OSError:
         return True  # gone already: leave it be
-    return path.name.startswith(".") and recent
+    return path.name.startswith((".building-", f".{_POINTER}.")) and recent
 
 
 @cache
 def _code() -> str:
     """Changes with any code whose objects a snapshot pickles: a snapshot written by other
     code is never unpickled into objects this code does not expect."""
-    digest = hashlib.sha256(bm25s.__version__.encode())
-    for module in (retrieval, chunking, store):
+    digest = hashlib.sha256(f"{version('bm25s')}|{version('PyStemmer')}".encode())
+    for module in (retrieval, chunking, store, terms):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()
 
@@ -165,6 +167,7 @@ class RowFile:
             self.start = file.tell()
         if fortran or len(shape) != 2:
             raise ValueError(f"{path}: not a matrix of rows")
+        self.path = path
         self.shape: tuple[int, int] = shape
         self.dtype = np.dtype(dtype)
         self._row_bytes = shape[1] * self.dtype.itemsize
@@ -178,8 +181,14 @@ class RowFile:
         if step != 1:
             raise IndexError("RowFile reads consecutive rows only")
         count = max(0, stop - start)
-        data = os.pread(self._file, count * self._row_bytes, self.start + start * self._row_bytes)
-        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
+        wanted, at = count * self._row_bytes, self.start + start * self._row_bytes
+        data = bytearray()
+        while len(data) < wanted:  # one pread returns at most about 2 GiB
+            block = os.pread(self._file, wanted - len(data), at + len(data))
+            if not block:
+                raise OSError(f"{self.path} ends before row {stop}: the snapshot is cut short")
+            data += block
+        return np.frombuffer(bytes(data), dtype=self.dtype).reshape(count, self.shape[1])
 
     def __del__(self) -> None:
         with contextlib.suppress(AttributeError, OSError):
@@ -187,7 +196,9 @@ class RowFile:
 
 
 def _name(generation: str) -> str:
-    return f"generation-{generation or 'empty'}"
+    """One folder per generation and code: a snapshot another version of citeqa wrote is
+    never taken for this one's."""
+    return f"generation-{generation or 'empty'}-{_code()[:12]}"
 
 
 def _npy() -> list[str]:

@@ -92,11 +92,17 @@ class Admission:
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
         try:
-            await asyncio.wait_for(turn, self.wait_s)
-        except TimeoutError:
+            await asyncio.wait_for(asyncio.shield(turn), self.wait_s)
+        except BaseException as stopped:  # out of time, or the client went away
             with contextlib.suppress(ValueError):
                 self._waiting.remove(turn)
-            return False
+            handed = turn.done() and not turn.cancelled()
+            turn.cancel()  # `leave` passes over it from now on
+            if isinstance(stopped, TimeoutError):
+                return handed  # a turn handed over as time ran out is taken
+            if handed:
+                self.leave()  # ... or passed on, never lost
+            raise
         return True  # handed over by `leave`: counted in flight already
 
     def leave(self) -> None:

@@ -1,9 +1,12 @@
 import shutil
 from pathlib import Path
 
+import pytest
+
 from citeqa.index.chunking import Chunker
+from citeqa.index.documents import Document
 from citeqa.index.embedding import Embedder
-from citeqa.index.ingest import Ingestor, Outcome
+from citeqa.index.ingest import Ingestor, IngestReport, Outcome
 from citeqa.index.store import ChunkStore, open_client
 from tests.conftest import ARTICLE
 
@@ -84,3 +87,26 @@ def test_a_folder_is_reported_in_file_order_with_where_the_time_went(
     assert len(ingestor.store.documents()) == 2
     assert set(report.seconds) == {"read", "split", "embed", "summarise", "write"}
     assert report.seconds["embed"] > 0 and report.seconds["write"] > 0
+
+
+def test_a_failure_embedding_one_file_still_reports_the_file_written_before_it(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Otters hold hands while sleeping.\n\nThey float on kelp.\n")
+    (folder / "b.txt").write_text("Herons stand still for hours.\n\nThey fish at dawn.\n")
+    ingestor = _ingestor(tmp_path / "data", embedder)
+    prepare = ingestor._prepare
+
+    def fail_on_b(document: Document, report: IngestReport) -> object:
+        if document.title == "b":
+            raise RuntimeError("the model failed")
+        return prepare(document, report)
+
+    monkeypatch.setattr(ingestor, "_prepare", fail_on_b)
+    called: list[str] = []
+    with pytest.raises(RuntimeError, match="the model failed"):
+        ingestor.ingest_files([folder], on_file=lambda path, _: called.append(path.name))
+    assert called == ["a.txt"]  # written, and said so, before the failure stopped the run
+    assert [d.title for d in ingestor.store.documents()] == ["a"]

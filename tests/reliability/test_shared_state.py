@@ -4,15 +4,18 @@ ones with a warning, never to an error a client sees."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
+from citeqa.service.shared import SharedRateLimiter
 from tests.conftest import ARTICLE
 from tests.processes import ChromaProcess, RedisProcess, running_citeqa
 
@@ -84,3 +87,12 @@ def test_an_answer_given_by_one_worker_is_reused_by_another(
     assert reused.timings_ms.retrieve == 0.0  # from the shared cache, not answered anew
     alone = Engine.open(article_settings).ask(question)
     assert alone.timings_ms.retrieve > 0.0  # without Redis, each keeps its own
+    other = Engine.open(settings.with_values(min_score=0.5)).ask(question)
+    assert other.timings_ms.retrieve > 0.0  # other settings may answer otherwise: not shared
+
+
+def test_no_key_is_written_into_redis(redis_server: RedisProcess) -> None:
+    limiter = SharedRateLimiter(redis_server.url, 5, 60.0, lambda caller: 0.0)
+    assert asyncio.run(limiter.acquire("key:a-secret-api-key")) == 0.0
+    stored = redis.Redis.from_url(redis_server.url).keys("*")
+    assert stored and not any(b"a-secret-api-key" in key for key in stored)

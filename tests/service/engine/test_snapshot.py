@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from citeqa.index.store import ChunkStore
 from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
 from citeqa.service.engine.retrieval import Corpus
@@ -84,7 +85,7 @@ def test_a_write_makes_the_snapshot_stale_and_the_next_start_writes_a_new_one(
     assert after != before and after == restarted.retriever.store.generation()
     assert "Otters" in {d.title for d in restarted.retriever.corpus.documents.values()}
     kept = [p.name for p in _snapshots(data).iterdir() if p.is_dir()]
-    assert kept == [f"generation-{after}"]  # the stale one is gone
+    assert len(kept) == 1 and kept[0].startswith(f"generation-{after}-")  # the stale one gone
 
 
 @pytest.mark.parametrize("damage", ["truncate the vectors", "change a byte of the corpus"])
@@ -93,7 +94,7 @@ def test_a_damaged_snapshot_is_passed_over_and_written_again(
 ) -> None:
     Engine.open(Settings(data_dir=data))
     generation = json.loads((_snapshots(data) / "current.json").read_text())["generation"]
-    place = _snapshots(data) / f"generation-{generation}"
+    (place,) = _snapshots(data).glob(f"generation-{generation}-*")
     if damage == "truncate the vectors":
         vectors = place / "sentences.npy"
         vectors.write_bytes(vectors.read_bytes()[:-4096])
@@ -137,7 +138,8 @@ def test_a_snapshot_that_cannot_be_unpickled_is_read_from_the_store_instead(
     Engine.open(Settings(data_dir=data))
     pointer_path = _snapshots(data) / "current.json"
     pointer = json.loads(pointer_path.read_text())
-    corpus = _snapshots(data) / f"generation-{pointer['generation']}" / "corpus.pickle"
+    (place,) = _snapshots(data).glob(f"generation-{pointer['generation']}-*")
+    corpus = place / "corpus.pickle"
     corpus.write_bytes(b"not a pickle")  # and its checksum made to match
     pointer["files"]["corpus.pickle"] = {
         "size": corpus.stat().st_size,
@@ -148,3 +150,18 @@ def test_a_snapshot_that_cannot_be_unpickled_is_read_from_the_store_instead(
         engine = Engine.open(Settings(data_dir=data, answer_cache_size=0))
     assert any("cannot be read" in record.getMessage() for record in caplog.records)
     assert engine.ask(QUESTIONS[0]).answered
+
+
+def test_a_write_that_stopped_before_marking_a_new_generation_is_not_hidden(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Engine.open(Settings(data_dir=data))
+    # The document is written, and the process stops before the generation moves on.
+    monkeypatch.setattr(ChunkStore, "_bump_generation", lambda store: None)
+    note = tmp_path / "otters.txt"
+    note.write_text("Otters\n\nSea otters hold hands while they sleep so they do not drift.\n")
+    Engine.open(Settings(data_dir=data)).library.ingest([note])
+    monkeypatch.undo()
+    restarted = Engine.open(Settings(data_dir=data, answer_cache_size=0))
+    assert "Otters" in {d.title for d in restarted.retriever.corpus.documents.values()}
+    assert "hold hands" in restarted.ask("What do sea otters do while they sleep?").answer

@@ -4,6 +4,7 @@ refused at once instead of waiting its time out."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from citeqa.service.http.limits import Admission
 
@@ -39,5 +40,27 @@ def test_a_question_that_waited_its_time_out_is_refused_and_leaves_no_trace() ->
         admission.leave()
         assert admission.in_flight == 0
         assert await admission.enter()  # the refused one did not keep a turn
+
+    asyncio.run(scenario())
+
+
+def test_a_waiting_question_whose_client_goes_away_passes_its_turn_on() -> None:
+    async def scenario() -> None:
+        admission = Admission(limit=1, wait_s=30.0)
+        assert await admission.enter()
+        gone = asyncio.create_task(admission.enter())
+        await asyncio.sleep(0)
+        admission.leave()  # the turn is handed to `gone` ...
+        gone.cancel()  # ... whose client left before it could start
+        with contextlib.suppress(asyncio.CancelledError):
+            await gone
+        # Either it took the turn (and answers) or passed it on: none is lost.
+        if gone.cancelled():
+            assert admission.in_flight == 0
+        else:
+            assert gone.result() is True and admission.in_flight == 1
+            admission.leave()
+        assert await asyncio.wait_for(admission.enter(), timeout=5)
+        assert admission.in_flight == 1
 
     asyncio.run(scenario())

@@ -34,9 +34,10 @@ def test_a_malformed_rate_is_a_settings_error_naming_the_format() -> None:
         Settings(rate_limit="lots")
 
 
-def test_a_malformed_redis_url_is_a_settings_error_naming_the_format() -> None:
+@pytest.mark.parametrize("url", ["127.0.0.1:6379", "unix:///run/redis.sock"])
+def test_a_redis_url_citeqa_cannot_use_is_a_settings_error_naming_the_format(url: str) -> None:
     with pytest.raises(ValueError, match="Use redis://HOST:PORT/DB"):
-        Settings(redis_url="127.0.0.1:6379")
+        Settings(redis_url=url)
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient) -> None:

@@ -113,6 +113,7 @@ class Int8:
 
 def measure(work: Path) -> Int8:
     """Quantise, time both models side by side, and evaluate every set with each."""
+    work.mkdir(parents=True, exist_ok=True)
     int8 = str(quantised(work))
     runs: dict[str, list[dict[str, float]]] = {"float32": [], "int8": []}
     for _ in range(ROUNDS):  # side by side, in turn

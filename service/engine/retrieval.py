@@ -463,10 +463,10 @@ class Retriever:
             if self.snapshots is not None and self.store.generation() == corpus.generation:
                 try:
                     snapshot.save(corpus, self.snapshots)
+                    # Its vectors read from disk as needed from now on, not held twice.
+                    snapshot.read_vectors_from(self.snapshots, corpus)
                 except Exception as error:  # a full or read-only disk: serve without one
                     log.warning("No snapshot written to %s: %s", self.snapshots, error)
-                else:  # its vectors read from disk as needed, not held twice
-                    corpus = snapshot.load(self.snapshots, corpus.generation) or corpus
         corpus.search_in_memory(len(corpus.chunks) <= self.settings.memory_search_limit)
         return corpus
 

@@ -79,15 +79,23 @@ def load(folder: Path, generation: str) -> Corpus | None:
     try:
         with open(place / _CORPUS, "rb") as file:
             corpus: Corpus = pickle.load(file)  # noqa: S301 - the index's own file, checked above
-        chunks, offsets = (
-            np.load(place / f"{a}.npy", mmap_mode="r") for a in ("chunks", "offsets")
-        )
-        corpus.embeddings = Embeddings(chunks, RowFile(place / "sentences.npy"), offsets)
+        corpus.embeddings = _on_disk(place)
     except Exception as error:  # unreadable after all: the store is the truth
         log.warning("Snapshot %s cannot be read (%s); reading the index instead.", place, error)
         shutil.rmtree(place, ignore_errors=True)
         return None
     return corpus
+
+
+def read_vectors_from(folder: Path, corpus: Corpus) -> None:
+    """Give a corpus just saved its snapshot's vectors, read from disk as needed, in place
+    of those it holds in memory."""
+    corpus.embeddings = _on_disk(folder / _name(corpus.generation))
+
+
+def _on_disk(place: Path) -> Embeddings:
+    chunks, offsets = (np.load(place / f"{a}.npy", mmap_mode="r") for a in ("chunks", "offsets"))
+    return Embeddings(chunks, RowFile(place / "sentences.npy"), offsets)
 
 
 def save(corpus: Corpus, folder: Path) -> None:

@@ -2,7 +2,8 @@
 meaning: a question close enough to one of the examples in
 `prompts/whole-document-questions.txt` asks for the document as a whole, unless it names
 someone or something of the documents by name ("What does it say about Jordan?" asks
-about Jordan). A document's title or author in the question is left out before the comparison.
+about Jordan). A document named in the question ("Summarise the CC0 deed") is read as "it"
+before the comparison.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Container
 import numpy as np
 
 from citeqa.index.embedding import Embedder, Vectors
-from citeqa.index.terms import terms
+from citeqa.index.terms import STOP_WORDS, terms
 from citeqa.index.vocabulary import NAME
 from citeqa.prompts import load_prompt
 
@@ -21,6 +22,7 @@ from citeqa.prompts import load_prompt
 # scores 0.445 ("What does the author suggest so that…"); whole-document questions in other
 # words than the examples score 0.60 ("What are the key takeaways?") and above.
 WHOLE_DOCUMENT_SIMILARITY = 0.55
+_DETERMINERS = frozenset({"the", "this", "that"})
 
 
 class WholeDocumentQuestions:
@@ -54,8 +56,53 @@ class WholeDocumentQuestions:
         if any(t in spoken_of and t not in byline_terms for t in named):
             return False  # it names someone or something of the documents: about that
         if any(t in byline_terms for t in said):
-            rest = " ".join(
-                w for w in question.split() if not any(t in byline_terms for t in terms(w))
-            )
-            vector = self.embedder.embed_query(rest or question)
+            readings = _document_as_it(question.split(), byline_terms)
+            return any(self.similarity(v) >= self.threshold for v in self.embedder.embed(readings))
         return self.similarity(vector) >= self.threshold
+
+
+def _document_as_it(words: list[str], byline_terms: Container[str]) -> list[str]:
+    """The question with each run of words naming a document ("the Apache License", "the
+    Declaration of Independence") read as "it"; and, when a run is followed by a plain
+    word, that word taken into the run as well, as a kind of document ("the CC0 deed")."""
+    naming = [any(t in byline_terms for t in terms(w)) for w in words]
+    runs = []  # (start, end) of each run: naming words, the stop words between them
+    i = 0
+    while i < len(words):
+        if not naming[i]:
+            i += 1
+            continue
+        start, end = i, i + 1
+        while end < len(words) and (naming[end] or _joins(words, naming, end)):
+            end += 1
+        while start > 1 and words[start - 1][:1].isupper():
+            start -= 1  # a capitalised word inside a sentence, of the title: "Why Iran…"
+        if start and words[start - 1].lower() in _DETERMINERS:
+            start -= 1
+        runs.append((start, end))
+        i = end
+    plain = _rejoined(words, runs)
+    with_kind = _rejoined(words, [(s, e + _plain_word(words, e)) for s, e in runs])
+    return [plain] if with_kind == plain else [plain, with_kind]
+
+
+def _joins(words: list[str], naming: list[bool], i: int) -> bool:
+    """Whether word `i` is one of the stop words between two naming words ("Declaration of
+    Independence", "Back From the Brink")."""
+    while i < len(words) and words[i].lower() in STOP_WORDS:
+        i += 1
+    return i < len(words) and naming[i]
+
+
+def _plain_word(words: list[str], i: int) -> int:
+    """1 when word `i` is a lowercase word that is no stop word, else 0."""
+    plain = i < len(words) and words[i].isalpha() and words[i].islower()
+    return int(plain and words[i] not in STOP_WORDS)
+
+
+def _rejoined(words: list[str], runs: list[tuple[int, int]]) -> str:
+    out, at = [], 0
+    for start, end in runs:
+        out += [*words[at:start], "it"]
+        at = end
+    return " ".join(out + words[at:])

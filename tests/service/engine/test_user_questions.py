@@ -22,6 +22,10 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         ("What are the main arguments?", True),
         ("tl;dr", True),
         (f"Give me a summary of {TITLE}", True),
+        (f"Summarise {TITLE}", True),
+        (f"What's the main argument of {TITLE}?", True),
+        ("summarise the Brink deed for me", True),  # a kind of document the examples lack
+        ("What does the Brink paper say about Jordan?", False),
         ("What does the article say about Jordan?", False),
         ("How many commanders were killed in the strike?", False),
         ("Why did Iran retaliate?", False),

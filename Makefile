@@ -59,7 +59,7 @@ eval-gate: install
 		--report build/eval-gate-founding \
 		--fail-under hit@1=0.89 --fail-under key_fact_accuracy=0.75 \
 		--fail-under citation_precision=0.85 --fail-under refusal_rate=0.85 \
-		--fail-over false_refusal_rate=0.11
+		--fail-over false_refusal_rate=0.07
 	$(BIN)/citeqa eval eval/datasets/constitution.jsonl --docs eval/datasets/constitution \
 		--report build/eval-gate-constitution \
 		--fail-under hit@3=0.95 --fail-under key_fact_accuracy=0.77 \
@@ -94,8 +94,8 @@ eval-gate: install
 		--fail-under refusal_rate=0.79 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/licenses.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses \
-		--fail-under key_fact_accuracy=0.59 --fail-under refusal_rate=0.39 \
-		--fail-over false_refusal_rate=0.09
+		--fail-under key_fact_accuracy=0.65 --fail-under refusal_rate=0.39 \
+		--fail-over false_refusal_rate=0.01
 	# Held-out parts, written apart from the answer rules and evaluated once (docs/quality.md):
 	# gated at that first measurement.
 	$(BIN)/citeqa eval eval/datasets/article-users-held-out.jsonl \

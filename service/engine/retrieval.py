@@ -367,6 +367,9 @@ class Corpus:
 
 
 _MIN_PREFIX, _MAX_SUFFIX = 4, 3  # "coast" + "al"
+# A question left with fewer words than this once its document's name is taken out ("What
+# is the Apache License?") is embedded whole.
+_UNNAMED_MIN_WORDS = 3
 _MIN_INITIALS = 3  # "mpl", "cc0": shorter initials ("us") name too much
 _END_WORDS = 5  # a sentence quoted in part is found by this many of its first or last words
 
@@ -478,10 +481,10 @@ class Retriever:
         `context` (earlier turns of a conversation) is blended in with `context_weight`:
         into the vector, and as extra terms weighted that much less.
         """
-        vector = self.embedder.embed_query(question)
         # Words that only say which document is meant frame the question: "the Declaration",
         # or initials no passage uses ("Under the MPL, …").
         naming = self.corpus.documents_named(question)
+        vector = self.embedder.embed_query(self._unnamed(question, naming))
         named = titles_named(question, self.corpus.titles) | {
             word
             for said in naming.values()
@@ -498,6 +501,24 @@ class Retriever:
             query_terms = tuple(weights)
         documents = self._narrowed(frozenset(naming))
         return Query(question, vector, query_terms, weights, seen, documents=documents)
+
+    def _unnamed(self, question: str, naming: dict[str, set[str]]) -> str:
+        """The question to embed: without the words that only name the one document it
+        names ("LGPL 3: how long…", "…under the Apache License?"). That document is searched
+        alone, and its name would pull the vector toward its title instead of what is asked.
+        The question as it is when it names no document or several, or is little more than
+        a name."""
+        if len(self._narrowed(frozenset(naming))) != 1:
+            return question
+        corpus = self.corpus
+        only_naming = titles_named(question, corpus.titles) | {
+            word
+            for said in naming.values()
+            for word in said
+            if not any(t in corpus.document_frequency for t in terms(word))
+        }
+        kept = [w for w in question.split() if not set(words(w)) & only_naming]
+        return " ".join(kept) if len(kept) >= _UNNAMED_MIN_WORDS else question
 
     def documents_for(self, question: str) -> frozenset[str]:
         """The documents a question names, to search alone; none when it names every one."""

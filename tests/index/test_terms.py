@@ -42,3 +42,10 @@ def test_title_words_used_as_plain_words_are_not_framing() -> None:
     titles = {**DECLARATION, "iran": frozenset(title_words("Why Iran and Israel Stepped Back"))}
     assert titles_named("What did Iran declare after the strike?", titles) == frozenset()
     assert titles_named("Was the declaration of war signed?", titles) == frozenset()
+
+
+def test_the_measure_a_how_question_asks_for_is_no_search_term() -> None:
+    # "long" asks for a length of time; the passage that answers says "30 days", not "long".
+    assert question_terms("How long do I have to cure a breach?") == ["cure", "breach"]
+    assert question_terms("how far is the port?") == ["port"]
+    assert "long" in question_terms("What does the long notice period cover?")

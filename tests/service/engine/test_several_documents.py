@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from citeqa.index.sentences import split_sentences
@@ -94,3 +95,13 @@ def test_a_heading_is_never_quoted(library: Engine) -> None:
     assert reply.answered is True
     assert all("Accepting Warranty" not in citation.quote for citation in reply.citations)
     assert any("charge a fee" in citation.quote for citation in reply.citations)
+
+
+def test_the_name_of_the_one_document_asked_about_does_not_move_the_question(
+    library: Engine,
+) -> None:
+    # Only that document is searched; its initials would pull the question toward its title.
+    named = library.retriever.prepare("QOC: when does the board meet?")
+    plain = library.retriever.prepare("when does the board meet?")
+    assert named.documents == {"quillon-open-charter"} and not plain.documents
+    assert np.allclose(named.vector, plain.vector)

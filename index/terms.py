@@ -20,7 +20,8 @@ STOP_WORDS = frozenset(
     up very was we were what when where which while who whom why will with would you your
     yours yourself yourselves s t don shall may might must let lets us ever whose upon many
     much isn't aren't wasn't weren't don't doesn't didn't won't wouldn't can't cannot couldn't
-    shouldn't hasn't haven't hadn't""".split()
+    shouldn't hasn't haven't hadn't i'm i've i'd i'll you're you've you'd you'll we're we've
+    we'd we'll they're they've they'd they'll he'd he'll she'd she'll""".split()
 )
 
 

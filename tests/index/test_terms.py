@@ -49,3 +49,8 @@ def test_the_measure_a_how_question_asks_for_is_no_search_term() -> None:
     assert question_terms("How long do I have to cure a breach?") == ["cure", "breach"]
     assert question_terms("how far is the port?") == ["port"]
     assert "long" in question_terms("What does the long notice period cover?")
+
+
+def test_contractions_of_pronouns_are_stop_words() -> None:
+    # "I'm" would otherwise be a rare word no passage has, and make a question look unanswerable.
+    assert terms("I'm told you're late and they'll leave") == ["told", "late", "leav"]

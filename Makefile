@@ -62,9 +62,9 @@ eval-gate: install
 		--fail-over false_refusal_rate=0.07
 	$(BIN)/citeqa eval eval/datasets/constitution.jsonl --docs eval/datasets/constitution \
 		--report build/eval-gate-constitution \
-		--fail-under hit@3=0.95 --fail-under key_fact_accuracy=0.77 \
+		--fail-under hit@3=0.95 --fail-under key_fact_accuracy=0.84 \
 		--fail-under citation_precision=0.9 --fail-under refusal_rate=0.79 \
-		--fail-over false_refusal_rate=0.14
+		--fail-over false_refusal_rate=0.05
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
 		--fail-under key_fact_accuracy=0.81 --fail-under hit@3=0.75

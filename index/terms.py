@@ -93,6 +93,23 @@ def question_terms(question: str, framing: frozenset[str] = frozenset()) -> list
     return unframed or terms(question)
 
 
+# A stem and a longer one that only adds a short ending name the same thing: "coast" and
+# "coastal", "take" and "taken" (which the stemmer leaves apart).
+MIN_STEM, MAX_ENDING = 4, 3
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two search terms are one word, allowing a short ending on the longer."""
+    short, longer = sorted((a, b), key=len)
+    if short == longer:
+        return True
+    return (
+        len(short) >= MIN_STEM
+        and len(longer) - len(short) <= MAX_ENDING
+        and longer.startswith(short)
+    )
+
+
 def title_words(title: str) -> list[str]:
     """The content words of a title, lowercased, in order."""
     return [w for w in words(title) if w not in STOP_WORDS]

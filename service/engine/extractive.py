@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from citeqa.index.chunking import Chunk
 from citeqa.index.embedding import Vectors
 from citeqa.index.sentences import states_something
-from citeqa.index.terms import terms
+from citeqa.index.terms import same_word, terms
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
 from citeqa.service.engine.conversation import Resolved, Turn, resolve
@@ -330,7 +330,7 @@ class ExtractiveAnswerer:
 
         def weight(piece: str) -> float:
             found = set(terms(piece))
-            return sum(w for t, w in query.weights.items() if t in found)
+            return sum(w for t, w in query.weights.items() if any(same_word(t, f) for f in found))
 
         return _cut(candidate, cuts, weight, limit)
 

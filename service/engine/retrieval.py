@@ -16,6 +16,7 @@ and every sentence keeps its own similarity and lexical score for the answerer.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import logging
@@ -36,7 +37,16 @@ from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Embedder, Vectors
 from citeqa.index.sentences import split_sentences, states_something
 from citeqa.index.store import ChunkStore, StoredDocument
-from citeqa.index.terms import STOP_WORDS, question_terms, terms, title_words, titles_named, words
+from citeqa.index.terms import (
+    MAX_ENDING,
+    MIN_STEM,
+    STOP_WORDS,
+    question_terms,
+    terms,
+    title_words,
+    titles_named,
+    words,
+)
 from citeqa.service.config import RetrievalSettings
 
 log = logging.getLogger("citeqa")
@@ -179,6 +189,7 @@ class Corpus:
     dense: DenseIndex = field(init=False)
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
     _places: dict[str, tuple[int, int]] | None = field(init=False, default=None)
+    _sorted_terms: list[str] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.position = {chunk.id: i for i, chunk in enumerate(self.chunks)}
@@ -305,8 +316,22 @@ class Corpus:
         stem of a longer word ("coast" for "coastal")."""
         if term in self.document_frequency or term in self.byline_terms:
             return True
-        shortest = max(_MIN_PREFIX, len(term) - _MAX_SUFFIX)
-        return any(term[:n] in self.document_frequency for n in range(shortest, len(term)))
+        shortest = max(MIN_STEM, len(term) - MAX_ENDING)
+        if any(term[:n] in self.document_frequency for n in range(shortest, len(term))):
+            return True
+        return len(term) >= MIN_STEM and self._extended(term)
+
+    def _extended(self, term: str) -> bool:
+        """Whether the documents use a term a few letters longer: "taken" for "take"."""
+        if self._sorted_terms is None:
+            self._sorted_terms = sorted(self.document_frequency)
+        found = self._sorted_terms
+        for i in range(bisect.bisect_right(found, term), len(found)):
+            if not found[i].startswith(term):
+                return False
+            if len(found[i]) - len(term) <= MAX_ENDING:
+                return True
+        return False
 
     def idf(self, term: str) -> float:
         """Inverse passage frequency; a term no passage has gets the highest weight."""
@@ -327,7 +352,9 @@ class Corpus:
     def __getstate__(self) -> dict[str, object]:
         """What a snapshot pickles: the vectors are saved beside it, the caches rebuilt."""
         state = dict(self.__dict__)
-        state.update(embeddings=None, dense=None, _document_texts={}, _places=None)
+        state.update(
+            embeddings=None, dense=None, _document_texts={}, _places=None, _sorted_terms=None
+        )
         return state
 
     def search_in_memory(self, with_sentences: bool) -> None:
@@ -366,7 +393,6 @@ class Corpus:
         return json.dumps(sorted((d.id, d.content_hash) for d in self.documents.values()))
 
 
-_MIN_PREFIX, _MAX_SUFFIX = 4, 3  # "coast" + "al"
 # A question left with fewer words than this once its document's name is taken out ("What
 # is the Apache License?") is embedded whole.
 _UNNAMED_MIN_WORDS = 3

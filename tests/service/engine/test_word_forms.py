@@ -1,0 +1,60 @@
+"""A question's words in another form than the document's ("takes" for "taken", which the
+stemmer leaves apart) still count: as words the documents know, and in the clause quoted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from citeqa.index.terms import same_word
+from citeqa.service.config import Settings
+from citeqa.service.engine.engine import Engine
+
+# One sentence longer than an answer may be, whose last clause answers.
+RULES = (
+    "The harbor board governs the docks, the piers and the slipways of the town, and it meets "
+    "in the old customs house on the first Monday of each month, when the tide tables are read "
+    "aloud by the clerk to every captain, fisherman and ferry pilot who has come to hear them, "
+    "together with the notices of the coast guard and the weather service for the weeks ahead; "
+    "no berth may be taken for public use unless its holder is paid the full season's fee back."
+    "\n\nBoats must fly the harbor flag while moored in the inner basin.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def harbor(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    folder: Path = tmp_path_factory.mktemp("harbor")
+    (folder / "harbor-rules.md").write_text(f"---\ntitle: Harbor Rules\n---\n\n{RULES}")
+    engine = Engine.open(Settings(data_dir=folder / "data"))
+    engine.library.ingest([folder])
+    return engine
+
+
+def test_a_word_the_documents_use_with_a_short_ending_is_known(harbor: Engine) -> None:
+    corpus = harbor.retriever.corpus
+    assert "taken" in corpus.document_frequency and "take" not in corpus.document_frequency
+    assert corpus.knows("take") and not corpus.knows("tak") and not corpus.knows("sunken")
+
+
+def test_a_long_sentence_is_cut_to_the_clause_with_the_words_asked_in_another_form(
+    harbor: Engine,
+) -> None:
+    reply = harbor.ask("Can the board take my berth?")
+    assert reply.answered
+    assert "taken for public use" in reply.answer and "governs the docks" not in reply.answer
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("take", "taken", True),
+        ("coast", "coastal", True),
+        ("war", "ward", False),
+        ("take", "takeaway", False),
+    ],
+)
+def test_same_word_allows_a_short_ending_on_a_stem_of_four_letters(
+    a: str, b: str, same: bool
+) -> None:
+    assert same_word(a, b) is same and same_word(b, a) is same

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from citeqa.index.sentences import split_sentences
-from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
+from tests.conftest import library_of
 
 # Each says how much notice is needed, with a different number.
 NOTICES = {
@@ -48,13 +48,8 @@ CONDITIONS = (
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    folder = tmp_path_factory.mktemp("library")
     texts = {**NOTICES, "velor-software-license": ("Velor Software License", CONDITIONS)}
-    for document_id, (title, body) in texts.items():
-        (folder / f"{document_id}.md").write_text(f"---\ntitle: {title}\n---\n\n{body}\n")
-    engine = Engine.open(Settings(data_dir=folder / "data"))
-    engine.library.ingest([folder])
-    return engine
+    return library_of(tmp_path_factory.mktemp("library"), texts)
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,11 @@ stemmer leaves apart) still count: as words the documents know, and in the claus
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from citeqa.index.terms import same_word
-from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
+from tests.conftest import library_of
 
 # One sentence longer than an answer may be, whose last clause answers.
 RULES = (
@@ -24,11 +22,7 @@ RULES = (
 
 @pytest.fixture(scope="module")
 def harbor(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    folder: Path = tmp_path_factory.mktemp("harbor")
-    (folder / "harbor-rules.md").write_text(f"---\ntitle: Harbor Rules\n---\n\n{RULES}")
-    engine = Engine.open(Settings(data_dir=folder / "data"))
-    engine.library.ingest([folder])
-    return engine
+    return library_of(tmp_path_factory.mktemp("harbor"), {"harbor-rules": ("Harbor Rules", RULES)})
 
 
 def test_a_word_the_documents_use_with_a_short_ending_is_known(harbor: Engine) -> None:

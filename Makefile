@@ -71,6 +71,18 @@ eval-gate: install
 	$(BIN)/citeqa eval eval/datasets/article-whole.jsonl --docs seeds \
 		--report build/eval-gate-whole \
 		--fail-under key_fact_accuracy=0.9 --fail-over false_refusal_rate=0.1
+	# Whole-document questions on every corpus, naming their document as users do.
+	$(BIN)/citeqa eval eval/datasets/whole-document-article.jsonl --docs seeds \
+		--report build/eval-gate-whole-document-article \
+		--fail-under key_fact_accuracy=0.87 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/whole-document-founding.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-whole-document-founding --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/whole-document-licenses.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-whole-document-licenses \
+		--fail-under key_fact_accuracy=0.59 --fail-over false_refusal_rate=0.11
+	$(BIN)/citeqa eval eval/datasets/whole-document-constitution.jsonl \
+		--docs eval/datasets/constitution --report build/eval-gate-whole-document-constitution \
+		--fail-under key_fact_accuracy=0.49 --fail-over false_refusal_rate=0.26
 	$(BIN)/citeqa eval eval/datasets/article-whole-held-out.jsonl --docs seeds \
 		--report build/eval-gate-whole-held-out --fail-under key_fact_accuracy=0.2
 	$(BIN)/citeqa eval eval/datasets/article-users.jsonl --docs seeds \
@@ -94,7 +106,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.79 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/licenses.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses \
-		--fail-under key_fact_accuracy=0.65 --fail-under refusal_rate=0.39 \
+		--fail-under key_fact_accuracy=0.68 --fail-under refusal_rate=0.39 \
 		--fail-over false_refusal_rate=0.01
 	# Held-out parts, written apart from the answer rules and evaluated once (docs/quality.md):
 	# gated at that first measurement.

@@ -1,9 +1,11 @@
 """A document's extractive summary, chosen once at ingestion: its lead sentence and the
 sentences closest to what the whole document is about, without repeats, in document order.
 
-Centrality is each sentence's similarity to the mean of all the document's sentence
-vectors; diversity is maximal marginal relevance (MMR) against the sentences already
-chosen. The summary is stored with the document, so it costs nothing at question time.
+Centrality blends each sentence's similarity to the mean of all the document's sentence
+vectors with its degree in the graph of sentences alike (LexRank's degree centrality: how
+many others it is close to); diversity is maximal marginal relevance (MMR) against the
+sentences already chosen. The summary is stored with the document, so it costs nothing at
+question time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ SUMMARY_MAX_WORDS = 120
 _RELEVANCE = 0.7
 # Shorter sentences say too little out of context ("In Congress, July 4, 1776.").
 _MIN_WORDS = 8
+# Two sentences closer than this are neighbours in the graph of sentences alike; a
+# sentence's degree is its number of neighbours. Its weight in centrality, measured on the
+# whole-document questions of the four corpora (key facts, of 56): 0 -> 37, 0.3 -> 40,
+# 0.5 -> 39, 0.7 -> 39, 1 (degree alone) -> 39.
+_NEIGHBOUR_SIMILARITY = 0.4
+_DEGREE_WEIGHT = 0.3
 # The lead is one of the first this many sentences.
 _LEAD_SENTENCES = 3
 
@@ -33,9 +41,7 @@ def summarise(sentences: list[Sentence], vectors: Vectors) -> list[str]:
         return []
     sentences = [sentences[i] for i in full]
     vectors = vectors[full]
-    centroid = vectors.mean(axis=0)
-    centroid /= np.linalg.norm(centroid) or 1.0
-    centrality = vectors @ centroid
+    centrality = _centrality(vectors)
     # The lead says what the document is about, in most documents: the most central of
     # its first sentences, so that a notice or dedication before it is passed over.
     lead = int(np.argmax(centrality[:_LEAD_SENTENCES]))
@@ -53,3 +59,15 @@ def summarise(sentences: list[Sentence], vectors: Vectors) -> list[str]:
         chosen.append(best)
         words += len(sentences[best].text.split())
     return [sentences[i].id for i in sorted(chosen)]
+
+
+def _centrality(vectors: Vectors) -> Vectors:
+    """Each sentence's closeness to the document's mean vector, blended with its degree
+    among sentences alike, scaled to the same range."""
+    centroid = vectors.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    closeness = vectors @ centroid
+    degree = ((vectors @ vectors.T) > _NEIGHBOUR_SIMILARITY).sum(axis=1).astype(np.float32)
+    degree *= float(closeness.max()) / float(degree.max())
+    blended: Vectors = (1 - _DEGREE_WEIGHT) * closeness + _DEGREE_WEIGHT * degree
+    return blended

@@ -444,9 +444,7 @@ class ExtractiveAnswerer:
             return []
         within = [d for d in corpus.documents.values() if not query.only or d.id in query.only]
         named = [
-            d
-            for d in _documents_named(query.text, corpus) or sorted(naming)
-            if not query.only or d in query.only
+            d for d in _documents_named(query.text, corpus) if not query.only or d in query.only
         ]
         if named or len(within) == 1:
             document = corpus.documents[named[0]] if named else within[0]
@@ -560,15 +558,16 @@ def _is_byline(chunk: Chunk) -> bool:
 
 
 def _documents_named(question: str, corpus: Corpus) -> list[str]:
-    """Documents whose title the question gives (all of its words, or at least two), most
-    title words first."""
+    """Documents the question names, best named first: by its title (all of its words, or
+    at least two) or by words that name it alone (initials, "mpl 2.0"), counting both."""
     said = set(terms(question))
+    naming = corpus.documents_named(question)
     counts = []
     for document in corpus.documents.values():
         title = set(terms(document.title))
         shared = len(title & said)
-        if title and (shared == len(title) or shared >= 2):
-            counts.append((-shared, document.id))
+        if document.id in naming or (title and (shared == len(title) or shared >= 2)):
+            counts.append((-shared - len(naming.get(document.id, ())), document.id))
     return [document_id for _, document_id in sorted(counts)]
 
 

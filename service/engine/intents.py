@@ -8,6 +8,7 @@ before the comparison.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container
 
 import numpy as np
@@ -23,6 +24,8 @@ from citeqa.prompts import load_prompt
 # words than the examples score 0.60 ("What are the key takeaways?") and above.
 WHOLE_DOCUMENT_SIMILARITY = 0.55
 _DETERMINERS = frozenset({"the", "this", "that"})
+_SENTENCE_END = re.compile(r"(?<=[?!.])\s+(?=[A-Z])")
+_QUOTES = "\"'“”‘’()"
 
 
 class WholeDocumentQuestions:
@@ -51,14 +54,27 @@ class WholeDocumentQuestions:
         """Whether the question asks about a whole document. `byline_terms` are the search
         terms that name documents (their titles, authors, initials), `spoken_of` those that
         occur in the documents."""
-        said = terms(question)
         named = {t for m in NAME.finditer(question) for t in terms(m.group())}
         if any(t in spoken_of and t not in byline_terms for t in named):
             return False  # it names someone or something of the documents: about that
-        if any(t in byline_terms for t in said):
-            readings = _document_as_it(question.split(), byline_terms)
-            return any(self.similarity(v) >= self.threshold for v in self.embedder.embed(readings))
-        return self.similarity(vector) >= self.threshold
+        readings = [
+            reading
+            for sentence in _sentences(question)
+            for reading in (
+                _document_as_it(sentence.split(), byline_terms)
+                if any(t in byline_terms for t in terms(sentence))
+                else [sentence]
+            )
+        ]
+        if readings == [question]:
+            return self.similarity(vector) >= self.threshold
+        return any(self.similarity(v) >= self.threshold for v in self.embedder.embed(readings))
+
+
+def _sentences(question: str) -> list[str]:
+    """A message's sentences ("Could you summarise CC0? I'm trying to see what it's for."):
+    any one of them may be the request."""
+    return [s for s in _SENTENCE_END.split(question.strip()) if s.strip()] or [question]
 
 
 def _document_as_it(words: list[str], byline_terms: Container[str]) -> list[str]:
@@ -75,9 +91,9 @@ def _document_as_it(words: list[str], byline_terms: Container[str]) -> list[str]
         start, end = i, i + 1
         while end < len(words) and (naming[end] or _joins(words, naming, end)):
             end += 1
-        while start > 1 and words[start - 1][:1].isupper():
+        while start > 1 and words[start - 1].lstrip(_QUOTES)[:1].isupper():
             start -= 1  # a capitalised word inside a sentence, of the title: "Why Iran…"
-        if start and words[start - 1].lower() in _DETERMINERS:
+        if start and words[start - 1].lower().strip(_QUOTES) in _DETERMINERS:
             start -= 1
         runs.append((start, end))
         i = end
@@ -95,9 +111,9 @@ def _joins(words: list[str], naming: list[bool], i: int) -> bool:
 
 
 def _plain_word(words: list[str], i: int) -> int:
-    """1 when word `i` is a lowercase word that is no stop word, else 0."""
-    plain = i < len(words) and words[i].isalpha() and words[i].islower()
-    return int(plain and words[i] not in STOP_WORDS)
+    """1 when word `i` is a lowercase word that is no stop word ("deed", "speech?"), else 0."""
+    word = words[i].rstrip("?!.,;:") if i < len(words) else ""
+    return int(word.isalpha() and word.islower() and word not in STOP_WORDS)
 
 
 def _rejoined(words: list[str], runs: list[tuple[int, int]]) -> str:

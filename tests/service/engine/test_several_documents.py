@@ -100,3 +100,23 @@ def test_the_name_of_the_one_document_asked_about_does_not_move_the_question(
     plain = library.retriever.prepare("when does the board meet?")
     assert named.documents == {"quillon-open-charter"} and not plain.documents
     assert np.allclose(named.vector, plain.vector)
+
+
+def test_a_summary_asked_by_initials_is_of_the_document_they_name(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Both titles end in "Rules 2.0"; only the initials tell them apart.
+    texts = {
+        "harbor-permit-rules": (
+            "Harbor Permit Rules 2.0",
+            "A mooring permit is issued to each boat owner for one season at a time.",
+        ),
+        "quay-permit-rules": (
+            "Quay Permit Rules 2.0",
+            "Cargo may stand on the quay for no longer than two tides before it is moved.",
+        ),
+    }
+    library = library_of(tmp_path_factory.mktemp("rules"), texts)
+    reply = library.ask("qpr 2.0 tl;dr?")
+    assert reply.answered and "Cargo may stand on the quay" in reply.answer
+    assert {citation.document_id for citation in reply.citations} == {"quay-permit-rules"}

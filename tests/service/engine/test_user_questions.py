@@ -25,6 +25,8 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         (f"Summarise {TITLE}", True),
         (f"What's the main argument of {TITLE}?", True),
         ("summarise the Brink deed for me", True),  # a kind of document the examples lack
+        (f'Give me a short overview of "{TITLE}".', True),
+        ("Could you summarise this for me? I'm trying to work out what it's actually for.", True),
         ("What does the Brink paper say about Jordan?", False),
         ("What does the article say about Jordan?", False),
         ("How many commanders were killed in the strike?", False),

@@ -119,6 +119,18 @@ eval-gate: install
 		eval/datasets/founding-lookalike-held-out.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-held-out \
 		--fail-under key_fact_accuracy=0.7 --fail-over false_refusal_rate=0.13
+	$(BIN)/citeqa eval eval/datasets/whole-held-out-article.jsonl --docs seeds \
+		--report build/eval-gate-whole-held-out-article \
+		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/whole-held-out-founding.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-whole-held-out-founding \
+		--fail-under key_fact_accuracy=0.49 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/whole-held-out-licenses.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-whole-held-out-licenses \
+		--fail-under key_fact_accuracy=0.83 --fail-over false_refusal_rate=0.17
+	$(BIN)/citeqa eval eval/datasets/whole-held-out-constitution.jsonl \
+		--docs eval/datasets/constitution --report build/eval-gate-whole-held-out-constitution \
+		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/licenses-held-out.jsonl \
 		eval/datasets/licenses-lookalike-held-out.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-held-out \

@@ -257,7 +257,9 @@ class Corpus:
         """The documents a question names, each with the words that name it."""
         named: dict[str, set[str]] = {}
         for word in words(question):
-            for document_id in self.naming_words.get(word, ()):
+            # Initials run into a version are the initials: "LGPLv3", "GPL2".
+            bare = _VERSION_ENDING.sub("", word) or word
+            for document_id in self.naming_words.get(word, ()) or self.naming_words.get(bare, ()):
                 named.setdefault(document_id, set()).add(word)
         return named
 
@@ -393,6 +395,7 @@ class Corpus:
         return json.dumps(sorted((d.id, d.content_hash) for d in self.documents.values()))
 
 
+_VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What
 # is the Apache License?") is embedded whole.
 _UNNAMED_MIN_WORDS = 3

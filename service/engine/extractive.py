@@ -16,9 +16,9 @@ import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 
-from citeqa.index.chunking import Chunk
+from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Vectors
-from citeqa.index.sentences import states_something
+from citeqa.index.sentences import split_sentences, states_something
 from citeqa.index.terms import same_word, terms
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
@@ -76,6 +76,8 @@ _RECITE_COVERAGE = 0.5
 _RECITE_MARGIN = 0.25
 _RECITE_WORD_COST = 0.02  # per word: the shortest clause that says it
 _KIND_BONUS = 0.5  # a clause holding the kind of thing asked for ("which country": a name)
+# A quote this long that a sentence holds means the conversation gave that sentence.
+_TOLD_PART_WORDS = 6
 # Any comma or clause boundary, where a sentence already given may be cut.
 _ANY_CLAUSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+")
 
@@ -229,13 +231,23 @@ class ExtractiveAnswerer:
         policy = self.policy
         focus = self._focus(query)
         candidates = []
+        told_parts = _told_parts(query.seen)
         for hit in hits:
             if _is_byline(hit.chunk):
                 continue
-            told = [bool(query.seen) and s.sentence.text in query.seen for s in hit.sentences]
+            told = [
+                bool(query.seen)
+                and s.sentence.text in query.seen
+                or any(part in s.sentence.text for part in told_parts)
+                for s in hit.sentences
+            ]
             for i, scored in enumerate(hit.sentences):
                 if told[i]:
-                    continue  # the conversation already gave this sentence
+                    # The conversation gave this sentence; what it left out may be asked.
+                    untold = _untold(scored.sentence, query.seen, told_parts)
+                    if untold is None:
+                        continue
+                    scored = replace(scored, sentence=untold)
                 if is_instruction(scored.sentence.text):
                     continue  # a sentence telling a reader or a model what to say is no evidence
                 if not states_something(scored.sentence.text):
@@ -555,6 +567,36 @@ def _opens_with(topic: set[str], candidate: _Candidate) -> bool:
 def _is_byline(chunk: Chunk) -> bool:
     """The first paragraph of every cleaned document is its title and byline: metadata."""
     return chunk.paragraph_index == 0
+
+
+def _told_parts(seen: str) -> list[str]:
+    """The sentences of earlier answers long enough to tell which sentence they came from:
+    an answer may have quoted only a part of a sentence (its clause)."""
+    parts = [seen[s.start : s.end].strip() for s in split_sentences(seen)]
+    return [p for p in parts if len(p.split()) >= _TOLD_PART_WORDS]
+
+
+def _untold(sentence: Sentence, seen: str, told_parts: list[str]) -> Sentence | None:
+    """What a sentence the conversation already gave in part still says: its longer side
+    around the part given, when that side states something; None when it was all given."""
+    if sentence.text in seen:
+        return None
+    text = sentence.text
+    part = next(p for p in told_parts if p in text)
+    at = text.index(part)
+    before, after = (0, at), (at + len(part), len(text))
+    start, end = max(before, after, key=lambda span: span[1] - span[0])
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip(" ,;:—–"))
+    piece = piece.strip(" ,;:—–")
+    if len(piece.split()) < _TOLD_PART_WORDS or not states_something(piece):
+        return None
+    return replace(
+        sentence,
+        start=sentence.start + start + lead,
+        end=sentence.start + start + lead + len(piece),
+        text=piece,
+    )
 
 
 def _documents_named(question: str, corpus: Corpus) -> list[str]:

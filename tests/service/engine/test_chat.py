@@ -169,3 +169,14 @@ def test_widget_script_and_demo_page_are_served(client: TestClient) -> None:
     assert '<script src="/widget.js" defer></script>' in page.text
     # The snippet to copy names this service's address.
     assert "&lt;script src=&quot;http://testserver/widget.js&quot;" in page.text
+
+
+def test_a_sentence_given_in_part_is_quoted_for_the_part_left_out(client: TestClient) -> None:
+    # The answer quoted the sentence only up to its first clause; the reason is the rest.
+    given = "Israeli attacks in Syria became more brazen beginning in early 2022 [1]"
+    reply = _chat(client, "When did Israel's attacks in Syria get bolder?", given, "Why?")
+    assert reply["answer"].startswith("when Russia, having reduced its footprint")
+    assert "became more brazen" not in reply["answer"]
+    citation = reply["citations"][0]
+    document = client.get(f"/v1/documents/{citation['document_id']}").json()["text"]
+    assert document[citation["start"] : citation["end"]] == citation["quote"]

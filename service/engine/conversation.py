@@ -91,7 +91,9 @@ def resolve(turns: list[Turn], titles: Collection[str] = ()) -> Resolved:
     if previous_answer.strip() == load_prompt("refusal"):
         previous_answer = ""
     previous_answer = MARKER.sub("", previous_answer)
-    seen = " ".join(MARKER.sub("", t.content) for t in turns[:-1] if t.role == "assistant")
+    # Each quote on a line of its own: a quote cut to a clause ends without a full stop, and
+    # would otherwise run into the next one.
+    seen = "\n".join(MARKER.sub("\n", t.content) for t in turns[:-1] if t.role == "assistant")
     asked_before = set(terms(" ".join(t.content for t in turns[:-1] if t.role == "user")))
     focus = tuple(t for t in dict.fromkeys(terms(question)) if t not in asked_before)
     if switched or not previous_question or not is_follow_up(question):

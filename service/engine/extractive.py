@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Vectors
-from citeqa.index.sentences import split_sentences, states_something
+from citeqa.index.sentences import states_something
 from citeqa.index.terms import same_word, terms
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
@@ -76,8 +76,10 @@ _RECITE_COVERAGE = 0.5
 _RECITE_MARGIN = 0.25
 _RECITE_WORD_COST = 0.02  # per word: the shortest clause that says it
 _KIND_BONUS = 0.5  # a clause holding the kind of thing asked for ("which country": a name)
-# A quote this long that a sentence holds means the conversation gave that sentence.
-_TOLD_PART_WORDS = 6
+# What an earlier answer left out of a sentence it quoted in part is quoted when it has at
+# least this many words: "when Russia, having reduced its footprint there…".
+_UNTOLD_MIN_WORDS = 6
+_CUT_MARKS = " ,;:—–"
 # Any comma or clause boundary, where a sentence already given may be cut.
 _ANY_CLAUSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+")
 
@@ -231,22 +233,28 @@ class ExtractiveAnswerer:
         policy = self.policy
         focus = self._focus(query)
         candidates = []
-        told_parts = _told_parts(query.seen)
+        corpus = self.corpus
+        told_at = dict(corpus.quotes_told(query.seen)) if query.seen else {}
         for hit in hits:
             if _is_byline(hit.chunk):
                 continue
+            position = corpus.position[hit.chunk.id]
+            # Told: quoted whole or in part, word for word (not an answer in other words).
             told = [
-                bool(query.seen)
-                and s.sentence.text in query.seen
-                or any(part in s.sentence.text for part in told_parts)
+                told_at.get((position, s.sentence.index), "\0") in s.sentence.text
                 for s in hit.sentences
             ]
             for i, scored in enumerate(hit.sentences):
+                found = corpus.sentence_terms[scored.sentence.id]
                 if told[i]:
-                    # The conversation gave this sentence; what it left out may be asked.
-                    untold = _untold(scored.sentence, query.seen, told_parts)
+                    # The conversation gave this sentence, maybe only in part: what it left
+                    # out may still answer. It keeps the whole sentence's similarity and term
+                    # overlap (it goes on from what was asked), but only its own words count
+                    # as what the follow-up newly asks.
+                    untold = _untold(scored.sentence, told_at[(position, i)])
                     if untold is None:
                         continue
+                    found = frozenset(terms(untold.text))
                     scored = replace(scored, sentence=untold)
                 if is_instruction(scored.sentence.text):
                     continue  # a sentence telling a reader or a model what to say is no evidence
@@ -258,11 +266,7 @@ class ExtractiveAnswerer:
                     + policy.passage_weight * hit.score
                     + (_CONTINUATION_BONUS if self._continues(query, hit, told, i) else 0.0)
                     + (_FOLLOWS_BONUS if scored.sentence.id in query.follows else 0.0)
-                    + (
-                        _FOCUS_WEIGHT * focus(self.corpus.sentence_terms[scored.sentence.id])
-                        if focus
-                        else 0.0
-                    )
+                    + (_FOCUS_WEIGHT * focus(found) if focus else 0.0)
                 )
                 candidates.append(_Candidate(hit.chunk, scored, score))
         candidates.sort(key=lambda c: -c.score)
@@ -540,11 +544,7 @@ def compose(chosen: list[_Candidate]) -> Answer:
     groups: list[list[_Candidate]] = []
     for candidate in chosen:
         last = groups[-1][-1] if groups else None
-        if (
-            last is not None
-            and last.chunk.id == candidate.chunk.id
-            and last.scored.sentence.index + 1 == candidate.scored.sentence.index
-        ):
+        if last is not None and _follows_on(last, candidate):
             groups[-1].append(candidate)
         else:
             groups.append([candidate])
@@ -558,6 +558,18 @@ def compose(chosen: list[_Candidate]) -> Answer:
     return Answer(True, tuple(quotes), " ".join(sentences))
 
 
+def _follows_on(last: _Candidate, candidate: _Candidate) -> bool:
+    """Whether a quote follows another in its passage with only space between: then they
+    make one quote. A sentence cut to a clause leaves a gap, and the two stay apart."""
+    if last.chunk.id != candidate.chunk.id:
+        return False
+    chunk = last.chunk
+    between = chunk.text[
+        last.scored.sentence.end - chunk.start : candidate.scored.sentence.start - chunk.start
+    ]
+    return last.scored.sentence.end <= candidate.scored.sentence.start and not between.strip()
+
+
 def _opens_with(topic: set[str], candidate: _Candidate) -> bool:
     """Whether a sentence names the topic in its first words: most often, it is about it."""
     opening = " ".join(candidate.scored.sentence.text.split()[:_SUBJECT_WORDS])
@@ -569,33 +581,23 @@ def _is_byline(chunk: Chunk) -> bool:
     return chunk.paragraph_index == 0
 
 
-def _told_parts(seen: str) -> list[str]:
-    """The sentences of earlier answers long enough to tell which sentence they came from:
-    an answer may have quoted only a part of a sentence (its clause)."""
-    parts = [seen[s.start : s.end].strip() for s in split_sentences(seen)]
-    return [p for p in parts if len(p.split()) >= _TOLD_PART_WORDS]
-
-
-def _untold(sentence: Sentence, seen: str, told_parts: list[str]) -> Sentence | None:
-    """What a sentence the conversation already gave in part still says: its longer side
-    around the part given, when that side states something; None when it was all given."""
-    if sentence.text in seen:
-        return None
+def _untold(sentence: Sentence, quoted: str) -> Sentence | None:
+    """What a sentence the conversation already quoted in part still says: the longer side
+    around the part quoted (which it holds word for word), when that states something; None
+    when it was quoted whole."""
     text = sentence.text
-    part = next(p for p in told_parts if p in text)
-    at = text.index(part)
-    before, after = (0, at), (at + len(part), len(text))
+    if quoted == text:
+        return None
+    at = text.index(quoted)
+    before, after = (0, at), (at + len(quoted), len(text))
     start, end = max(before, after, key=lambda span: span[1] - span[0])
     piece = text[start:end]
-    lead = len(piece) - len(piece.lstrip(" ,;:—–"))
-    piece = piece.strip(" ,;:—–")
-    if len(piece.split()) < _TOLD_PART_WORDS or not states_something(piece):
+    start += len(piece) - len(piece.lstrip(_CUT_MARKS))
+    piece = piece.strip(_CUT_MARKS)
+    if len(piece.split()) < _UNTOLD_MIN_WORDS or not states_something(piece):
         return None
     return replace(
-        sentence,
-        start=sentence.start + start + lead,
-        end=sentence.start + start + lead + len(piece),
-        text=piece,
+        sentence, start=sentence.start + start, end=sentence.start + start + len(piece), text=piece
     )
 
 

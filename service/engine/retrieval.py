@@ -303,8 +303,19 @@ class Corpus:
     def places_told(self, told: str) -> list[tuple[int, int]]:
         """Where each sentence of `told` (earlier answers) stands, in the order told;
         sentences no passage holds are left out."""
-        places = (self.place_of(told[s.start : s.end]) for s in split_sentences(told))
-        return [place for place in places if place is not None]
+        return [place for place, _ in self.quotes_told(told)]
+
+    def quotes_told(self, told: str) -> list[tuple[tuple[int, int], str]]:
+        """Each sentence of `told` (earlier answers, a quote a line) that a passage holds,
+        whole or in part, with where that sentence stands, in the order told."""
+        found = []
+        for line in told.splitlines():
+            for span in split_sentences(line):
+                quoted = line[span.start : span.end]
+                place = self.place_of(quoted)
+                if place is not None:
+                    found.append((place, quoted))
+        return found
 
     def sentences_following(
         self, place: tuple[int, int], count: int

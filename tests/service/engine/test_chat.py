@@ -180,3 +180,20 @@ def test_a_sentence_given_in_part_is_quoted_for_the_part_left_out(client: TestCl
     citation = reply["citations"][0]
     document = client.get(f"/v1/documents/{citation['document_id']}").json()["text"]
     assert document[citation["start"] : citation["end"]] == citation["quote"]
+
+
+def test_a_sentence_given_in_part_stays_given_after_other_answers(client: TestClient) -> None:
+    given = "Israeli attacks in Syria became more brazen beginning in early 2022 [1]"
+    strike = (
+        "On April 1, an Israeli airstrike on the Iranian consulate in Damascus killed seven "
+        "Islamic Revolutionary Guard Corps officers, including two generals. [1]"
+    )
+    reply = _chat(
+        client,
+        "When did Israel's attacks in Syria get bolder?",
+        given,
+        "Who was killed in the consulate strike?",
+        strike,
+        "Why did the attacks in Syria get bolder?",
+    )
+    assert reply["answer"].startswith("when Russia, having reduced its footprint")

@@ -23,8 +23,18 @@ from citeqa.prompts import load_prompt
 # scores 0.445 ("What does the author suggest so that…"); whole-document questions in other
 # words than the examples score 0.60 ("What are the key takeaways?") and above.
 WHOLE_DOCUMENT_SIMILARITY = 0.55
-_DETERMINERS = frozenset({"the", "this", "that"})
-_SENTENCE_END = re.compile(r"(?<=[?!.])\s+(?=[A-Z])")
+_BEFORE_A_NAME = frozenset({"the", "this", "that"})
+# Kinds of document a question may put after a document's name ("the CC0 deed", "Lincoln's
+# speech"): read with the name as "it". Any other word there is the question's own ("What
+# does the CC0 waive?").
+DOCUMENT_KINDS = frozenset(
+    """document doc text article essay piece paper report memo letter note post page book
+    chapter story speech address statement declaration deed licence license charter code
+    act law bill agreement contract policy terms rules guide manual""".split()
+)
+# A sentence's end inside a message: a mark after a lowercase letter or a digit ("CC0?"; "U.S."
+# does not end one).
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9][?!.])\s+(?=[A-Z])")
 _QUOTES = "\"'“”‘’()"
 
 
@@ -79,8 +89,8 @@ def _sentences(question: str) -> list[str]:
 
 def _document_as_it(words: list[str], byline_terms: Container[str]) -> list[str]:
     """The question with each run of words naming a document ("the Apache License", "the
-    Declaration of Independence") read as "it"; and, when a run is followed by a plain
-    word, that word taken into the run as well, as a kind of document ("the CC0 deed")."""
+    Declaration of Independence") read as "it"; and, when a run is followed by a kind of
+    document, that word taken into the run as well ("the CC0 deed")."""
     naming = [any(t in byline_terms for t in terms(w)) for w in words]
     runs = []  # (start, end) of each run: naming words, the stop words between them
     i = 0
@@ -91,14 +101,15 @@ def _document_as_it(words: list[str], byline_terms: Container[str]) -> list[str]
         start, end = i, i + 1
         while end < len(words) and (naming[end] or _joins(words, naming, end)):
             end += 1
-        while start > 1 and words[start - 1].lstrip(_QUOTES)[:1].isupper():
+        earliest = max(1, runs[-1][1] if runs else 0)  # runs never overlap
+        while start > earliest and words[start - 1].lstrip(_QUOTES)[:1].isupper():
             start -= 1  # a capitalised word inside a sentence, of the title: "Why Iran…"
-        if start and words[start - 1].lower().strip(_QUOTES) in _DETERMINERS:
+        if start > earliest - 1 and words[start - 1].lower().strip(_QUOTES) in _BEFORE_A_NAME:
             start -= 1
         runs.append((start, end))
         i = end
     plain = _rejoined(words, runs)
-    with_kind = _rejoined(words, [(s, e + _plain_word(words, e)) for s, e in runs])
+    with_kind = _rejoined(words, [(s, e + int(_kind_of_document(words, e))) for s, e in runs])
     return [plain] if with_kind == plain else [plain, with_kind]
 
 
@@ -110,13 +121,13 @@ def _joins(words: list[str], naming: list[bool], i: int) -> bool:
     return i < len(words) and naming[i]
 
 
-def _plain_word(words: list[str], i: int) -> int:
-    """1 when word `i` is a lowercase word that is no stop word ("deed", "speech?"), else 0."""
-    word = words[i].rstrip("?!.,;:") if i < len(words) else ""
-    return int(word.isalpha() and word.islower() and word not in STOP_WORDS)
+def _kind_of_document(words: list[str], i: int) -> bool:
+    """Whether word `i` names a kind of document ("deed", "speech?"), as after a title."""
+    return i < len(words) and words[i].lower().rstrip("?!.,;:") in DOCUMENT_KINDS
 
 
 def _rejoined(words: list[str], runs: list[tuple[int, int]]) -> str:
+    """The words with each run (start, end) replaced by "it"."""
     out, at = [], 0
     for start, end in runs:
         out += [*words[at:start], "it"]

@@ -28,6 +28,7 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         (f'Give me a short overview of "{TITLE}".', True),
         ("Could you summarise this for me? I'm trying to work out what it's actually for.", True),
         ("What does the Brink paper say about Jordan?", False),
+        ("What does the Brink waive?", False),  # a verb after the name is the question's own
         ("What does the article say about Jordan?", False),
         ("How many commanders were killed in the strike?", False),
         ("Why did Iran retaliate?", False),

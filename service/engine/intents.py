@@ -92,7 +92,8 @@ def _document_as_it(words: list[str], byline_terms: Container[str]) -> list[str]
     Declaration of Independence") read as "it"; and, when a run is followed by a kind of
     document, that word taken into the run as well ("the CC0 deed")."""
     naming = [any(t in byline_terms for t in terms(w)) for w in words]
-    runs: list[tuple[int, int]] = []  # (start, end) of each run: naming words, the stop words between them
+    # (start, end) of each run: naming words, and the stop words between them.
+    runs: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
         if not naming[i]:

@@ -39,7 +39,7 @@ QUESTION_FRAMING = frozenset(
 FRAMING_VERBS = frozenset("name names list lists".split())
 # Words that, after "how", ask for a measure ("How long…?", "How far…?", "How likely…?"):
 # the question's form, not what it is about. A passage rarely repeats them.
-HOW_DEGREE = frozenset(
+HOW_MEASURES = frozenset(
     """long far often old soon big large high tall wide deep early late close likely quickly
     fast frequently""".split()
 )
@@ -87,7 +87,7 @@ def question_terms(question: str, framing: frozenset[str] = frozenset()) -> list
             if w not in QUESTION_FRAMING
             and w not in framing
             and not (w in FRAMING_VERBS and (i == 0 or said[i - 1] not in _DETERMINERS))
-            and not (w in HOW_DEGREE and i and said[i - 1] == "how")
+            and not (w in HOW_MEASURES and i and said[i - 1] == "how")
         )
     )
     return unframed or terms(question)

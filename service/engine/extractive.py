@@ -344,9 +344,12 @@ class ExtractiveAnswerer:
             cuts = [0, *(m.start() for m in re.finditer(r"(?<=\s)\S", text))]
             cuts = [*cuts[:: limit // 2 or 1], len(text)]
 
+        # Each of the sentence's terms, with the question's terms it is a form of.
+        forms = {f: {t for t in query.weights if same_word(t, f)} for f in set(terms(text))}
+
         def weight(piece: str) -> float:
-            found = set(terms(piece))
-            return sum(w for t, w in query.weights.items() if any(same_word(t, f) for f in found))
+            asked = set().union(*(forms.get(f, set()) for f in terms(piece)))
+            return sum(query.weights[t] for t in asked)
 
         return _cut(candidate, cuts, weight, limit)
 

@@ -189,13 +189,14 @@ class Corpus:
     dense: DenseIndex = field(init=False)
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
     _places: dict[str, tuple[int, int]] | None = field(init=False, default=None)
-    _sorted_terms: list[str] | None = field(init=False, default=None)
+    sorted_terms: list[str] = field(init=False)  # every term, sorted: for its longer forms
 
     def __post_init__(self) -> None:
         self.position = {chunk.id: i for i, chunk in enumerate(self.chunks)}
         self.search_in_memory(with_sentences=True)
         chunk_terms = [terms(chunk.text) for chunk in self.chunks]
         self.document_frequency = Counter(t for ts in chunk_terms for t in set(ts))
+        self.sorted_terms = sorted(self.document_frequency)
         self.sentence_terms = SentenceTerms(
             {s.id: terms(s.text) for ss in self.sentences.values() for s in ss}
         )
@@ -258,7 +259,7 @@ class Corpus:
         named: dict[str, set[str]] = {}
         for word in words(question):
             # Initials run into a version are the initials: "LGPLv3", "GPL2".
-            bare = _VERSION_ENDING.sub("", word) or word
+            bare = _VERSION_ENDING.sub("", word)
             for document_id in self.naming_words.get(word, ()) or self.naming_words.get(bare, ()):
                 named.setdefault(document_id, set()).add(word)
         return named
@@ -336,9 +337,7 @@ class Corpus:
 
     def _extended(self, term: str) -> bool:
         """Whether the documents use a term a few letters longer: "taken" for "take"."""
-        if self._sorted_terms is None:
-            self._sorted_terms = sorted(self.document_frequency)
-        found = self._sorted_terms
+        found = self.sorted_terms
         for i in range(bisect.bisect_right(found, term), len(found)):
             if not found[i].startswith(term):
                 return False
@@ -365,9 +364,7 @@ class Corpus:
     def __getstate__(self) -> dict[str, object]:
         """What a snapshot pickles: the vectors are saved beside it, the caches rebuilt."""
         state = dict(self.__dict__)
-        state.update(
-            embeddings=None, dense=None, _document_texts={}, _places=None, _sorted_terms=None
-        )
+        state.update(embeddings=None, dense=None, _document_texts={}, _places=None)
         return state
 
     def search_in_memory(self, with_sentences: bool) -> None:
@@ -408,7 +405,7 @@ class Corpus:
 
 _VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What
-# is the Apache License?") is embedded whole.
+# is the Apache License?" -> "What is"): too little to embed, so it is embedded whole.
 _UNNAMED_MIN_WORDS = 3
 _MIN_INITIALS = 3  # "mpl", "cc0": shorter initials ("us") name too much
 _END_WORDS = 5  # a sentence quoted in part is found by this many of its first or last words

@@ -20,15 +20,6 @@ SEEDS = REPO / "seeds"
 ARTICLE = SEEDS / "why-iran-and-israel-stepped-back-from-the-brink.txt"
 
 
-def library_of(folder: Path, texts: dict[str, tuple[str, str]]) -> Engine:
-    """An engine over Markdown documents written to `folder`, given as {id: (title, body)}."""
-    for document_id, (title, body) in texts.items():
-        (folder / f"{document_id}.md").write_text(f"---\ntitle: {title}\n---\n\n{body}\n")
-    engine = Engine.open(Settings(data_dir=folder / "data"))
-    engine.library.ingest([folder])
-    return engine
-
-
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's CITEQA_* variables or writes to ./data."""

@@ -10,7 +10,7 @@ import pytest
 
 from citeqa.index.sentences import split_sentences
 from citeqa.service.engine.engine import Engine
-from tests.conftest import library_of
+from tests.libraries import library_of
 
 # Each says how much notice is needed, with a different number.
 NOTICES = {

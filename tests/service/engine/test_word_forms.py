@@ -7,7 +7,7 @@ import pytest
 
 from citeqa.index.terms import same_word
 from citeqa.service.engine.engine import Engine
-from tests.conftest import library_of
+from tests.libraries import library_of
 
 # One sentence longer than an answer may be, whose last clause answers.
 RULES = (

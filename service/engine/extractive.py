@@ -239,11 +239,7 @@ class ExtractiveAnswerer:
             if _is_byline(hit.chunk):
                 continue
             position = corpus.position[hit.chunk.id]
-            # Told: quoted whole or in part, word for word (not an answer in other words).
-            told = [
-                told_at.get((position, s.sentence.index), "\0") in s.sentence.text
-                for s in hit.sentences
-            ]
+            told = [_quoted(told_at.get((position, s.sentence.index)), s) for s in hit.sentences]
             for i, scored in enumerate(hit.sentences):
                 found = corpus.sentence_terms[scored.sentence.id]
                 if told[i]:
@@ -582,6 +578,12 @@ def _opens_with(topic: set[str], candidate: _Candidate) -> bool:
 def _is_byline(chunk: Chunk) -> bool:
     """The first paragraph of every cleaned document is its title and byline: metadata."""
     return chunk.paragraph_index == 0
+
+
+def _quoted(quote: str | None, scored: ScoredSentence) -> bool:
+    """Whether an earlier answer quoted this sentence, whole or in part, word for word (an
+    answer in other words is no quote of it)."""
+    return quote is not None and quote in scored.sentence.text
 
 
 def _untold(sentence: Sentence, quoted: str) -> Sentence | None:

@@ -76,7 +76,7 @@ class WholeDocumentQuestions:
                 else [sentence]
             )
         ]
-        if readings == [question]:
+        if readings == [question.strip()]:
             return self.similarity(vector) >= self.threshold
         return any(self.similarity(v) >= self.threshold for v in self.embedder.embed(readings))
 

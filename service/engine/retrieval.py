@@ -326,8 +326,8 @@ class Corpus:
         return list(itertools.islice(after, count))
 
     def knows(self, term: str) -> bool:
-        """Whether the documents use a term: in a passage, a title or a byline, or as the
-        stem of a longer word ("coast" for "coastal")."""
+        """Whether the documents use a term: in a passage, a title or a byline, or in a form
+        a short ending apart (`terms.same_word`): "coast" for "coastal", "take" for "taken"."""
         if term in self.document_frequency or term in self.byline_terms:
             return True
         shortest = max(MIN_STEM, len(term) - MAX_ENDING)
@@ -403,6 +403,7 @@ class Corpus:
         return json.dumps(sorted((d.id, d.content_hash) for d in self.documents.values()))
 
 
+# A version run into initials: "v3" of "LGPLv3", "2" of "mpl2".
 _VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What
 # is the Apache License?" -> "What is"): too little to embed, so it is embedded whole.

@@ -78,7 +78,11 @@ class WholeDocumentQuestions:
         ]
         if readings == [question.strip()]:
             return self.similarity(vector) >= self.threshold
-        return any(self.similarity(v) >= self.threshold for v in self.embedder.embed(readings))
+        # One at a time, each with whatever questions are waiting for the model: under load,
+        # a call of its own per question would queue behind them all.
+        return any(
+            self.similarity(self.embedder.embed_query(r)) >= self.threshold for r in readings
+        )
 
 
 def _sentences(question: str) -> list[str]:

@@ -335,6 +335,16 @@ class Corpus:
             return True
         return len(term) >= MIN_STEM and self._extended(term)
 
+    def compound_parts(self, word: str) -> tuple[str, ...]:
+        """The terms of the two words the documents use that an unknown closed compound
+        joins ("peacetime": "peace", "time"); none when it is no such compound."""
+        splits = []
+        for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
+            parts = (terms(word[:i]), terms(word[i:]))
+            if all(len(p) == 1 and p[0] in self.document_frequency for p in parts):
+                splits.append((min(i, len(word) - i), parts[0][0], parts[1][0]))
+        return max(splits)[1:] if splits else ()
+
     def _extended(self, term: str) -> bool:
         """Whether the documents use a term a few letters longer: "taken" for "take"."""
         found = self.sorted_terms
@@ -407,6 +417,7 @@ class Corpus:
 _VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What
 # is the Apache License?" -> "What is"): too little to embed, so it is embedded whole.
+_MIN_PART = 3
 _UNNAMED_MIN_WORDS = 3
 _MIN_INITIALS = 3  # "mpl", "cc0": shorter initials ("us") name too much
 _END_WORDS = 5  # a sentence quoted in part is found by this many of its first or last words
@@ -530,6 +541,7 @@ class Retriever:
             if word not in self.corpus.document_frequency
         }
         query_terms = tuple(dict.fromkeys(question_terms(question, named)))
+        query_terms = self.split_compounds(question, query_terms)
         weights = {t: self.corpus.idf(t) for t in query_terms}
         if context and context_weight > 0:
             blended = vector + context_weight * self.embedder.embed_query(context)
@@ -539,6 +551,19 @@ class Retriever:
             query_terms = tuple(weights)
         documents = self._narrowed(frozenset(naming))
         return Query(question, vector, query_terms, weights, seen, documents=documents)
+
+    def split_compounds(self, question: str, query_terms: tuple[str, ...]) -> tuple[str, ...]:
+        """`query_terms` with each closed compound of `question` the documents do not use
+        as one word replaced by its two words they do use ("peacetime": "peace", "time")."""
+        corpus = self.corpus
+        split: dict[str, tuple[str, ...]] = {}
+        for word in words(question):
+            stem = terms(word)
+            if len(stem) == 1 and stem[0] in query_terms and not corpus.knows(stem[0]):
+                parts = corpus.compound_parts(word)
+                if parts:
+                    split[stem[0]] = parts
+        return tuple(dict.fromkeys(p for t in query_terms for p in split.get(t, (t,))))
 
     def _unnamed(self, question: str, naming: dict[str, set[str]]) -> str:
         """The question to embed: without the words that only name the one document it

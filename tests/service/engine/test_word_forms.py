@@ -52,3 +52,32 @@ def test_same_word_allows_a_short_ending_on_a_stem_of_four_letters(
     a: str, b: str, same: bool
 ) -> None:
     assert same_word(a, b) is same and same_word(b, a) is same
+
+
+# The documents say "in times of war", never "wartime".
+LIGHTHOUSE = (
+    "The keeper lights the lamp of the lighthouse an hour before sunset.\n\n"
+    "In times of war the lamp stays dark, so that no enemy ship can steer by it.\n\n"
+    "Visitors may climb the tower on Sundays when the sea is calm.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def lighthouse(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return library_of(
+        tmp_path_factory.mktemp("lighthouse"), {"keeper": ("The Keeper's Duties", LIGHTHOUSE)}
+    )
+
+
+def test_a_closed_compound_is_read_as_the_two_words_the_documents_use(
+    lighthouse: Engine,
+) -> None:
+    corpus = lighthouse.retriever.corpus
+    assert "wartim" not in corpus.document_frequency
+    assert corpus.compound_parts("wartime") == ("war", "time")
+    assert corpus.compound_parts("sunlight") == ()  # "sun" and "light": neither is used alone
+    reply = lighthouse.ask("What happens in wartime?")
+    assert reply.answered
+    assert "stays dark" in reply.answer
+    # Only words the documents use: "lunch" is not one, so this is still refused.
+    assert not lighthouse.ask("What happens at lunchtime?").answered

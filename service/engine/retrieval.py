@@ -333,7 +333,7 @@ class Corpus:
         shortest = max(MIN_STEM, len(term) - MAX_ENDING)
         if any(term[:n] in self.document_frequency for n in range(shortest, len(term))):
             return True
-        return len(term) >= MIN_STEM and self._extended(term)
+        return len(term) >= MIN_STEM and self._extended(term) is not None
 
     def compound_parts(self, word: str) -> tuple[str, ...]:
         """The terms of the two words the documents use that an unknown closed compound
@@ -345,15 +345,26 @@ class Corpus:
                 splits.append((min(i, len(word) - i), parts[0][0], parts[1][0]))
         return max(splits)[1:] if splits else ()
 
-    def _extended(self, term: str) -> bool:
-        """Whether the documents use a term a few letters longer: "taken" for "take"."""
+    def form_used(self, term: str) -> str | None:
+        """The form of a term no passage uses that they do use, a short ending apart
+        (`terms.same_word`): "azerbaijan" for "azerbaijani", "taken" for "take"."""
+        if len(term) < MIN_STEM or term in self.document_frequency:
+            return None
+        shortest = max(MIN_STEM, len(term) - MAX_ENDING)
+        shorter = (term[:n] for n in range(len(term) - 1, shortest - 1, -1))
+        return next((t for t in shorter if t in self.document_frequency), None) or (
+            self._extended(term)
+        )
+
+    def _extended(self, term: str) -> str | None:
+        """The term the documents use a few letters longer: "taken" for "take"."""
         found = self.sorted_terms
         for i in range(bisect.bisect_right(found, term), len(found)):
             if not found[i].startswith(term):
-                return False
+                return None
             if len(found[i]) - len(term) <= MAX_ENDING:
-                return True
-        return False
+                return found[i]
+        return None
 
     def idf(self, term: str) -> float:
         """Inverse passage frequency; a term no passage has gets the highest weight."""
@@ -417,8 +428,8 @@ class Corpus:
 _VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What
 # is the Apache License?" -> "What is"): too little to embed, so it is embedded whole.
-_MIN_PART = 3
 _UNNAMED_MIN_WORDS = 3
+_MIN_PART = 3  # letters of each word a closed compound joins: "war" in "wartime"
 _MIN_INITIALS = 3  # "mpl", "cc0": shorter initials ("us") name too much
 _END_WORDS = 5  # a sentence quoted in part is found by this many of its first or last words
 
@@ -541,8 +552,15 @@ class Retriever:
             if word not in self.corpus.document_frequency
         }
         query_terms = tuple(dict.fromkeys(question_terms(question, named)))
-        query_terms = self.split_compounds(question, query_terms)
-        weights = {t: self.corpus.idf(t) for t in query_terms}
+        forms = self._split_compounds(question, query_terms)
+        # A word in another form weighs as rare as the word asked; the two words of a
+        # compound weigh what each does.
+        weights = {
+            t: self.corpus.idf(o if len(forms.get(o, ())) == 1 else t)
+            for o in query_terms
+            for t in forms.get(o, (o,))
+        }
+        query_terms = tuple(weights)
         if context and context_weight > 0:
             blended = vector + context_weight * self.embedder.embed_query(context)
             vector = (blended / np.linalg.norm(blended)).astype(np.float32)
@@ -552,7 +570,9 @@ class Retriever:
         documents = self._narrowed(frozenset(naming))
         return Query(question, vector, query_terms, weights, seen, documents=documents)
 
-    def split_compounds(self, question: str, query_terms: tuple[str, ...]) -> tuple[str, ...]:
+    def _split_compounds(
+        self, question: str, query_terms: tuple[str, ...]
+    ) -> dict[str, tuple[str, ...]]:
         """`query_terms` with each closed compound of `question` the documents do not use
         as one word replaced by its two words they do use ("peacetime": "peace", "time")."""
         corpus = self.corpus
@@ -563,7 +583,11 @@ class Retriever:
                 parts = corpus.compound_parts(word)
                 if parts:
                     split[stem[0]] = parts
-        return tuple(dict.fromkeys(p for t in query_terms for p in split.get(t, (t,))))
+        for t in query_terms:
+            form = corpus.form_used(t)
+            if form and t not in split:
+                split[t] = (form,)
+        return split
 
     def _unnamed(self, question: str, naming: dict[str, set[str]]) -> str:
         """The question to embed: without the words that only name the one document it

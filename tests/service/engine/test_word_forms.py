@@ -69,6 +69,24 @@ def lighthouse(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     )
 
 
+def test_a_question_word_no_passage_uses_is_matched_in_the_form_they_use(
+    lighthouse: Engine,
+) -> None:
+    retriever = lighthouse.retriever
+    # The documents say "keeper" and "lights": "keeping" (stemmed "keep") is a form of the
+    # first; "lit" is no form of the second, and stays a word they never use.
+    assert retriever.corpus.form_used("keep") == "keeper"
+    assert retriever.corpus.form_used("lit") is None
+    query = retriever.prepare("What does the lighthouse keeping staff do before sunset?")
+    assert "keeper" in query.weights and "keep" not in query.weights
+    best = max(
+        (s for hit in retriever.search(query, 3) for s in hit.sentences), key=lambda s: s.lexical
+    )
+    assert "an hour before sunset" in best.sentence.text
+    # "lighthouse", "keeping" and "sunset" of the four words asked, by IDF weight.
+    assert best.lexical > 0.6
+
+
 def test_a_closed_compound_is_read_as_the_two_words_the_documents_use(
     lighthouse: Engine,
 ) -> None:

@@ -32,9 +32,11 @@ from citeqa.service.engine.rules import (
     CLAUSE_END,
     CONCLUDES,
     EXPLANATION_QUESTION,
+    GIVES_REASON,
     LEANS_ON_PREVIOUS,
     RECALLS_ANSWER,
     Evidence,
+    asks_why_of_it,
     contradicted_specific,
     has_expected_type,
     metadata_asked,
@@ -154,6 +156,9 @@ class ExtractiveAnswerer:
             return self._compared(query, candidates)
         if query.seen and ASKS_WHAT_NEXT.search(query.own or query.text) and not taken:
             return self._next_told(query)
+        reason = self._reason_told(query, hits) if not taken else None
+        if reason is not None:
+            return [reason]
         recited = self._recited(query, hits, candidates) if not taken else None
         if recited is not None:
             return self._checked(query, [recited])
@@ -382,6 +387,38 @@ class ExtractiveAnswerer:
 
         return _clause(
             _Candidate(hit.chunk, scored, scored.similarity), holds, self.policy.max_words
+        )
+
+    def _reason_told(self, query: Query, hits: list[Hit]) -> _Candidate | None:
+        """ "Why?" right after an answer whose sentence gives its own reason ("…in early
+        2022, when Russia, having reduced its footprint there…"): that clause, unless the
+        answer quoted only it."""
+        if not query.seen or not asks_why_of_it(query.own or query.text):
+            return None
+        told = self.corpus.quotes_told(query.seen)
+        if not told:
+            return None
+        (position, index), quoted = told[-1]
+        found = (
+            (hit, scored)
+            for hit in hits
+            if self.corpus.position[hit.chunk.id] == position
+            for scored in hit.sentences
+            if scored.sentence.index == index
+        )
+        hit, scored = next(found, (None, None))
+        if hit is None or scored is None:
+            return None
+        text = scored.sentence.text
+        reason = GIVES_REASON.search(text)
+        if reason is None or not reason.start() or text.find(quoted) >= reason.start():
+            return None
+        start = reason.start() + len(reason.group()) - len(reason.group().lstrip(", "))
+        return _cut(
+            _Candidate(hit.chunk, scored, scored.similarity),
+            [start, len(text)],
+            lambda piece: 1.0,
+            self.policy.max_words,
         )
 
     def _recited_kind(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from citeqa.index.terms import STOP_WORDS, words
+from citeqa.index.terms import STOP_WORDS, terms, words
 from citeqa.index.vocabulary import (
     DATE,
     MONEY,
@@ -269,6 +269,27 @@ CONCLUDES = re.compile(
 )
 # Why and how questions want the explanation that may follow the best sentence.
 EXPLANATION_QUESTION = re.compile(r"^\W*(why|how)\b", re.I)
+# A clause that gives its sentence's reason or the circumstance behind it: "…, because…",
+# "…in early 2022, when Russia, having reduced its footprint there, no longer…".
+GIVES_REASON = re.compile(r"\b(because|so that|in order to|for fear)\b|,\s+when\b", re.I)
+# "Why?", "Why then, what changed?", "And why not?", "Why did that happen?": why, asked of
+# the last answer. A question with more to say ("Why do visitors fly?"), or one that names
+# someone, asks of something new.
+_ASKS_WHY = re.compile(r"^\W*(?:and |so |but )?why\b", re.I)
+_WHY_OF_IT_MAX_WORDS = 5
+_WHY_OF_IT_MAX_TERMS = 1
+
+
+def asks_why_of_it(question: str) -> bool:
+    """Whether a message asks why of what the last answer said."""
+    return (
+        bool(_ASKS_WHY.match(question))
+        and len(question.split()) <= _WHY_OF_IT_MAX_WORDS
+        and len(set(terms(question))) <= _WHY_OF_IT_MAX_TERMS
+        and not NAME.search(question)
+    )
+
+
 # Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
 # opens a new clause.
 CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|where|when)\b)")

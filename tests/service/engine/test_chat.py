@@ -3,7 +3,9 @@ from fastapi.testclient import TestClient
 
 from citeqa.service.config import Settings
 from citeqa.service.engine.conversation import Turn, resolve
+from citeqa.service.engine.engine import Engine
 from citeqa.service.http.app import create_app
+from tests.libraries import library_of
 from tests.sse import read_events
 
 STRIKE = "Who was killed in the consulate strike?"
@@ -197,3 +199,48 @@ def test_a_sentence_given_in_part_stays_given_after_other_answers(client: TestCl
         "Why did the attacks in Syria get bolder?",
     )
     assert reply["answer"].startswith("when Russia, having reduced its footprint")
+
+
+# A sentence that gives its own reason, in a clause after the comma.
+FERRY = (
+    "The island's ferry stopped running in 2019, when the town sold its last boat to pay the "
+    "harbor debts.\n\nVisitors now cross on the morning mail plane, which seats six.\n\n"
+    "The old ferry slip has become a fish market that opens on Saturdays.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def island(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return library_of(tmp_path_factory.mktemp("island"), {"island": ("Island Notes", FERRY)})
+
+
+def test_why_after_a_sentence_that_gives_its_reason_quotes_that_clause(island: Engine) -> None:
+    question = "When did the ferry stop running?"
+    first = island.chat([Turn("user", question)])
+    assert "in 2019" in first.answer
+    why = island.chat(
+        [Turn("user", question), Turn("assistant", first.answer), Turn("user", "Why?")]
+    )
+    assert why.answered
+    assert why.answer.startswith("when the town sold its last boat to pay the harbor debts")
+    assert "2019" not in why.answer
+    # Once the answer gave only the reason, "Why?" again does not repeat it.
+    again = island.chat(
+        [
+            Turn("user", question),
+            Turn("assistant", first.answer),
+            Turn("user", "Why?"),
+            Turn("assistant", why.answer),
+            Turn("user", "Why?"),
+        ]
+    )
+    assert not again.answer.startswith("when the town sold")
+    # Asked of something new, "why" is answered as a question of its own.
+    other = island.chat(
+        [
+            Turn("user", question),
+            Turn("assistant", first.answer),
+            Turn("user", "Why do visitors fly?"),
+        ]
+    )
+    assert "when the town sold" not in other.answer

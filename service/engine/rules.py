@@ -260,7 +260,7 @@ LEANS_ON_PREVIOUS = re.compile(
 # the one before it: an explanation often follows the sentence that names the topic.
 CARRIES_ON = re.compile(
     r"^\W*(it|its|they|their|them|this|that|these|those|such|but|yet|however|so|thus|hence|"
-    r"therefore|because|instead)\b",
+    r"therefore|because|instead|now)\b",
     re.I,
 )
 # A sentence that draws a conclusion from the one before it: asked why, that one is the reason.

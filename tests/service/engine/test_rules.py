@@ -123,6 +123,9 @@ def test_questions_about_the_document_itself_name_byline_fields(
         ("Both aims failed in the end.", True, False),
         ("All countries agreed to the plan.", False, False),
         ("The two countries fought a shadow war.", False, False),
+        # "Then a full statement seemed fitting. Now, four years on, little is new."
+        ("Now, four years on, little that is new could be said.", False, True),
+        ("Nowhere was that clearer than in Syria.", False, False),
     ],
 )
 def test_how_a_sentence_connects_to_the_one_before(

@@ -196,12 +196,23 @@ class ExtractiveAnswerer:
             chosen.append(self._shorten(query, best))
         return self._checked(query, chosen)
 
+    def _after_told(self, told_at: dict[tuple[int, int], str]) -> set[str]:
+        """The sentences right after those the conversation gave, in document order: the
+        next one may open the next passage."""
+        corpus = self.corpus
+        after = set()
+        for (position, index), quote in told_at.items():
+            sentence = corpus.sentences[corpus.chunks[position].id][index]
+            if quote in sentence.text:
+                after |= {s.id for _, s in corpus.sentences_following((position, index), 1)}
+        return after
+
     @staticmethod
-    def _continues(query: Query, hit: Hit, told: list[bool], i: int) -> bool:
+    def _continues(query: Query, hit: Hit, told: list[bool], i: int, after_told: set[str]) -> bool:
         """Whether sentence `i` carries on from what the conversation already gave: it
         follows a sentence given, or, asked why, it comes before a sentence given that
         draws a conclusion from it ("… therefore …")."""
-        if i and told[i - 1]:
+        if hit.sentences[i].sentence.id in after_told:
             return True
         return (
             i + 1 < len(told)
@@ -240,6 +251,7 @@ class ExtractiveAnswerer:
         candidates = []
         corpus = self.corpus
         told_at = dict(corpus.quotes_told(query.seen)) if query.seen else {}
+        after = self._after_told(told_at)
         for hit in hits:
             if _is_byline(hit.chunk):
                 continue
@@ -265,7 +277,7 @@ class ExtractiveAnswerer:
                     scored.similarity
                     + policy.lexical_weight * scored.lexical
                     + policy.passage_weight * hit.score
-                    + (_CONTINUATION_BONUS if self._continues(query, hit, told, i) else 0.0)
+                    + (_CONTINUATION_BONUS if self._continues(query, hit, told, i, after) else 0.0)
                     + (_FOLLOWS_BONUS if scored.sentence.id in query.follows else 0.0)
                     + (_FOCUS_WEIGHT * focus(found) if focus else 0.0)
                 )

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -244,3 +246,31 @@ def test_why_after_a_sentence_that_gives_its_reason_quotes_that_clause(island: E
         ]
     )
     assert "when the town sold" not in other.answer
+
+
+# One grievance a paragraph, so each sentence opens a passage of its own.
+GRIEVANCES = (
+    "The duke has taxed the salt of the fishing villages beyond what any family can pay, and "
+    "has sent his collectors to seize the boats of those who could not.\n\n"
+    "He is at this time marching a company of hired soldiers from the mountains into the "
+    "harbor towns to finish the work of ruin that his collectors began.\n\n"
+    "He has compelled our sailors, taken prisoner on the open sea, to row the galleys of his "
+    "fleet against their own harbor towns.\n\n"
+    "He has stirred up quarrels among the villages of the coast and set the hill clans against "
+    "the harbor towns, whose way of fighting spares neither age nor trade.\n\n"
+    "He has closed the harbor courts and left our disputes without a judge for a year and more.\n"
+)
+
+
+def test_a_follow_up_reads_on_into_the_next_passage(tmp_path: Path) -> None:
+    engine = library_of(tmp_path, {"grievances": ("Grievances of the Coast", GRIEVANCES)})
+    first = "What does it say about hired soldiers?"
+    given = engine.chat([Turn("user", first)])
+    assert "hired soldiers" in given.answer and len(given.citations) == 1
+    reply = engine.chat(
+        [Turn("user", first), Turn("assistant", given.answer), Turn("user", "What else did he do?")]
+    )
+    # The sentence right after the one given carries the story on, though it opens the next
+    # passage: it is the answer, not one of two that tie.
+    assert reply.answer.startswith("He has compelled our sailors")
+    assert len(reply.citations) == 1

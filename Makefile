@@ -54,12 +54,12 @@ eval-gate: install
 		--fail-under hit@1=0.82 --fail-under hit@3=0.89 \
 		--fail-under key_fact_accuracy=0.84 --fail-under evidence_rate=0.84 \
 		--fail-under citation_precision=0.81 --fail-under refusal_rate=0.93 \
-		--fail-over false_refusal_rate=0.04
+		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding \
-		--fail-under hit@1=0.89 --fail-under key_fact_accuracy=0.75 \
-		--fail-under citation_precision=0.85 --fail-under refusal_rate=0.85 \
-		--fail-over false_refusal_rate=0.07
+		--fail-under hit@1=0.96 --fail-under key_fact_accuracy=0.82 \
+		--fail-under citation_precision=0.83 --fail-under refusal_rate=0.85 \
+		--fail-over false_refusal_rate=0.04
 	$(BIN)/citeqa eval eval/datasets/constitution.jsonl --docs eval/datasets/constitution \
 		--report build/eval-gate-constitution \
 		--fail-under hit@3=0.95 --fail-under key_fact_accuracy=0.84 \
@@ -91,10 +91,10 @@ eval-gate: install
 		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat.jsonl --docs seeds \
 		--report build/eval-gate-article-chat \
-		--fail-under key_fact_accuracy=0.73 --fail-over false_refusal_rate=0.01
+		--fail-under key_fact_accuracy=0.78 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding-chat.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-chat \
-		--fail-under key_fact_accuracy=0.71 --fail-over false_refusal_rate=0.01
+		--fail-under key_fact_accuracy=0.85 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-lookalike.jsonl --docs seeds \
 		--report build/eval-gate-article-lookalike \
 		--fail-under refusal_rate=0.71 --fail-over false_refusal_rate=0.01

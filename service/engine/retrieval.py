@@ -346,15 +346,12 @@ class Corpus:
         return max(splits)[1:] if splits else ()
 
     def form_used(self, term: str) -> str | None:
-        """The form of a term no passage uses that they do use, a short ending apart
-        (`terms.same_word`): "azerbaijan" for "azerbaijani", "taken" for "take"."""
+        """The longer form the documents use of a term no passage has, a short ending apart
+        (`terms.same_word`): "taken" for "take", "american" for "america". Shorter forms
+        are not taken: "colonists" are no "colonies"."""
         if len(term) < MIN_STEM or term in self.document_frequency:
             return None
-        shortest = max(MIN_STEM, len(term) - MAX_ENDING)
-        shorter = (term[:n] for n in range(len(term) - 1, shortest - 1, -1))
-        return next((t for t in shorter if t in self.document_frequency), None) or (
-            self._extended(term)
-        )
+        return self._extended(term)
 
     def _extended(self, term: str) -> str | None:
         """The term the documents use a few letters longer: "taken" for "take"."""
@@ -554,9 +551,9 @@ class Retriever:
         query_terms = tuple(dict.fromkeys(question_terms(question, named)))
         forms = self._split_compounds(question, query_terms)
         # A word in another form weighs as rare as the word asked; the two words of a
-        # compound weigh what each does.
+        # compound share its weight.
         weights = {
-            t: self.corpus.idf(o if len(forms.get(o, ())) == 1 else t)
+            t: self.corpus.idf(o) / len(forms.get(o, (o,)))
             for o in query_terms
             for t in forms.get(o, (o,))
         }

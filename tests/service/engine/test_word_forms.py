@@ -94,8 +94,13 @@ def test_a_closed_compound_is_read_as_the_two_words_the_documents_use(
     assert "wartim" not in corpus.document_frequency
     assert corpus.compound_parts("wartime") == ("war", "time")
     assert corpus.compound_parts("sunlight") == ()  # "sun" and "light": neither is used alone
-    reply = lighthouse.ask("What happens in wartime?")
-    assert reply.answered
-    assert "stays dark" in reply.answer
-    # Only words the documents use: "lunch" is not one, so this is still refused.
-    assert not lighthouse.ask("What happens at lunchtime?").answered
+    retriever = lighthouse.retriever
+    query = retriever.prepare("What happens in wartime?")
+    assert query.weights["war"] == query.weights["time"] > 0
+    best = max(
+        (s for hit in retriever.search(query, 3) for s in hit.sentences), key=lambda s: s.lexical
+    )
+    assert best.sentence.text.startswith("In times of war") and best.lexical > 0
+    # Only words the documents use: "lunch" is not one.
+    assert "lunch" not in retriever.prepare("What happens at lunchtime?").weights
+    assert retriever.corpus.compound_parts("lunchtime") == ()

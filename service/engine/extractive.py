@@ -158,7 +158,7 @@ class ExtractiveAnswerer:
             return self._next_told(query)
         reason = self._reason_told(query, hits) if not taken else None
         if reason is not None:
-            return [reason]
+            return reason
         recited = self._recited(query, hits, candidates) if not taken else None
         if recited is not None:
             return self._checked(query, [recited])
@@ -401,20 +401,21 @@ class ExtractiveAnswerer:
             _Candidate(hit.chunk, scored, scored.similarity), holds, self.policy.max_words
         )
 
-    def _reason_told(self, query: Query, hits: list[Hit]) -> _Candidate | None:
-        """ "Why?" right after an answer whose sentence gives its own reason ("…in early
-        2022, when Russia, having reduced its footprint there…"): that clause, unless the
-        answer quoted only it."""
+    def _reason_told(self, query: Query, hits: list[Hit]) -> list[_Candidate] | None:
+        """ "Why?" right after an answer whose sentence gives a reason after what the answer
+        quoted ("…in early 2022, when Russia, having reduced its footprint there…"): that
+        clause, to the end of the sentence; None when there is none or it is too long."""
         if not query.seen or not asks_why_of_it(query.own or query.text):
             return None
-        told = self.corpus.quotes_told(query.seen)
+        corpus = self.corpus
+        told = corpus.quotes_told(query.seen)
         if not told:
             return None
         (position, index), quoted = told[-1]
         found = (
             (hit, scored)
             for hit in hits
-            if self.corpus.position[hit.chunk.id] == position
+            if corpus.position[hit.chunk.id] == position
             for scored in hit.sentences
             if scored.sentence.index == index
         )
@@ -422,16 +423,20 @@ class ExtractiveAnswerer:
         if hit is None or scored is None:
             return None
         text = scored.sentence.text
-        reason = GIVES_REASON.search(text)
-        if reason is None or not reason.start() or text.find(quoted) >= reason.start():
+        given = text.find(quoted)
+        reason = next((m for m in GIVES_REASON.finditer(text) if m.start() > given >= 0), None)
+        if reason is None:
             return None
         start = reason.start() + len(reason.group()) - len(reason.group().lstrip(", "))
-        return _cut(
+        if len(text[start:].split()) > self.policy.max_words:
+            return None
+        clause = _cut(
             _Candidate(hit.chunk, scored, scored.similarity),
             [start, len(text)],
             lambda piece: 1.0,
             self.policy.max_words,
         )
+        return self._checked(query, [clause])
 
     def _recited_kind(
         self, query: Query, told: list[tuple[Hit, ScoredSentence]]

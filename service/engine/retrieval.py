@@ -294,7 +294,8 @@ class Corpus:
     def sentences_after(self, position: int, index: int) -> Iterator[tuple[Chunk, Sentence]]:
         """The sentences that follow one, in reading order, to the end of its document."""
         document_id = self.chunks[position].document_id
-        for chunk in self.chunks[position:]:
+        for later in range(position, len(self.chunks)):
+            chunk = self.chunks[later]
             if chunk.document_id != document_id:
                 return
             for sentence in self.sentences.get(chunk.id, []):
@@ -337,7 +338,10 @@ class Corpus:
 
     def compound_parts(self, word: str) -> tuple[str, ...]:
         """The terms of the two words the documents use that an unknown closed compound
-        joins ("peacetime": "peace", "time"); none when it is no such compound."""
+        joins ("peacetime": "peace", "time"); none when it is no such compound. Each part
+        has at least four letters: "season" is no "sea" and "son"."""
+        if len(word) > _MAX_COMPOUND:
+            return ()
         splits = []
         for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
             parts = (terms(word[:i]), terms(word[i:]))
@@ -346,12 +350,13 @@ class Corpus:
         return max(splits)[1:] if splits else ()
 
     def form_used(self, term: str) -> str | None:
-        """The longer form the documents use of a term no passage has, a short ending apart
-        (`terms.same_word`): "taken" for "take", "american" for "america". Shorter forms
-        are not taken: "colonists" are no "colonies"."""
+        """The form the documents use of a term no passage has, when it only adds an
+        ending the stemmer leaves on (`INFLECTIONS`): "taken" for "take", "american" for
+        "america", "keeper" for "keep"; not "heart" for "hear". Shorter forms are not
+        taken: "colonists" are no "colonies"."""
         if len(term) < MIN_STEM or term in self.document_frequency:
             return None
-        return self._extended(term)
+        return next((term + e for e in INFLECTIONS if term + e in self.document_frequency), None)
 
     def _extended(self, term: str) -> str | None:
         """The term the documents use a few letters longer: "taken" for "take"."""
@@ -426,7 +431,10 @@ _VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What
 # is the Apache License?" -> "What is"): too little to embed, so it is embedded whole.
 _UNNAMED_MIN_WORDS = 3
-_MIN_PART = 3  # letters of each word a closed compound joins: "war" in "wartime"
+_MIN_PART = 4  # letters of each word a closed compound joins: "time" in "peacetime"
+_MAX_COMPOUND = 20  # letters: a longer word is split nowhere (and costs nothing to try)
+# Endings the stemmer leaves on a word: its longer form in the documents is the same word.
+INFLECTIONS = ("n", "en", "an", "er", "ers", "al")
 _MIN_INITIALS = 3  # "mpl", "cc0": shorter initials ("us") name too much
 _END_WORDS = 5  # a sentence quoted in part is found by this many of its first or last words
 
@@ -549,14 +557,14 @@ class Retriever:
             if word not in self.corpus.document_frequency
         }
         query_terms = tuple(dict.fromkeys(question_terms(question, named)))
-        forms = self._split_compounds(question, query_terms)
+        forms = self._forms_used(question, query_terms)
         # A word in another form weighs as rare as the word asked; the two words of a
-        # compound share its weight.
-        weights = {
-            t: self.corpus.idf(o) / len(forms.get(o, (o,)))
-            for o in query_terms
-            for t in forms.get(o, (o,))
-        }
+        # compound share its weight. A word asked twice keeps its larger weight.
+        weights: dict[str, float] = {}
+        for asked in query_terms:
+            for term in forms.get(asked, (asked,)):
+                weight = self.corpus.idf(asked) / len(forms.get(asked, (asked,)))
+                weights[term] = max(weights.get(term, 0.0), weight)
         query_terms = tuple(weights)
         if context and context_weight > 0:
             blended = vector + context_weight * self.embedder.embed_query(context)
@@ -567,14 +575,17 @@ class Retriever:
         documents = self._narrowed(frozenset(naming))
         return Query(question, vector, query_terms, weights, seen, documents=documents)
 
-    def _split_compounds(
+    def _forms_used(
         self, question: str, query_terms: tuple[str, ...]
     ) -> dict[str, tuple[str, ...]]:
-        """`query_terms` with each closed compound of `question` the documents do not use
-        as one word replaced by its two words they do use ("peacetime": "peace", "time")."""
+        """The terms the documents use for those of `query_terms` they do not: a closed
+        compound's two words ("peacetime": "peace", "time"), or a longer form of the word
+        ("take": "taken"). A name ("Fairbank") is no compound."""
         corpus = self.corpus
         split: dict[str, tuple[str, ...]] = {}
-        for word in words(question):
+        said = re.findall(r"[\w’']+", question)
+        common = [w for i, w in enumerate(said) if not (i and w[0].isupper())]
+        for word in words(" ".join(common)):
             stem = terms(word)
             if len(stem) == 1 and stem[0] in query_terms and not corpus.knows(stem[0]):
                 parts = corpus.compound_parts(word)

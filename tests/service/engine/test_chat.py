@@ -203,10 +203,11 @@ def test_a_sentence_given_in_part_stays_given_after_other_answers(client: TestCl
     assert reply["answer"].startswith("when Russia, having reduced its footprint")
 
 
-# A sentence that gives its own reason, in a clause after the comma.
+# A sentence that gives its own reason, in a clause after the comma (after one that opens it).
 FERRY = (
-    "The island's ferry stopped running in 2019, when the town sold its last boat to pay the "
-    "harbor debts.\n\nVisitors now cross on the morning mail plane, which seats six.\n\n"
+    "Because of its debts, the island's ferry stopped running in 2019, when the town sold its "
+    "last boat to pay the harbor board.\n\n"
+    "Visitors now cross on the morning mail plane, which seats six.\n\n"
     "The old ferry slip has become a fish market that opens on Saturdays.\n"
 )
 
@@ -224,7 +225,7 @@ def test_why_after_a_sentence_that_gives_its_reason_quotes_that_clause(island: E
         [Turn("user", question), Turn("assistant", first.answer), Turn("user", "Why?")]
     )
     assert why.answered
-    assert why.answer.startswith("when the town sold its last boat to pay the harbor debts")
+    assert why.answer.startswith("when the town sold its last boat to pay the harbor board")
     assert "2019" not in why.answer
     # Once the answer gave only the reason, "Why?" again does not repeat it.
     again = island.chat(

@@ -8,10 +8,12 @@ from citeqa.service.engine.rules import (
     CARRIES_ON,
     CLAUSE_END,
     EXPLANATION_QUESTION,
+    GIVES_REASON,
     LEANS_ON_PREVIOUS,
     QUESTION_TYPES,
     Evidence,
     about_topic,
+    asks_why_of_it,
     contradicted_specific,
     has_expected_type,
     metadata_asked,
@@ -109,6 +111,39 @@ def test_questions_about_the_document_itself_name_byline_fields(
     question: str, fields: list[str]
 ) -> None:
     assert metadata_asked(question) == fields
+
+
+@pytest.mark.parametrize(
+    ("message", "of_it"),
+    [
+        ("Why?", True),
+        ("why not?", True),
+        ("And why?", True),
+        ("Why then, what changed?", True),
+        ("Why did that happen?", True),
+        ("Why do visitors fly?", False),  # two words of its own: asks of something new
+        ("Why did Iran attack?", False),  # names someone
+        ("Why did the ferry stop running at all?", False),
+        ("How did it end?", False),
+    ],
+)
+def test_a_short_why_asks_of_the_last_answer(message: str, of_it: bool) -> None:
+    assert asks_why_of_it(message) is of_it
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("The ferry stopped in 2019, when the town sold its last boat.", ", when"),
+        ("The port closed because the river silted up.", "because"),
+        ("They built a wall so that the tide stays out.", "so that"),
+        ("The ferry has run since 2019.", None),  # "since" is as often a time
+        ("When the town sold its boat, the ferry stopped.", None),  # a time, opening it
+    ],
+)
+def test_a_clause_that_gives_its_sentences_reason(sentence: str, reason: str | None) -> None:
+    found = GIVES_REASON.search(sentence)
+    assert (found.group() if found else None) == reason
 
 
 @pytest.mark.parametrize(

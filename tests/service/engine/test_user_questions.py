@@ -43,6 +43,35 @@ def test_whole_document_questions_are_recognised_by_meaning(
     assert intents.asked(question, embedder.embed_query(question), title, spoken_of) is whole
 
 
+class _Counting:
+    """An embedder that counts the questions it embeds."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder, self.calls = embedder, 0
+
+    def embed(self, texts: list[str]) -> object:
+        return self.embedder.embed(texts)
+
+    def embed_query(self, text: str) -> object:
+        self.calls += 1
+        return self.embedder.embed_query(text)
+
+
+def test_a_question_far_from_every_example_is_not_read_again_with_its_title_as_it(
+    embedder: Embedder,
+) -> None:
+    counting = _Counting(embedder)
+    intents = WholeDocumentQuestions(counting)  # type: ignore[arg-type]
+    title, spoken_of = set(terms(TITLE)), {"iran", "israel", "command", "strike"}
+    # It names the title's words ("Iran", "Israel") but asks a detail: one embedding.
+    detail = "How many commanders did Israel kill in the strike on Iran's consulate?"
+    assert not intents.asked(detail, embedder.embed_query(detail), title, spoken_of)
+    assert counting.calls == 0
+    summary = f"Summarise {TITLE}"
+    assert intents.asked(summary, embedder.embed_query(summary), title, spoken_of)
+    assert counting.calls == 1
+
+
 def test_what_is_this_about_gets_the_summary_cited_sentence_by_sentence(
     client: TestClient,
 ) -> None:

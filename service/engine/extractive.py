@@ -203,7 +203,7 @@ class ExtractiveAnswerer:
         after = set()
         for (position, index), quote in told_at.items():
             sentence = corpus.sentences[corpus.chunks[position].id][index]
-            if quote in sentence.text:
+            if _quoted(quote, sentence.text):
                 after |= {s.id for _, s in corpus.sentences_following((position, index), 1)}
         return after
 
@@ -256,7 +256,10 @@ class ExtractiveAnswerer:
             if _is_byline(hit.chunk):
                 continue
             position = corpus.position[hit.chunk.id]
-            told = [_quoted(told_at.get((position, s.sentence.index)), s) for s in hit.sentences]
+            told = [
+                _quoted(told_at.get((position, s.sentence.index)), s.sentence.text)
+                for s in hit.sentences
+            ]
             for i, scored in enumerate(hit.sentences):
                 found = corpus.sentence_terms[scored.sentence.id]
                 if told[i]:
@@ -634,10 +637,10 @@ def _is_byline(chunk: Chunk) -> bool:
     return chunk.paragraph_index == 0
 
 
-def _quoted(quote: str | None, scored: ScoredSentence) -> bool:
+def _quoted(quote: str | None, sentence: str) -> bool:
     """Whether an earlier answer quoted this sentence, whole or in part, word for word (an
     answer in other words is no quote of it)."""
-    return quote is not None and quote in scored.sentence.text
+    return quote is not None and quote in sentence
 
 
 def _untold(sentence: Sentence, quoted: str) -> Sentence | None:

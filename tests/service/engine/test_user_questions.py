@@ -27,6 +27,9 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         ("summarise the Brink deed for me", True),  # a kind of document the examples lack
         (f'Give me a short overview of "{TITLE}".', True),
         ("Could you summarise this for me? I'm trying to work out what it's actually for.", True),
+        # Nothing but the document's name and the asking: 0.50 is close enough (0.525).
+        (f"{TITLE} in a few sentences?", True),
+        ("What is the point of the strike?", False),  # 0.503, and it may be about the strike
         ("What does the Brink paper say about Jordan?", False),
         ("What does the Brink waive?", False),  # a verb after the name is the question's own
         ("What does the article say about Jordan?", False),

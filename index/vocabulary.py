@@ -67,8 +67,8 @@ DATE = re.compile(
 )
 
 # Names: a capitalised word that does not start a sentence (most often a name), and a run of
-# them ("Mohammad Reza Zahedi").
-_NAME_WORD = r"[A-Z][\w’'-]+"
+# them ("Mohammad Reza Zahedi"). "I" with its verb ("I've", "I’d") is no name.
+_NAME_WORD = r"(?!I[’'][a-z]{1,2}\b)[A-Z][\w’'-]+"
 _NOT_SENTENCE_START = r"(?<=[\w,;:’'”)] )"
 NAME = re.compile(_NOT_SENTENCE_START + _NAME_WORD)
 NAME_RUN = re.compile(rf"{_NOT_SENTENCE_START}{_NAME_WORD}(?:\s+{_NAME_WORD})*")

@@ -437,10 +437,16 @@ def _names(text: str) -> _Names:
 def other_name(question: str, evidence: Evidence) -> bool:
     """The question names someone or something the answer's documents never mention, by a
     word, its stem ("Iranian") or its initials ("MPL": Mozilla Public License). Words the
-    documents also write in lower case ("License", "States") name nothing in particular."""
+    documents also write in lower case ("License", "States") name nothing in particular,
+    and a word joined to a name by a hyphen ("BSD-licensed") is that name."""
     names = _names(evidence.documents)
     for run in NAME_RUN.finditer(question):
-        said = [w.lower() for w in run.group().split() if w.lower() not in names.common]
+        said = [
+            part.lower()
+            for word in run.group().split()
+            for part in (word.split("-") if "-" in word.strip("-") else [word])
+            if part[:1].isupper() and part.lower() not in names.common
+        ]
         if said and not any(
             n in names.known or n[:_NAME_STEM] in names.stems or n in names.initials for n in said
         ):

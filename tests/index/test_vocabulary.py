@@ -53,6 +53,8 @@ def test_names_are_capitalised_words_that_do_not_start_a_sentence() -> None:
     text = "The strike killed Mohammad Reza Zahedi in Damascus."
     assert [m.group() for m in NAME.finditer(text)] == ["Mohammad", "Reza", "Zahedi", "Damascus"]
     assert [m.group() for m in NAME_RUN.finditer(text)] == ["Mohammad Reza Zahedi", "Damascus"]
+    # "I" with its verb ("I've", "I'm", "I’d") is no name
+    assert not NAME.search("Once I've paid, and I’d say I'm done, can I leave?")
 
 
 def test_markers_are_found_with_their_number_and_removed_with_the_space_before() -> None:

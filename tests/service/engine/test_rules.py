@@ -255,6 +255,10 @@ _INVASION = "Velor troops crossed into Ardenia."
         # a word the documents write in lower case names nothing in particular
         ("What does the License say about fees?", "This license sets the fees.", "", None),
         ("What does the Quillon License say?", "This license sets the fees.", "", "name"),
+        # a word joined to a name by a hyphen is as known as the name; "I've" names no one
+        ("Can I sell VLR-licensed code?", "The VLR grants the right to sell.", "", None),
+        ("Can I sell QLN-licensed code?", "The VLR grants the right to sell.", "", "name"),
+        ("Once I've sold it, can Velor object?", "Velor may not object.", "", None),
         # negation: asked what did not happen, the answer must say so itself
         ("Why didn't Velor invade Ardenia?", _INVASION, "", "negation"),
         ("Why didn't Velor invade Ardenia?", _INVASION, "Velor did not stay.", "negation"),

@@ -21,6 +21,16 @@ _CONNECTIVE = re.compile(
     r"^\s*(and|but|so|also|then|what about|how about|and what|and why|and how|why not)\b", re.I
 )
 _PRONOUN = re.compile(rf"\b{any_of(f'{PERSON_PRONOUNS} {THING_PRONOUNS} these those')}\b", re.I)
+# "What does that mean?", "How did this change…?": "this" or "that" standing for what was
+# said, as the subject of a common verb (not "that year", not "say that trade…"). At a
+# question's end it is left alone: "How did people there react to that?" may ask of a place
+# (measured: read as a follow-up, its answer gave way to the sentence after the last one).
+_THAT_SAID = re.compile(
+    r"\b(this|that)(?=\s+(mean|means|meant|happen|happened|matter|matters|work|"
+    r"works|worked|change|changed|affect|affects|affected|lead|leads|led|imply|implies|"
+    r"cause|caused|come|came|end|ended|say|says|said)\b)",
+    re.I,
+)
 # "What has happened since?": a question that ends pointing back at a time said before.
 _SINCE_THEN = re.compile(r"\b(since|since then|afterwards?|after that|before that)\s*\??\s*$", re.I)
 _PERSON = re.compile(rf"\b{any_of(PERSON_PRONOUNS)}\b", re.I)
@@ -133,6 +143,7 @@ def is_follow_up(question: str) -> bool:
     return bool(
         _CONNECTIVE.search(question)
         or _PRONOUN.search(question)
+        or _THAT_SAID.search(question)
         or _SINCE_THEN.search(question)
         or len(set(terms(question))) < _MIN_STANDALONE_TERMS
     )

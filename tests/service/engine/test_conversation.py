@@ -42,6 +42,22 @@ def test_a_bare_question_word_is_searched_with_the_question_before(message: str)
     assert message in resolved.question and TALKS in resolved.question
 
 
+@pytest.mark.parametrize(
+    ("message", "follows_on"),
+    [
+        ("What does that mean in practice?", True),  # "that" stands for what was said
+        ("How did this change the border trade?", True),
+        ("Why was the border closed after that?", True),
+        ("Did the border trade grow that year?", False),  # "that" before a noun it points at
+        ("Which border town did the talks say that trade would grow in?", False),
+    ],
+)
+def test_this_or_that_standing_for_what_was_said_leans_on_the_conversation(
+    message: str, follows_on: bool
+) -> None:
+    assert bool(resolve(_after_talks(message)).context) is follows_on
+
+
 def test_the_focus_is_what_the_last_message_newly_asks() -> None:
     turns = [
         Turn("user", "How many commanders did the Velor strike kill?"),

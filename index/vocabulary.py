@@ -55,9 +55,11 @@ MONEY = re.compile(
 
 # Times and dates, and words that place an event in time ("until", "once").
 MONTHS = "January February March April May June July August September October November December"
+# Any month; "May" only capitalised: the verb "may" is no date ("it may close").
+MONTH = any_of(MONTHS.replace("May", "(?-i:May)"))
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday"
 DATE = re.compile(
-    rf"\b(?:\d{{3,4}}|{any_of(MONTHS)}|yesterday|today|tomorrow|last (?:year|month|week)|"
+    rf"\b(?:\d{{3,4}}|{MONTH}|yesterday|today|tomorrow|last (?:year|month|week)|"
     r"weeks?|months?|years?|decades?|centur(?:y|ies)|days?|dates?|"
     r"(?:this|next) (?:year|month|week)|"
     r"dawn|dusk|noon|midnight|morning|afternoon|evening|night|o'clock|"

@@ -23,7 +23,7 @@ from citeqa.index.terms import STOP_WORDS, terms, words
 from citeqa.index.vocabulary import (
     DATE,
     MONEY,
-    MONTHS,
+    MONTH,
     NAME,
     NAME_RUN,
     QUANTITY,
@@ -54,6 +54,21 @@ def gives_count(asked: re.Match[str], question: str, text: str) -> bool:
     if not thing or thing in STOP_WORDS:
         return True
     return any(word.startswith(thing[:_NAME_STEM]) for word in words(text))
+
+
+# "When is a toll due?", "When can the lock close?": asked in the present or with a modal,
+# "when" asks the condition as well as the time ("if a ship…", "when the tide…"); "When did…?"
+# and "When will…?" ask a time.
+_ASKS_CONDITION = re.compile(r"\bwhen (is|are|does|do|can|could|should|must|may|might)\b", re.I)
+_STATES_CONDITION = re.compile(r"\b(if|when|whenever|unless|once|provided|as long as)\b", re.I)
+
+
+def gives_time(asked: re.Match[str], question: str, text: str) -> bool:
+    """Whether `text` gives a date or time the question lacks, or, asked when something
+    holds, the condition it holds on."""
+    if new_matches(DATE, question, text):
+        return True
+    return bool(_ASKS_CONDITION.search(question) and _STATES_CONDITION.search(text))
 
 
 # A thing given its name: "named Kingsway", "known as the Mercy Route", "Operation Dawn".
@@ -116,8 +131,8 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
             r"|\bwhat (year|date|month|day)\b|\bon what date\b",
             re.I,
         ),
-        gives_new(DATE),
-        "a date or time the question does not name",
+        gives_time,
+        "a date or time the question does not name, or the condition asked",
     ),
     QuestionType(
         "name",
@@ -301,7 +316,7 @@ CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|
 # documents (title, author and text).
 _YEAR = r"\b(?:1[5-9]|20)\d\d\b"
 EXPLICIT_DATE = re.compile(
-    rf"{_YEAR}|\b{any_of(MONTHS)}(?:\s+\d{{1,2}}\b)?|\b\d{{1,2}}\s+{any_of(MONTHS)}", re.I
+    rf"{_YEAR}|\b{MONTH}(?:\s+\d{{1,2}}\b)?|\b\d{{1,2}}\s+{MONTH}", re.I
 )
 # "before April", "since 2018": a date that bounds the question rather than names its event.
 _DATE_BOUND = re.compile(r"\b(before|after|since|until|till|by|prior to|as of)\s+(the\s+)?$", re.I)

@@ -43,7 +43,14 @@ def test_money(text: str, money: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "date"),
-    [("on April 1", True), ("in 1921", True), ("at 10:30", True), ("on the quay", False)],
+    [
+        ("on April 1", True),
+        ("in 1921", True),
+        ("at 10:30", True),
+        ("on the quay", False),
+        ("in May", True),
+        ("it may close", False),  # the verb is no month
+    ],
 )
 def test_date(text: str, date: bool) -> None:
     assert bool(DATE.search(text)) is date

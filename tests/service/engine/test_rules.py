@@ -72,6 +72,11 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("What happened in 1921?", "In 1921 the harbour opened.", True),  # no time asked
         ("When does my permit end?", "It ends as of the date the fee is due.", True),
         ("Do you know when the harbour opened?", "The harbour opened with a parade.", False),
+        # "When is… allowed?" asks a condition as well as a time; "When did…?" a time
+        ("When is a toll charged?", "If a ship is over ten metres, a toll is due.", True),
+        ("So when can the lock be closed?", "But when the tide is low, it may close.", True),
+        ("When was the lock closed?", "But when the tide is low, it may close.", False),
+        ("When is a toll charged?", "A toll is charged to every ship.", False),
         # "when" inside the question joins a clause: no time asked
         ("What do the towns share when it comes to water?", "They share one reservoir.", True),
         # name: the thing's name
@@ -228,6 +233,7 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("What happened in Ardenia before March 3?", _CROSSING, "", None),  # bounds it
         ("What happened in Ardenia in 2018?", "In 2021, Velor crossed into Ardenia.", "", "date"),
         ("What changed in Ardenia since 2018?", "In 2021, Velor crossed into Ardenia.", "", None),
+        ("What may Velor do in Ardenia?", "In 2021, Velor crossed into Ardenia.", "", None),
         # number: a count the documents give otherwise, a part or version they lack
         ("Why did Velor kill the eleven commanders?", _STRIKE, "", "number"),
         ("Why did Velor kill the seven commanders?", _STRIKE, "", None),

@@ -315,9 +315,7 @@ CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|
 # the evidence: the answer's sentences, the passages they come from, and their whole
 # documents (title, author and text).
 _YEAR = r"\b(?:1[5-9]|20)\d\d\b"
-EXPLICIT_DATE = re.compile(
-    rf"{_YEAR}|\b{MONTH}(?:\s+\d{{1,2}}\b)?|\b\d{{1,2}}\s+{MONTH}", re.I
-)
+EXPLICIT_DATE = re.compile(rf"{_YEAR}|\b{MONTH}(?:\s+\d{{1,2}}\b)?|\b\d{{1,2}}\s+{MONTH}", re.I)
 # "before April", "since 2018": a date that bounds the question rather than names its event.
 _DATE_BOUND = re.compile(r"\b(before|after|since|until|till|by|prior to|as of)\s+(the\s+)?$", re.I)
 _CARDINAL_VALUES = {word: n for n, word in enumerate(SMALL_CARDINALS.split(), start=1)}

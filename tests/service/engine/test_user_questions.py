@@ -30,6 +30,8 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         # Nothing but the document's name and the asking: 0.50 is close enough (0.525).
         (f"{TITLE} in a few sentences?", True),
         ("What is the point of the strike?", False),  # 0.503, and it may be about the strike
+        ("ok so what's the short version", True),
+        ("Is there a later version of the Brink paper?", False),
         ("What does the Brink paper say about Jordan?", False),
         ("What does the Brink waive?", False),  # a verb after the name is the question's own
         ("What does the article say about Jordan?", False),

@@ -84,12 +84,30 @@ def gives_name(asked: re.Match[str], question: str, text: str) -> bool:
     lighthouse"). A name merely near the thing ("an airbase in Iran") is not its name."""
     if NAMING.search(text):
         return True
+    if asked.groupdict().get("whose"):
+        return _gives_persons_name(text)
     thing = asked.groupdict().get("thing")
     if not thing:
         return False
     head = re.escape(thing.split()[-1])
     named = re.compile(rf"{NAME.pattern}(?= (?:[A-Z][\w’'-]+ )*{head}s?\b)")
     return bool(new_matches(named, question, text))
+
+
+# Words before a place or an office rather than a person: "of Great Britain", "the King".
+_BEFORE_NO_PERSON = re.compile(
+    r"\b(the|a|an|of|in|at|from|to|into|by|for|on|over|across|against|with)\s+$", re.I
+)
+
+
+def _gives_persons_name(text: str) -> bool:
+    """Whether `text` names a person in full: two capitalised words or more ("Ardo Kessel")
+    after no article or preposition. One alone may be a noun written capitalised ("let
+    Facts be submitted")."""
+    return any(
+        len(run.group().split()) > 1 and not _BEFORE_NO_PERSON.search(text[: run.start()])
+        for run in NAME_RUN.finditer(text)
+    )
 
 
 @dataclass(frozen=True)
@@ -141,7 +159,9 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
             r"\b(what|which) (was|is|were|are) the names? of (the |an? |its |their |his |her )?"
             r"(?P<thing>[\w’'-]+(?: [\w’'-]+)*?)"
             r"(?= (that|which|who|where|when|in|on|at|for|by)\b|\W*$)"
-            r"|\bcode ?name\b",
+            r"|\bcode ?name\b"
+            # "What was his name?", "What was Kessel’s name?" (a follow-up resolved)
+            r"|\bwhat(?:’s|'s| is| was) (?P<whose>his|her|[\w -]+?(?:’s|'s)) name\b",
             re.I,
         ),
         gives_name,

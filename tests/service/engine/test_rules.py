@@ -85,6 +85,12 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("What was the name of the airbase?", "Israel struck an airbase in Isfahan.", False),
         ("What code name did it have?", "It was known as the Mercy Route.", True),
         ("What code name did it have?", "It had a secret name.", False),
+        # ... someone's: a person's name, not a place's ("of Velor") nor a title
+        ("What was his name?", "The strike killed Ardo Kessel, a general.", True),
+        ("What was Ardo Kessel’s name?", "The strike killed Ardo Kessel, a general.", True),
+        ("What was King’s name?", "The present King of Great Velor ruled it.", False),
+        ("What was his name?", "The history of the King of Great Velor is long.", False),
+        ("What was his name?", "To prove this, let Facts be submitted.", False),
         # person: a name the question does not say
         ("Who wrote the report?", "The report was written by Ada Byron.", True),
         ("Who wrote the report?", "The report was written by a clerk.", False),

@@ -94,16 +94,16 @@ def gives_name(asked: re.Match[str], question: str, text: str) -> bool:
     return bool(new_matches(named, question, text))
 
 
-# Words before a place or an office rather than a person: "of Great Britain", "the King".
+# Words before a place or an office rather than a person: "of Upper Velor", "the Governor".
 _BEFORE_NO_PERSON = re.compile(
-    r"\b(the|a|an|of|in|at|from|to|into|by|for|on|over|across|against|with)\s+$", re.I
+    r"\b(the|a|an|of|in|at|from|to|into|for|on|over|across|against)\s+$", re.I
 )
 
 
 def _gives_persons_name(text: str) -> bool:
     """Whether `text` names a person in full: two capitalised words or more ("Ardo Kessel")
     after no article or preposition. One alone may be a noun written capitalised ("let
-    Facts be submitted")."""
+    Tests be run")."""
     return any(
         len(run.group().split()) > 1 and not _BEFORE_NO_PERSON.search(text[: run.start()])
         for run in NAME_RUN.finditer(text)
@@ -166,6 +166,15 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
         ),
         gives_name,
         "the thing's name",
+    ),
+    QuestionType(
+        "person in charge",
+        re.compile(
+            r"\bwho(?:’s|'s| is| was| are| were)? (?:in charge of|the (?:head|leader|chief) of)\b",
+            re.I,
+        ),
+        lambda _asked, _question, text: _gives_persons_name(text),
+        "a person's name in full",
     ),
     QuestionType(
         "person",

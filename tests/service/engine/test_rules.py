@@ -95,6 +95,9 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("Who wrote the report?", "The report was written by Ada Byron.", True),
         ("Who wrote the report?", "The report was written by a clerk.", False),
         ("Who met Ada Byron?", "They said Ada Byron met nobody.", False),
+        # ... in charge: a person's name in full, not the body asking
+        ("Who's in charge of it?", "and the VRG has asked Velor for help.", False),
+        ("Who is the head of the port?", "The port is run by Ada Byron.", True),
         # no type: anything goes
         ("Why did the talks fail?", "Neither side trusted the other.", True),
     ],

@@ -180,11 +180,12 @@ class Corpus:
     document_frequency: Counter[str] = field(init=False)
     sentence_terms: SentenceTerms = field(init=False)
     titles: dict[str, frozenset[str]] = field(init=False)  # first title word -> title words
-    # Words that name one document: its own title words, its author's surname, its title's
-    # initials ("mpl" for "Mozilla Public License"), each with the document it names.
+    # Words that name one document: its own title words, its file's name, its author's
+    # surname, its title's initials ("mpl" for "Mozilla Public License"), each with the
+    # document it names.
     naming_words: dict[str, frozenset[str]] = field(init=False)
     title_terms: frozenset[str] = field(init=False)  # search terms of every title
-    byline_terms: frozenset[str] = field(init=False)  # ... and of every author's name
+    byline_terms: frozenset[str] = field(init=False)  # ... of every author and file name
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
     dense: DenseIndex = field(init=False)
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
@@ -203,7 +204,7 @@ class Corpus:
         self.titles = {}
         self.title_terms = frozenset(t for d in self.documents.values() for t in terms(d.title))
         self.byline_terms = self.title_terms | {
-            t for d in self.documents.values() for t in terms(d.author)
+            t for d in self.documents.values() for t in terms(f"{d.author} {file_words(d.id)}")
         }
         for document in self.documents.values():
             title = title_words(document.title)
@@ -447,20 +448,27 @@ def _listed(documents: Iterable[StoredDocument]) -> dict[str, tuple[str, tuple[s
 def _naming_words(
     documents: Iterable[StoredDocument], passages: Iterable[tuple[str, str]]
 ) -> dict[str, frozenset[str]]:
-    """Per word, the document it names: a word of its title, its author's surname, or a
-    run of its title's initials ("lgpl" in "GNU Lesser General Public License"), when no
-    other document's title or text has that word ("United States" in one title names
-    nothing when another text says it)."""
+    """Per word, the document it names: a word of its title or its file's name, its
+    author's surname, or a run of its title's initials ("lgpl" in "GNU Lesser General
+    Public License"), when no other document's title or text has that word ("United
+    States" in one title names nothing when another text says it)."""
     said: dict[str, set[str]] = {}  # word -> the documents whose title, byline or text has it
     for document in documents:
         title = [w for w in words(document.title) if w not in STOP_WORDS and len(w) > 1]
         surname = words(document.author)[-1:] if document.author else []
-        for word in {*title, *surname, *_initials(document.title)}:
+        named_by_file = [w for w in words(file_words(document.id)) if w not in STOP_WORDS]
+        for word in {*title, *surname, *_initials(document.title), *named_by_file}:
             said.setdefault(word, set()).add(document.id)
     for document_id, text in passages:
         for word in said.keys() & set(words(text)):
             said[word].add(document_id)
     return {word: frozenset(ids) for word, ids in said.items() if len(ids) == 1}
+
+
+def file_words(document_id: str) -> str:
+    """The words of a document's id, its file's name ("constitution-article-one"), as a
+    library lists it and users name it: the parts made of letters only (not "2", "cc0")."""
+    return " ".join(part for part in document_id.split("-") if part.isalpha())
 
 
 def _ends(sentence: str) -> tuple[str, ...]:

@@ -121,3 +121,26 @@ def test_a_summary_asked_by_initials_is_of_the_document_they_name(
         reply = library.ask(question)
         assert reply.answered and "Cargo may stand on the quay" in reply.answer
         assert {citation.document_id for citation in reply.citations} == {"quay-permit-rules"}
+
+
+def test_a_summary_asked_by_the_file_name_is_of_the_document_it_names(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Both titles say "Harbor Code"; only the file names tell the parts apart, as a library
+    # listing shows them.
+    texts = {
+        "harbor-code-part-one": (
+            "The Harbor Code",
+            "A mooring permit is issued to each boat owner for one season at a time. "
+            "Every permit holder keeps one mooring in the inner basin.",
+        ),
+        "harbor-code-amendments": (
+            "The Harbor Code, Amended",
+            "Cargo may stand on the quay for no longer than two tides before it is moved. "
+            "One crane serves the quay at the harbor.",
+        ),
+    }
+    library = library_of(tmp_path_factory.mktemp("parts"), texts)
+    reply = library.ask("Could you give me an overview of Part One of the Harbor Code?")
+    assert reply.answered and "A mooring permit is issued" in reply.answer
+    assert {citation.document_id for citation in reply.citations} == {"harbor-code-part-one"}

@@ -79,22 +79,20 @@ eval-gate: install
 		--report build/eval-gate-whole-document-founding --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-document-licenses.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-whole-document-licenses \
-		--fail-under key_fact_accuracy=0.59 --fail-over false_refusal_rate=0.11
+		--fail-under key_fact_accuracy=0.69 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-document-constitution.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-whole-document-constitution \
-		--fail-under key_fact_accuracy=0.49 --fail-over false_refusal_rate=0.26
-	$(BIN)/citeqa eval eval/datasets/article-whole-held-out.jsonl --docs seeds \
-		--report build/eval-gate-whole-held-out --fail-under key_fact_accuracy=0.2
+		--fail-under key_fact_accuracy=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-users.jsonl --docs seeds \
 		--report build/eval-gate-users \
 		--fail-under key_fact_accuracy=0.85 --fail-under refusal_rate=0.44 \
 		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat.jsonl --docs seeds \
-		--report build/eval-gate-article-chat \
-		--fail-under key_fact_accuracy=0.78 --fail-over false_refusal_rate=0.01
+		--report build/eval-gate-article-chat --fail-under key_fact_accuracy=0.78 \
+		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding-chat.jsonl --docs eval/datasets/corpus \
-		--report build/eval-gate-founding-chat \
-		--fail-under key_fact_accuracy=0.85 --fail-over false_refusal_rate=0.01
+		--report build/eval-gate-founding-chat --fail-under key_fact_accuracy=0.85 \
+		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-lookalike.jsonl --docs seeds \
 		--report build/eval-gate-article-lookalike \
 		--fail-under refusal_rate=0.71 --fail-over false_refusal_rate=0.01
@@ -108,17 +106,20 @@ eval-gate: install
 		--report build/eval-gate-licenses \
 		--fail-under key_fact_accuracy=0.68 --fail-under refusal_rate=0.39 \
 		--fail-over false_refusal_rate=0.01
-	# Held-out parts, written apart from the answer rules and evaluated once (docs/quality.md):
-	# gated at that first measurement.
+	# The first held-out parts: evaluated once at 984e248, their failures read in the seventh
+	# session (docs/quality.md), so no longer held out; gated at their level since.
+	$(BIN)/citeqa eval eval/datasets/article-whole-held-out.jsonl --docs seeds \
+		--report build/eval-gate-whole-held-out \
+		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-users-held-out.jsonl \
 		eval/datasets/article-chat-held-out.jsonl \
 		eval/datasets/article-lookalike-held-out.jsonl --docs seeds \
 		--report build/eval-gate-article-held-out \
-		--fail-under key_fact_accuracy=0.75 --fail-over false_refusal_rate=0.04
+		--fail-under key_fact_accuracy=0.8 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding-chat-held-out.jsonl \
 		eval/datasets/founding-lookalike-held-out.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-held-out \
-		--fail-under key_fact_accuracy=0.7 --fail-over false_refusal_rate=0.13
+		--fail-under key_fact_accuracy=0.87 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-held-out-article.jsonl --docs seeds \
 		--report build/eval-gate-whole-held-out-article \
 		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
@@ -127,14 +128,38 @@ eval-gate: install
 		--fail-under key_fact_accuracy=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-held-out-licenses.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-whole-held-out-licenses \
-		--fail-under key_fact_accuracy=0.83 --fail-over false_refusal_rate=0.17
+		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-held-out-constitution.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-whole-held-out-constitution \
 		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/licenses-held-out.jsonl \
 		eval/datasets/licenses-lookalike-held-out.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-held-out \
-		--fail-under key_fact_accuracy=0.43 --fail-over false_refusal_rate=0.19
+		--fail-under key_fact_accuracy=0.56 --fail-over false_refusal_rate=0.07
+	# The second held-out parts, written by another hand from the documents alone and
+	# evaluated once, at 4d71ead (docs/quality.md): gated at that first measurement.
+	$(BIN)/citeqa eval eval/datasets/article-held-out-2.jsonl --docs seeds \
+		--report build/eval-gate-article-held-out-2 --fail-under key_fact_accuracy=0.55 \
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/article-lookalike-held-out-2.jsonl --docs seeds \
+		--report build/eval-gate-article-lookalike-held-out-2 \
+		--fail-under refusal_rate=0.24 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/article-chat-held-out-2.jsonl --docs seeds \
+		--report build/eval-gate-article-chat-held-out-2 \
+		--fail-under key_fact_accuracy=0.42 --fail-over false_refusal_rate=0.29
+	$(BIN)/citeqa eval eval/datasets/founding-held-out-2.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-founding-held-out-2 --fail-under key_fact_accuracy=0.45 \
+		--fail-under refusal_rate=0.66 --fail-over false_refusal_rate=0.19
+	$(BIN)/citeqa eval eval/datasets/founding-chat-held-out-2.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-founding-chat-held-out-2 \
+		--fail-under key_fact_accuracy=0.19 --fail-over false_refusal_rate=0.21
+	$(BIN)/citeqa eval eval/datasets/licenses-held-out-2.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-licenses-held-out-2 --fail-under key_fact_accuracy=0.46 \
+		--fail-under refusal_rate=0.66 --fail-over false_refusal_rate=0.16
+	$(BIN)/citeqa eval eval/datasets/constitution-held-out-2.jsonl \
+		--docs eval/datasets/constitution --report build/eval-gate-constitution-held-out-2 \
+		--fail-under key_fact_accuracy=0.62 --fail-under refusal_rate=0.99 \
+		--fail-over false_refusal_rate=0.13
 
 # Runs the reliability families and regenerates docs/reliability.md from their results.
 reliability: install-test browser redis

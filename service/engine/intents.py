@@ -77,12 +77,14 @@ class WholeDocumentQuestions:
         """Whether the question asks about a whole document. `byline_terms` are the search
         terms that name documents (their titles, authors, initials), `spoken_of` those that
         occur in the documents."""
-        named = {t for m in NAME.finditer(question) for t in terms(m.group())}
-        if any(t in spoken_of and t not in byline_terms for t in named):
-            return False  # it names someone or something of the documents: about that
+        # A sentence that names someone or something of the documents is about that; another
+        # sentence of the message may still be the request ("I read about X. Summarise it.").
+        requests = [s for s in _sentences(question) if not _names(s, byline_terms, spoken_of)]
+        if not requests:
+            return False
         readings = [
             reading
-            for sentence in _sentences(question)
+            for sentence in requests
             for reading in (
                 _document_as_it(sentence.split(), byline_terms)
                 if any(t in byline_terms for t in terms(sentence))
@@ -101,6 +103,13 @@ class WholeDocumentQuestions:
         # One at a time, each with whatever questions are waiting for the model: under load,
         # a call of its own per question would queue behind them all.
         return any(self.similarity(self.embedder.embed_query(r)) >= threshold for r in readings)
+
+
+def _names(sentence: str, byline_terms: Container[str], spoken_of: Container[str]) -> bool:
+    """Whether a sentence names someone or something the documents speak of, other than a
+    document ("What does it say about Jordan?")."""
+    named = {t for m in NAME.finditer(sentence) for t in terms(m.group())}
+    return any(t in spoken_of and t not in byline_terms for t in named)
 
 
 def _sentences(question: str) -> list[str]:

@@ -185,7 +185,7 @@ class Corpus:
     # document it names.
     naming_words: dict[str, frozenset[str]] = field(init=False)
     title_terms: frozenset[str] = field(init=False)  # search terms of every title
-    byline_terms: frozenset[str] = field(init=False)  # ... of every author and file name
+    byline_terms: frozenset[str] = field(init=False)  # ... author, publication, file name
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
     dense: DenseIndex = field(init=False)
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
@@ -204,7 +204,9 @@ class Corpus:
         self.titles = {}
         self.title_terms = frozenset(t for d in self.documents.values() for t in terms(d.title))
         self.byline_terms = self.title_terms | {
-            t for d in self.documents.values() for t in terms(f"{d.author} {file_words(d.id)}")
+            t
+            for d in self.documents.values()
+            for t in terms(f"{d.author} {d.publication} {file_words(d.id)}")
         }
         for document in self.documents.values():
             title = title_words(document.title)

@@ -59,7 +59,9 @@ def gives_count(asked: re.Match[str], question: str, text: str) -> bool:
 # "When is a toll due?", "When can the lock close?": asked in the present or with a modal,
 # "when" asks the condition as well as the time ("if a ship…", "when the tide…"); "When did…?"
 # and "When will…?" ask a time.
-_ASKS_CONDITION = re.compile(r"\bwhen (is|are|does|do|can|could|should|must|may|might)\b", re.I)
+_ASKS_CONDITION = re.compile(
+    r"\bwhen (is|are|does|do|can|could|should|must|may|might|would)\b", re.I
+)
 _STATES_CONDITION = re.compile(r"\b(if|when|whenever|unless|once|provided|as long as)\b", re.I)
 
 
@@ -357,6 +359,13 @@ _COUNTED = re.compile(
     r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[a-z]{3,})\b",
 )
 # "section 4", "clause 5", "version 2.1", "v3": a numbered part or version of a document.
+# "hundreds of drones": a count by the dozen, hundred or thousand, and the least it means
+# when a question's number is held to it (a question's "300 drones" may be "hundreds").
+_MANY = {"dozens": 12, "hundreds": 100, "thousands": 1000, "millions": 1_000_000}
+_COUNTED_MANY = re.compile(
+    rf"\b(?i:(?P<many>{any_of(' '.join(_MANY))}) of)\s+(?:[A-Z][\w’'-]*\s+){{0,4}}"
+    r"(?P<noun>[a-z]{3,})"
+)
 _NUMBERED_PART = re.compile(
     r"\b(?:section|clause|paragraph|article|item|part|chapter|amendment|version|v)\.?\s*"
     r"(?P<number>\d+(?:\.\d+)*)\b",
@@ -417,6 +426,17 @@ def _counts(text: str) -> Mapping[str, frozenset[int]]:
     return MappingProxyType({noun: frozenset(values) for noun, values in found.items()})
 
 
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _many(text: str) -> Mapping[str, int]:
+    """The things `text` counts by the dozen, hundred or thousand ("hundreds of drones"),
+    by the first letters of the thing, each with the least number that could mean."""
+    found: dict[str, int] = {}
+    for match in _COUNTED_MANY.finditer(text):
+        noun = match["noun"].lower()[:_NAME_STEM]
+        found[noun] = max(found.get(noun, 0), _MANY[match["many"].lower()])
+    return MappingProxyType(found)
+
+
 def other_date(question: str, evidence: Evidence) -> bool:
     """The question names the date of its event, the passages lack it and give another."""
     named = {
@@ -432,14 +452,15 @@ def other_date(question: str, evidence: Evidence) -> bool:
 
 def other_number(question: str, evidence: Evidence) -> bool:
     """The question counts a thing ("the three generals") that the documents count with a
-    different number and nowhere with the question's, or names a numbered part, version or
-    decimal ("clause 5", "version 2.1", "License 1.1") the documents do not have."""
-    given = _counts(evidence.documents)
-    if any(
-        noun in given and values.isdisjoint(given[noun])
-        for noun, values in _counts(question).items()
-    ):
-        return True
+    different number and nowhere with the question's, or far below what they say of it
+    ("three drones" for "hundreds of drones"), or names a numbered part, version or decimal
+    ("clause 5", "version 2.1", "License 1.1") the documents do not have."""
+    given, many = _counts(evidence.documents), _many(evidence.documents)
+    for noun, values in _counts(question).items():
+        if noun in given and values.isdisjoint(given[noun]):
+            return True
+        if noun in many and noun not in given and max(values) < many[noun]:
+            return True
     numbers = _numbers(evidence.documents)
     named = [m["number"] for m in _NUMBERED_PART.finditer(question)]
     named += _DECIMAL.findall(question)  # "Apache License 1.1"

@@ -76,6 +76,7 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("When is a toll charged?", "If a ship is over ten metres, a toll is due.", True),
         ("So when can the lock be closed?", "But when the tide is low, it may close.", True),
         ("When was the lock closed?", "But when the tide is low, it may close.", False),
+        ("When would a toll be fairer?", "A toll is fairer if ships share the cost.", True),
         ("When is a toll charged?", "A toll is charged to every ship.", False),
         # "when" inside the question joins a clause: no time asked
         ("What do the towns share when it comes to water?", "They share one reservoir.", True),
@@ -248,6 +249,11 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("Why did Velor kill the seven commanders?", _STRIKE, "", None),
         ("Why did Velor kill the 7 commanders?", _STRIKE, "", None),
         ("Why were eleven commanders killed?", _STRIKE, "Raids killed eleven commanders.", None),
+        # "hundreds of drones", "dozens of ships": a count the question's number is far below
+        ("Why did Velor fire three drones?", "Velor fired hundreds of drones.", "", "number"),
+        ("Why did Velor fire 300 drones?", "Velor fired hundreds of drones.", "", None),
+        ("Why did Velor send five ships?", "Velor sent dozens of ships.", "", "number"),
+        ("Why did Velor send fifty ships?", "Velor sent dozens of ships.", "", None),
         ("What does clause 5 say?", _CLAUSE, "", "number"),
         ("What does clause 4 say?", _CLAUSE, "", None),
         ("What changed in version 2.1?", _VERSION, "", "number"),

@@ -31,6 +31,13 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         (f"{TITLE} in a few sentences?", True),
         ("What is the point of the strike?", False),  # 0.503, and it may be about the strike
         ("ok so what's the short version", True),
+        # A sentence that names something is not the request; another may be.
+        (
+            "I read about Jordan and skimmed this one. Could you lay out the article's "
+            "argument from start to finish?",
+            True,
+        ),
+        ("Could you lay out the argument about Jordan?", False),
         ("Is there a later version of the Brink paper?", False),
         ("What does the Brink paper say about Jordan?", False),
         ("What does the Brink waive?", False),  # a verb after the name is the question's own
@@ -89,6 +96,12 @@ def test_what_is_this_about_gets_the_summary_cited_sentence_by_sentence(
         assert document[citation["start"] : citation["end"]] == citation["quote"]
     sentences = re.split(r"(?<=\])\s+", body["answer"])
     assert all(re.search(r"\[\d+\]$", sentence) for sentence in sentences)
+    assert body["answer"].startswith("The volley of attacks and counterattacks between Iran")
+
+
+def test_a_document_named_by_its_publication_is_summarised(client: TestClient) -> None:
+    question = "main takeaway of the foreign affairs piece?"
+    body = client.post("/v1/ask", json={"question": question}).json()
     assert body["answer"].startswith("The volley of attacks and counterattacks between Iran")
 
 

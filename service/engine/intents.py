@@ -46,8 +46,9 @@ DOCUMENT_KINDS = frozenset(
     act law bill agreement contract policy terms rules guide manual""".split()
 )
 # A sentence's end inside a message: a mark after a lowercase letter or a digit ("CC0?"; "U.S."
-# does not end one).
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9][?!.])\s+(?=[A-Z])")
+# does not end one); after "?" or "!" the next may open in lower case, as users type ("…
+# inaugural? explain it like i'm 12").
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9][?!])\s+|(?<=[a-z0-9]\.)\s+(?=[A-Z])")
 _QUOTES = "\"'“”‘’()"
 
 

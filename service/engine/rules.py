@@ -62,7 +62,11 @@ def gives_count(asked: re.Match[str], question: str, text: str) -> bool:
 _ASKS_CONDITION = re.compile(
     r"\bwhen (is|are|does|do|can|could|should|must|may|might|would)\b", re.I
 )
-_STATES_CONDITION = re.compile(r"\b(if|when|whenever|unless|once|provided|as long as)\b", re.I)
+_STATES_CONDITION = re.compile(
+    r"\b(if|when|whenever|unless|once|provided|as long as|in case|in the event|"
+    r"(scenario|case|situation|event|world) in which)\b",
+    re.I,
+)
 
 
 def gives_time(asked: re.Match[str], question: str, text: str) -> bool:

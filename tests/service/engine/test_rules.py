@@ -77,6 +77,8 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("So when can the lock be closed?", "But when the tide is low, it may close.", True),
         ("When was the lock closed?", "But when the tide is low, it may close.", False),
         ("When would a toll be fairer?", "A toll is fairer if ships share the cost.", True),
+        ("When would a toll be fairer?", "It is fairer in a case in which all pay.", True),
+        ("When does the board meet?", "The room in which the board meets is small.", False),
         ("When is a toll charged?", "A toll is charged to every ship.", False),
         # "when" inside the question joins a clause: no time asked
         ("What do the towns share when it comes to water?", "They share one reservoir.", True),

@@ -38,6 +38,7 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
             True,
         ),
         ("Could you lay out the argument about Jordan?", False),
+        ("what's the Brink paper getting at? explain it like i'm 12", True),  # lower case
         ("Is there a later version of the Brink paper?", False),
         ("What does the Brink paper say about Jordan?", False),
         ("What does the Brink waive?", False),  # a verb after the name is the question's own

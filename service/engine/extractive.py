@@ -512,6 +512,7 @@ class ExtractiveAnswerer:
             query.vector,
             corpus.byline_terms | naming_terms,
             corpus.document_frequency,
+            naming_terms,
         ):
             return []
         within = [d for d in corpus.documents.values() if not query.only or d.id in query.only]

@@ -74,10 +74,12 @@ class WholeDocumentQuestions:
         vector: Vectors,
         byline_terms: Container[str],
         spoken_of: Container[str],
+        naming: Container[str] = frozenset(),
     ) -> bool:
         """Whether the question asks about a whole document. `byline_terms` are the search
-        terms that name documents (their titles, authors, initials), `spoken_of` those that
-        occur in the documents."""
+        terms of the documents' bylines (their titles, authors, initials, file names),
+        `spoken_of` those that occur in the documents, `naming` those the question names
+        one document with ("cc0", "lgplv3")."""
         # A sentence that names someone or something of the documents is about that; another
         # sentence of the message may still be the request ("I read about X. Summarise it.").
         requests = [s for s in _sentences(question) if not _names(s, byline_terms, spoken_of)]
@@ -86,10 +88,11 @@ class WholeDocumentQuestions:
         readings = [
             reading
             for sentence in requests
+            for part in _clauses(sentence)
             for reading in (
-                _document_as_it(sentence.split(), byline_terms)
-                if any(t in byline_terms for t in terms(sentence))
-                else [sentence]
+                _document_as_it(part.split(), byline_terms, naming)
+                if any(t in byline_terms for t in terms(part))
+                else [part]
             )
         ]
         threshold = WHOLE_DOCUMENT_SIMILARITY
@@ -113,13 +116,23 @@ def _names(sentence: str, byline_terms: Container[str], spoken_of: Container[str
     return any(t in spoken_of and t not in byline_terms for t in named)
 
 
+def _clauses(sentence: str) -> list[str]:
+    """A sentence, and its last clause after a comma when that has two words or more: the
+    request often comes after what it is for ("I'm linking against it in my app, what does
+    it cover overall?", "…, short version")."""
+    head, comma, last = sentence.rpartition(", ")
+    return [sentence, last] if comma and head and len(last.split()) > 1 else [sentence]
+
+
 def _sentences(question: str) -> list[str]:
     """A message's sentences ("Could you summarise CC0? I'm trying to see what it's for."):
     any one of them may be the request."""
     return [s for s in _SENTENCE_END.split(question.strip()) if s.strip()] or [question]
 
 
-def _document_as_it(words: list[str], byline_terms: Container[str]) -> list[str]:
+def _document_as_it(
+    words: list[str], byline_terms: Container[str], naming_terms: Container[str] = frozenset()
+) -> list[str]:
     """The question with each run of words naming a document ("the Apache License", "the
     Declaration of Independence") read as "it"; and, when a run is followed by a kind of
     document, that word taken into the run as well ("the CC0 deed")."""
@@ -139,11 +152,27 @@ def _document_as_it(words: list[str], byline_terms: Container[str]) -> list[str]
             start -= 1  # a capitalised word inside a sentence, of the title: "Why Iran…"
         if start > earliest - 1 and words[start - 1].lower().strip(_QUOTES) in _BEFORE_A_NAME:
             start -= 1
-        runs.append((start, end))
+        if _names_a_document(words[start:end], byline_terms, naming_terms):
+            runs.append((start, end))
         i = end
     plain = _rejoined(words, runs)
     with_kind = _rejoined(words, [(s, e + int(_kind_of_document(words, e))) for s, e in runs])
     return [plain] if with_kind == plain else [plain, with_kind]
+
+
+def _names_a_document(
+    run: list[str], byline_terms: Container[str], naming_terms: Container[str]
+) -> bool:
+    """Whether a run of byline words names a document: a capitalised word, a word naming one
+    document, two byline words ("second inaugural"), or one after "the", "this" or "that"
+    ("that lease"); one lowercase title word alone ("short version") is the question's own."""
+    found = [t for w in run for t in terms(w)]
+    return (
+        any(w.lstrip(_QUOTES)[:1].isupper() for w in run)
+        or any(t in naming_terms for t in found)
+        or sum(t in byline_terms for t in found) > 1
+        or run[0].lower().strip(_QUOTES) in _BEFORE_A_NAME
+    )
 
 
 def _joins(words: list[str], naming: list[bool], i: int) -> bool:

@@ -144,3 +144,28 @@ def test_a_summary_asked_by_the_file_name_is_of_the_document_it_names(
     reply = library.ask("Could you give me an overview of Part One of the Harbor Code?")
     assert reply.answered and "A mooring permit is issued" in reply.answer
     assert {citation.document_id for citation in reply.citations} == {"harbor-code-part-one"}
+
+
+def test_a_summary_asked_in_a_users_words_is_of_the_document_named(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    texts = {
+        "harbor-permit-rules": (
+            "Harbor Permit Rules, version 2",
+            "A mooring permit is issued to each boat owner for one season at a time. "
+            "Boats must fly the harbor flag while moored in the inner basin.",
+        ),
+        "quay-permit-rules": (
+            "Quay Permit Rules, version 3",
+            "Cargo may stand on the quay for no longer than two tides before it is moved. "
+            "One crane serves the quay.",
+        ),
+    }
+    library = library_of(tmp_path_factory.mktemp("versions"), texts)
+    # "version", a word of both titles, is the question's own here, not "it"; the request
+    # comes after the comma.
+    reply = library.ask("so what's the deal with the harbor permit rules, short version")
+    assert "A mooring permit is issued" in reply.answer and "Boats must fly" in reply.answer
+    # The request after a comma is of the document named before it.
+    reply = library.ask("im mooring under the quay rules with my boat, what does that cover?")
+    assert {citation.document_id for citation in reply.citations} == {"quay-permit-rules"}

@@ -137,29 +137,50 @@ eval-gate: install
 		--report build/eval-gate-licenses-held-out \
 		--fail-under key_fact_accuracy=0.56 --fail-over false_refusal_rate=0.07
 	# The second held-out parts, written by another hand from the documents alone and
-	# evaluated once, at 4d71ead (docs/quality.md): gated at that first measurement.
+	# evaluated once, at 4d71ead (docs/quality.md); their failures were read afterwards, and
+	# they are gated at their level since.
 	$(BIN)/citeqa eval eval/datasets/article-held-out-2.jsonl --docs seeds \
-		--report build/eval-gate-article-held-out-2 --fail-under key_fact_accuracy=0.55 \
+		--report build/eval-gate-article-held-out-2 --fail-under key_fact_accuracy=0.66 \
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-lookalike-held-out-2.jsonl --docs seeds \
 		--report build/eval-gate-article-lookalike-held-out-2 \
-		--fail-under refusal_rate=0.24 --fail-over false_refusal_rate=0.01
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat-held-out-2.jsonl --docs seeds \
 		--report build/eval-gate-article-chat-held-out-2 \
-		--fail-under key_fact_accuracy=0.42 --fail-over false_refusal_rate=0.29
+		--fail-under key_fact_accuracy=0.57 --fail-over false_refusal_rate=0.15
 	$(BIN)/citeqa eval eval/datasets/founding-held-out-2.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-held-out-2 --fail-under key_fact_accuracy=0.45 \
-		--fail-under refusal_rate=0.66 --fail-over false_refusal_rate=0.19
+		--fail-under refusal_rate=0.66 --fail-over false_refusal_rate=0.1
 	$(BIN)/citeqa eval eval/datasets/founding-chat-held-out-2.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-chat-held-out-2 \
 		--fail-under key_fact_accuracy=0.19 --fail-over false_refusal_rate=0.21
 	$(BIN)/citeqa eval eval/datasets/licenses-held-out-2.jsonl --docs eval/datasets/licenses \
-		--report build/eval-gate-licenses-held-out-2 --fail-under key_fact_accuracy=0.46 \
-		--fail-under refusal_rate=0.66 --fail-over false_refusal_rate=0.16
+		--report build/eval-gate-licenses-held-out-2 --fail-under key_fact_accuracy=0.53 \
+		--fail-under refusal_rate=0.66 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/constitution-held-out-2.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-held-out-2 \
 		--fail-under key_fact_accuracy=0.62 --fail-under refusal_rate=0.99 \
 		--fail-over false_refusal_rate=0.13
+	# The third held-out parts, written the same way after every rule and evaluated once, at
+	# 6a7c4a2 (docs/quality.md): gated at that measurement.
+	$(BIN)/citeqa eval eval/datasets/article-held-out-3.jsonl \
+		eval/datasets/article-lookalike-held-out-3.jsonl \
+		eval/datasets/article-chat-held-out-3.jsonl --docs seeds \
+		--report build/eval-gate-article-held-out-3 --fail-under key_fact_accuracy=0.64 \
+		--fail-under refusal_rate=0.33 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/founding-held-out-3.jsonl \
+		eval/datasets/founding-lookalike-held-out-3.jsonl \
+		eval/datasets/founding-chat-held-out-3.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-founding-held-out-3 --fail-under key_fact_accuracy=0.38 \
+		--fail-under refusal_rate=0.19 --fail-over false_refusal_rate=0.08
+	$(BIN)/citeqa eval eval/datasets/licenses-held-out-3.jsonl \
+		eval/datasets/licenses-lookalike-held-out-3.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-licenses-held-out-3 --fail-under key_fact_accuracy=0.58 \
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/constitution-held-out-3.jsonl \
+		--docs eval/datasets/constitution --report build/eval-gate-constitution-held-out-3 \
+		--fail-under key_fact_accuracy=0.33 --fail-under refusal_rate=0.99 \
+		--fail-over false_refusal_rate=0.17
 
 # Runs the reliability families and regenerates docs/reliability.md from their results.
 reliability: install-test browser redis

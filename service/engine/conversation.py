@@ -22,13 +22,15 @@ _CONNECTIVE = re.compile(
 )
 _PRONOUN = re.compile(rf"\b{any_of(f'{PERSON_PRONOUNS} {THING_PRONOUNS} these those')}\b", re.I)
 # "What does that mean?", "How did this change…?": "this" or "that" standing for what was
-# said, as the subject of a common verb (not "that year", not "say that trade…"). At a
+# said, as the subject of a common verb after the question word (not "that year", not "say
+# that trade…", not "the strike that led to…"). At a
 # question's end it is left alone: "How did people there react to that?" may ask of a place
 # (measured: read as a follow-up, its answer gave way to the sentence after the last one).
 _THAT_SAID = re.compile(
-    r"\b(this|that)(?=\s+(mean|means|meant|happen|happened|matter|matters|work|"
-    r"works|worked|change|changed|affect|affects|affected|lead|leads|led|imply|implies|"
-    r"cause|caused|come|came|end|ended|say|says|said)\b)",
+    r"^\W*(?:(?:so|and|but)\s+)?(?:(?:what|how|why|when|where|who|does|did|do|will|would|can|"
+    r"could|should|is|was)\s+(?:\w+\s+)?)?(this|that)\s+(mean|means|meant|happen|happened|"
+    r"matter|matters|work|works|worked|change|changed|affect|affects|affected|lead|leads|led|"
+    r"imply|implies|cause|caused|come|came|end|ended|say|says|said)\b",
     re.I,
 )
 # "What has happened since?": a question that ends pointing back at a time said before.

@@ -145,7 +145,10 @@ class ExtractiveAnswerer:
         metadata = self._metadata_answer(query, hits) if hits else None
         if metadata:
             return [] if metadata.scored.sentence.id in taken else [metadata]
-        summary = self._summary_answer(query) if not taken else []
+        # A question about the byline ("Who wrote it?") is never one about the whole text.
+        summary = (
+            self._summary_answer(query) if not taken and not metadata_asked(query.text) else []
+        )
         if summary or not hits:
             return summary
         about = self._about_answer(query, hits) if query.topic and not taken else []

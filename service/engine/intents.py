@@ -15,7 +15,7 @@ import numpy as np
 
 from citeqa.index.embedding import Embedder, Vectors
 from citeqa.index.terms import STOP_WORDS, terms
-from citeqa.index.vocabulary import NAME
+from citeqa.index.vocabulary import NAME_RUN
 from citeqa.prompts import load_prompt
 
 # Least cosine similarity to the nearest example, with the bundled model, for a question
@@ -50,6 +50,15 @@ DOCUMENT_KINDS = frozenset(
 # inaugural? explain it like i'm 12").
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9][?!])\s+|(?<=[a-z0-9]\.)\s+(?=[A-Z])")
 _QUOTES = "\"'“”‘’()"
+# A sentence that asks: a question mark, or a question word first.
+_ASKS = re.compile(
+    r"\?\s*$|^\W*(what|who|whom|whose|which|when|where|why|how|is|are|was|were|do|does|did|"
+    r"can|could|should|would|will)\b",
+    re.I,
+)
+# Readings of a message embedded at most: a 2,000-character message of many short
+# sentences would otherwise cost an embedding each.
+_MOST_READINGS = 6
 
 
 class WholeDocumentQuestions:
@@ -80,9 +89,14 @@ class WholeDocumentQuestions:
         terms of the documents' bylines (their titles, authors, initials, file names),
         `spoken_of` those that occur in the documents, `naming` those the question names
         one document with ("cc0", "lgplv3")."""
-        # A sentence that names someone or something of the documents is about that; another
-        # sentence of the message may still be the request ("I read about X. Summarise it.").
-        requests = [s for s in _sentences(question) if not _names(s, byline_terms, spoken_of)]
+        # A sentence that names someone or something of the documents is about that: a
+        # question so ("Why did X…? Explain it simply.") asks of X; a statement so ("I read
+        # about X. Summarise it.") leaves another sentence to be the request.
+        sentences = _sentences(question)
+        naming_sentences = [s for s in sentences if _names(s, byline_terms, spoken_of)]
+        if any(_ASKS.search(s) for s in naming_sentences):
+            return False
+        requests = [s for s in sentences if s not in naming_sentences]
         if not requests:
             return False
         readings = [
@@ -95,10 +109,12 @@ class WholeDocumentQuestions:
                 else [part]
             )
         ]
+        # Each reading once, and the last few (a long message's request is near its end).
+        readings = list(dict.fromkeys(readings))[-_MOST_READINGS:]
+        said = terms(question)
         threshold = WHOLE_DOCUMENT_SIMILARITY
         if not any(
-            t in spoken_of and t not in byline_terms and t not in self._asking_words
-            for t in terms(question)
+            t in spoken_of and t not in byline_terms and t not in self._asking_words for t in said
         ):
             threshold = ONLY_ASKING_SIMILARITY  # nothing but a document's name to be about
         own = self.similarity(vector)
@@ -111,9 +127,15 @@ class WholeDocumentQuestions:
 
 def _names(sentence: str, byline_terms: Container[str], spoken_of: Container[str]) -> bool:
     """Whether a sentence names someone or something the documents speak of, other than a
-    document ("What does it say about Jordan?")."""
-    named = {t for m in NAME.finditer(sentence) for t in terms(m.group())}
-    return any(t in spoken_of and t not in byline_terms for t in named)
+    document ("What does it say about Jordan?"; "Article One" of a document named so is the
+    document)."""
+    for run in NAME_RUN.finditer(sentence):
+        named = terms(run.group())
+        if any(t in byline_terms for t in named):
+            continue
+        if any(t in spoken_of for t in named):
+            return True
+    return False
 
 
 def _clauses(sentence: str) -> list[str]:

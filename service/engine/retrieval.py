@@ -180,12 +180,12 @@ class Corpus:
     document_frequency: Counter[str] = field(init=False)
     sentence_terms: SentenceTerms = field(init=False)
     titles: dict[str, frozenset[str]] = field(init=False)  # first title word -> title words
-    # Words that name one document: its own title words, its file's name, its author's
-    # surname, its title's initials ("mpl" for "Mozilla Public License"), each with the
-    # document it names.
+    # Words that name one document: its own title words, its author's surname, its title's
+    # initials ("mpl" for "Mozilla Public License"), each with the document it names.
     naming_words: dict[str, frozenset[str]] = field(init=False)
     title_terms: frozenset[str] = field(init=False)  # search terms of every title
-    byline_terms: frozenset[str] = field(init=False)  # ... author, publication, file name
+    byline_terms: frozenset[str] = field(init=False)  # ... and of every author's name
+    other_names: dict[str, frozenset[str]] = field(init=False)
     _bm25: bm25s.BM25 | None = field(init=False, default=None)
     dense: DenseIndex = field(init=False)
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
@@ -204,9 +204,17 @@ class Corpus:
         self.titles = {}
         self.title_terms = frozenset(t for d in self.documents.values() for t in terms(d.title))
         self.byline_terms = self.title_terms | {
-            t
+            t for d in self.documents.values() for t in terms(d.author)
+        }
+        # Each document's file-name and publication words ("constitution article one",
+        # "foreign affairs"): two of them in a question name it.
+        self.other_names = {
+            d.id: frozenset(
+                w
+                for w in words(f"{file_words(d.id)} {d.publication}")
+                if w not in STOP_WORDS and len(w) > 1
+            )
             for d in self.documents.values()
-            for t in terms(f"{d.author} {d.publication} {file_words(d.id)}")
         }
         for document in self.documents.values():
             title = title_words(document.title)
@@ -258,13 +266,21 @@ class Corpus:
         )
 
     def documents_named(self, question: str) -> dict[str, set[str]]:
-        """The documents a question names, each with the words that name it."""
+        """The documents a question names, each with the words that name it: a word that
+        names one document, or two words of a document's file name or publication ("Article
+        One of the Constitution", "this foreign affairs piece"); one alone ("the strike") is
+        the question's own."""
         named: dict[str, set[str]] = {}
-        for word in words(question):
+        said = words(question)
+        for word in said:
             # Initials run into a version are the initials: "LGPLv3", "GPL2".
             bare = _VERSION_ENDING.sub("", word)
             for document_id in self.naming_words.get(word, ()) or self.naming_words.get(bare, ()):
                 named.setdefault(document_id, set()).add(word)
+        for document_id, names in self.other_names.items():
+            found = names.intersection(said)
+            if len(found) > 1:
+                named.setdefault(document_id, set()).update(found)
         return named
 
     def document_text(self, document_id: str) -> str:
@@ -450,16 +466,15 @@ def _listed(documents: Iterable[StoredDocument]) -> dict[str, tuple[str, tuple[s
 def _naming_words(
     documents: Iterable[StoredDocument], passages: Iterable[tuple[str, str]]
 ) -> dict[str, frozenset[str]]:
-    """Per word, the document it names: a word of its title or its file's name, its
-    author's surname, or a run of its title's initials ("lgpl" in "GNU Lesser General
-    Public License"), when no other document's title or text has that word ("United
-    States" in one title names nothing when another text says it)."""
+    """Per word, the document it names: a word of its title, its author's surname, or a
+    run of its title's initials ("lgpl" in "GNU Lesser General Public License"), when no
+    other document's title or text has that word ("United States" in one title names
+    nothing when another text says it)."""
     said: dict[str, set[str]] = {}  # word -> the documents whose title, byline or text has it
     for document in documents:
         title = [w for w in words(document.title) if w not in STOP_WORDS and len(w) > 1]
         surname = words(document.author)[-1:] if document.author else []
-        named_by_file = [w for w in words(file_words(document.id)) if w not in STOP_WORDS]
-        for word in {*title, *surname, *_initials(document.title), *named_by_file}:
+        for word in {*title, *surname, *_initials(document.title)}:
             said.setdefault(word, set()).add(document.id)
     for document_id, text in passages:
         for word in said.keys() & set(words(text)):

@@ -56,11 +56,18 @@ def gives_count(asked: re.Match[str], question: str, text: str) -> bool:
     return any(word.startswith(thing[:_NAME_STEM]) for word in words(text))
 
 
-# "When is a toll due?", "When can the lock close?": asked in the present or with a modal,
-# "when" asks the condition as well as the time ("if a ship…", "when the tide…"); "When did…?"
-# and "When will…?" ask a time.
+# "When is it justified?", "When can the lock close?": asked in the present or with a modal,
+# "when" asks the condition as well as the time ("if a ship…", "when the tide…"); "When did…?",
+# "When will…?" and "When is the election?" (a thing's time) ask a time.
 _ASKS_CONDITION = re.compile(
     r"\bwhen (is|are|does|do|can|could|should|must|may|might|would)\b", re.I
+)
+# "When is the election?", "When is the next vote?": a thing's time (not "When is a toll
+# charged?", which ends on a participle).
+_ASKS_A_THINGS_TIME = re.compile(
+    r"\bwhen (?:is|are) (?:the|a|an|this|that|these|those|its|their|his|her|our|my|your)"
+    r"(?: [\w’'-]+)?(?: (?![\w’'-]*(?:ed|en)\b)[\w’'-]+)\W*$",
+    re.I,
 )
 _STATES_CONDITION = re.compile(
     r"\b(if|when|whenever|unless|once|provided|as long as|in case|in the event|"
@@ -74,7 +81,8 @@ def gives_time(asked: re.Match[str], question: str, text: str) -> bool:
     holds, the condition it holds on."""
     if new_matches(DATE, question, text):
         return True
-    return bool(_ASKS_CONDITION.search(question) and _STATES_CONDITION.search(text))
+    asks_condition = _ASKS_CONDITION.search(question) and not _ASKS_A_THINGS_TIME.search(question)
+    return bool(asks_condition and _STATES_CONDITION.search(text))
 
 
 # A thing given its name: "named Kingsway", "known as the Mercy Route", "Operation Dawn".
@@ -106,13 +114,22 @@ _BEFORE_NO_PERSON = re.compile(
 )
 
 
+# Two capitalised words or more opening a sentence ("Ardo Kessel runs…").
+_OPENING_RUN = re.compile(r"(?:^|(?<=[.!?] ))[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)+")
+
+
 def _gives_persons_name(text: str) -> bool:
     """Whether `text` names a person in full: two capitalised words or more ("Ardo Kessel")
-    after no article or preposition. One alone may be a noun written capitalised ("let
-    Tests be run")."""
-    return any(
+    after no article or preposition, or opening a sentence after none ("The House…" is no
+    one). One alone may be a noun written capitalised ("let Tests be run")."""
+    if any(
         len(run.group().split()) > 1 and not _BEFORE_NO_PERSON.search(text[: run.start()])
         for run in NAME_RUN.finditer(text)
+    ):
+        return True
+    return any(
+        not _BEFORE_NO_PERSON.search(run.group().split()[0] + " ")
+        for run in _OPENING_RUN.finditer(text)
     )
 
 
@@ -167,7 +184,8 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
             r"(?= (that|which|who|where|when|in|on|at|for|by)\b|\W*$)"
             r"|\bcode ?name\b"
             # "What was his name?", "What was Kessel’s name?" (a follow-up resolved)
-            r"|\bwhat(?:’s|'s| is| was) (?P<whose>his|her|[\w -]+?(?:’s|'s)) name\b",
+            r"|\bwhat(?:’s|'s| is| was) "
+            r"(?P<whose>his|her|(?-i:[A-Z])[\w-]*(?: (?-i:[A-Z])[\w-]*)*(?:’s|'s)) name\b",
             re.I,
         ),
         gives_name,
@@ -359,7 +377,8 @@ _CARDINAL_VALUES |= {word: 10 * n for n, word in enumerate(TENS.split(), start=2
 # word it counts, past any names between them ("one" is left out: "one of them" counts
 # nothing).
 _COUNTED = re.compile(
-    rf"\b(?P<number>\d+|{any_of(' '.join(w for w in _CARDINAL_VALUES if w != 'one'))})"
+    rf"\b(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+|"
+    rf"{any_of(' '.join(w for w in _CARDINAL_VALUES if w != 'one'))})"
     r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[a-z]{3,})\b",
 )
 # "section 4", "clause 5", "version 2.1", "v3": a numbered part or version of a document.
@@ -368,7 +387,7 @@ _COUNTED = re.compile(
 _MANY = {"dozens": 12, "hundreds": 100, "thousands": 1000, "millions": 1_000_000}
 _COUNTED_MANY = re.compile(
     rf"\b(?i:(?P<many>{any_of(' '.join(_MANY))}) of)\s+(?:[A-Z][\w’'-]*\s+){{0,4}}"
-    r"(?P<noun>[a-z]{3,})"
+    r"(?P<noun>[a-z]{3,})\b"
 )
 _NUMBERED_PART = re.compile(
     r"\b(?:section|clause|paragraph|article|item|part|chapter|amendment|version|v)\.?\s*"
@@ -402,7 +421,7 @@ class Evidence:
 
 
 def _number_value(word: str) -> int | None:
-    word = word.lower()
+    word = word.lower().replace(",", "")  # "5,000"
     return int(word) if word.isdigit() else _CARDINAL_VALUES.get(word)
 
 
@@ -436,8 +455,11 @@ def _many(text: str) -> Mapping[str, int]:
     by the first letters of the thing, each with the least number that could mean."""
     found: dict[str, int] = {}
     for match in _COUNTED_MANY.finditer(text):
-        noun = match["noun"].lower()[:_NAME_STEM]
-        found[noun] = max(found.get(noun, 0), _MANY[match["many"].lower()])
+        # casefold: the pattern ignores case in Unicode's way ("thouſands" matches)
+        least = _MANY.get(match["many"].casefold())
+        noun = match["noun"].lower()
+        if least is not None and noun not in STOP_WORDS:
+            found[noun[:_NAME_STEM]] = max(found.get(noun[:_NAME_STEM], 0), least)
     return MappingProxyType(found)
 
 
@@ -457,13 +479,15 @@ def other_date(question: str, evidence: Evidence) -> bool:
 def other_number(question: str, evidence: Evidence) -> bool:
     """The question counts a thing ("the three generals") that the documents count with a
     different number and nowhere with the question's, or far below what they say of it
-    ("three drones" for "hundreds of drones"), or names a numbered part, version or decimal
-    ("clause 5", "version 2.1", "License 1.1") the documents do not have."""
+    ("three drones" for "hundreds of drones": under a tenth), or names a numbered part,
+    version or decimal ("clause 5", "version 2.1", "License 1.1") the documents do not
+    have."""
     given, many = _counts(evidence.documents), _many(evidence.documents)
     for noun, values in _counts(question).items():
         if noun in given and values.isdisjoint(given[noun]):
             return True
-        if noun in many and noun not in given and max(values) < many[noun]:
+        # A tenth of the least: "five officials" may be some of "dozens of officials".
+        if noun in many and noun not in given and max(values) * 10 < many[noun]:
             return True
     numbers = _numbers(evidence.documents)
     named = [m["number"] for m in _NUMBERED_PART.finditer(question)]
@@ -511,7 +535,11 @@ def other_name(question: str, evidence: Evidence) -> bool:
         said = [
             part.lower()
             for word in run.group().split()
-            for part in (word.split("-") if "-" in word.strip("-") else [word])
+            for part in (
+                word.split("-")
+                if "-" in word.strip("-") and word.lower() not in names.known
+                else [word]
+            )
             if part[:1].isupper() and part.lower() not in names.common
         ]
         if said and not any(

@@ -50,6 +50,7 @@ def test_a_bare_question_word_is_searched_with_the_question_before(message: str)
         ("Why was the border closed after that?", True),
         ("Did the border trade grow that year?", False),  # "that" before a noun it points at
         ("Which border town did the talks say that trade would grow in?", False),
+        ("What was the border deal that led to the talks?", False),  # "that" relative
     ],
 )
 def test_this_or_that_standing_for_what_was_said_leans_on_the_conversation(

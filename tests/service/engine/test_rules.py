@@ -79,6 +79,10 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("When would a toll be fairer?", "A toll is fairer if ships share the cost.", True),
         ("When would a toll be fairer?", "It is fairer in a case in which all pay.", True),
         ("When does the board meet?", "The room in which the board meets is small.", False),
+        ("When is the election?", "If the board agrees, a vote is held.", False),  # a time
+        # ... "What was his name?" also by a full name opening the sentence; a thing's name
+        ("What was his name?", "Ardo Kessel was the general.", True),
+        ("What was the ship's name?", "The ship, the Kestrel, sank off Velor.", True),
         ("When is a toll charged?", "A toll is charged to every ship.", False),
         # "when" inside the question joins a clause: no time asked
         ("What do the towns share when it comes to water?", "They share one reservoir.", True),
@@ -254,8 +258,10 @@ _INVASION = "Velor troops crossed into Ardenia."
         # "hundreds of drones", "dozens of ships": a count the question's number is far below
         ("Why did Velor fire three drones?", "Velor fired hundreds of drones.", "", "number"),
         ("Why did Velor fire 300 drones?", "Velor fired hundreds of drones.", "", None),
-        ("Why did Velor send five ships?", "Velor sent dozens of ships.", "", "number"),
-        ("Why did Velor send fifty ships?", "Velor sent dozens of ships.", "", None),
+        ("Why did Velor send five ships?", "Velor sent thousands of ships.", "", "number"),
+        ("Why did Velor send five ships?", "Velor sent dozens of ships.", "", None),  # some
+        ("Why did Velor send 5,000 ships?", "Velor sent thousands of ships.", "", None),
+        ("Why did Velor send ships?", "Velor sent thouſands of ships.", "", None),  # long s
         ("What does clause 5 say?", _CLAUSE, "", "number"),
         ("What does clause 4 say?", _CLAUSE, "", None),
         ("What changed in version 2.1?", _VERSION, "", "number"),
@@ -281,6 +287,7 @@ _INVASION = "Velor troops crossed into Ardenia."
         # a word joined to a name by a hyphen is as known as the name; "I've" names no one
         ("Can I sell VLR-licensed code?", "The VLR grants the right to sell.", "", None),
         ("Can I sell QLN-licensed code?", "The VLR grants the right to sell.", "", "name"),
+        ("What did Al-Qaeda claim?", "Al-Qaeda claimed the attack.", "", None),
         ("Once I've sold it, can Velor object?", "Velor may not object.", "", None),
         # negation: asked what did not happen, the answer must say so itself
         ("Why didn't Velor invade Ardenia?", _INVASION, "", "negation"),

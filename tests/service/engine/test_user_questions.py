@@ -39,6 +39,9 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         ),
         ("Could you lay out the argument about Jordan?", False),
         ("what's the Brink paper getting at? explain it like i'm 12", True),  # lower case
+        # A question about something named is about that, whatever follows it.
+        ("Why did Jordan shoot down the drones? Explain it like I'm 12.", False),
+        ("What did Jordan do? Give me the short version.", False),
         ("Is there a later version of the Brink paper?", False),
         ("What does the Brink paper say about Jordan?", False),
         ("What does the Brink waive?", False),  # a verb after the name is the question's own
@@ -83,6 +86,15 @@ def test_a_question_far_from_every_example_is_not_read_again_with_its_title_as_i
     summary = f"Summarise {TITLE}"
     assert intents.asked(summary, embedder.embed_query(summary), title, spoken_of)
     assert counting.calls == 1
+
+
+def test_a_long_message_is_read_again_a_bounded_number_of_times(embedder: Embedder) -> None:
+    counting = _Counting(embedder)
+    intents = WholeDocumentQuestions(counting)  # type: ignore[arg-type]
+    title, spoken_of = set(terms(TITLE)), {"iran", "israel"}
+    message = "is it bad? " * 150 + f"Summarise {TITLE}, briefly"
+    intents.asked(message, embedder.embed_query(message), title, spoken_of)
+    assert counting.calls <= 6
 
 
 def test_what_is_this_about_gets_the_summary_cited_sentence_by_sentence(

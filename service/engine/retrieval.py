@@ -211,7 +211,7 @@ class Corpus:
         self.other_names = {
             d.id: frozenset(
                 w
-                for w in words(f"{file_words(d.id)} {d.publication}")
+                for w in words(f"{_file_words(d.id)} {d.publication}")
                 if w not in STOP_WORDS and len(w) > 1
             )
             for d in self.documents.values()
@@ -482,7 +482,7 @@ def _naming_words(
     return {word: frozenset(ids) for word, ids in said.items() if len(ids) == 1}
 
 
-def file_words(document_id: str) -> str:
+def _file_words(document_id: str) -> str:
     """The words of a document's id, its file's name ("constitution-article-one"), as a
     library lists it and users name it: the parts made of letters only (not "2", "cc0")."""
     return " ".join(part for part in document_id.split("-") if part.isalpha())

@@ -375,11 +375,11 @@ _CARDINAL_VALUES = {word: n for n, word in enumerate(SMALL_CARDINALS.split(), st
 _CARDINAL_VALUES |= {word: 10 * n for n, word in enumerate(TENS.split(), start=2)}
 # "three generals", "seven Revolutionary Guard commanders", "30 days": a number and the
 # word it counts, past any names between them ("one" is left out: "one of them" counts
-# nothing).
+# nothing). The word counted may be capitalised, as older documents write it ("six Years").
 _COUNTED = re.compile(
     rf"\b(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+|"
     rf"{any_of(' '.join(w for w in _CARDINAL_VALUES if w != 'one'))})"
-    r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[a-z]{3,})\b",
+    r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[A-Za-z]{3,})\b",
 )
 # "section 4", "clause 5", "version 2.1", "v3": a numbered part or version of a document.
 # "hundreds of drones": a count by the dozen, hundred or thousand, and the least it means
@@ -403,6 +403,19 @@ _NEGATION = re.compile(
     r"\b(not|never|no|nor|neither|none|nothing|without|cannot|fail\w*|refus\w*|avoid\w*|"
     r"lack\w*|instead|rather than|declin\w*|reject\w*|den(y|ies|ied)|unable|absent)\b"
     r"|n[’']t\b",
+    re.I,
+)
+# A question that takes for granted that something happened ("Why did X call on Y?"), a
+# sentence that says it did not ("X did not call on Y"), and a sentence that goes on to what
+# happened instead ("… but took Z", "did not wait: it …"), which may answer after all ("…,
+# but it could next time" says what may happen, not what did).
+_ASKS_WHAT_HAPPENED = re.compile(
+    r"^\W*(?:(?:and|so|but)\s+)?(?:why|how|when|where|what|who|which)\b", re.I
+)
+_DENIES = re.compile(r"\b(?:not|never|no longer)\s+(?P<verb>[a-z]+)\b", re.I)
+_GOES_ON = re.compile(
+    r"\bbut\b(?!\s+(?:\w+\s+)?(?:could|may|might|would|will|can)\b)"
+    r"|\b(?:instead|rather|only|except)\b|[:;—–]",
     re.I,
 )
 _CONDITION = re.compile(r"\b(if|unless|whether|even though|although)\b[^,?]*", re.I)
@@ -557,6 +570,19 @@ def lost_negation(question: str, evidence: Evidence) -> bool:
     return bool(_ASKS_NEGATED.search(asked)) and not _NEGATION.search(evidence.sentences)
 
 
+def denied_premise(question: str, evidence: Evidence) -> bool:
+    """The question asks about something as if it happened ("Why did X call on Y?"); the
+    answer's sentences say it did not ("X did not call on Y") and nothing else."""
+    if _ASKS_NEGATED.search(question) or not _ASKS_WHAT_HAPPENED.search(question):
+        return False  # "Did X call on Y?" is answered by "X did not"
+    if _GOES_ON.search(evidence.sentences):
+        return False
+    asked = set(terms(question))
+    return any(
+        any(t in asked for t in terms(m["verb"])) for m in _DENIES.finditer(evidence.sentences)
+    )
+
+
 @dataclass(frozen=True)
 class Specific:
     """A detail a question can state that its evidence may state differently."""
@@ -570,6 +596,7 @@ SPECIFICS: tuple[Specific, ...] = (
     Specific("number", other_number),
     Specific("name", other_name),
     Specific("negation", lost_negation),
+    Specific("denied", denied_premise),
 )
 
 

@@ -262,6 +262,9 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("Why did Velor send five ships?", "Velor sent dozens of ships.", "", None),  # some
         ("Why did Velor send 5,000 ships?", "Velor sent thousands of ships.", "", None),
         ("Why did Velor send ships?", "Velor sent thouſands of ships.", "", None),  # long s
+        # a count by a capitalised noun, as older documents write them ("six Years")
+        ("Why do envoys serve four year terms?", "Envoys serve for six Years;", "", "number"),
+        ("Why do envoys serve six year terms?", "Envoys serve for six Years;", "", None),
         ("What does clause 5 say?", _CLAUSE, "", "number"),
         ("What does clause 4 say?", _CLAUSE, "", None),
         ("What changed in version 2.1?", _VERSION, "", "number"),
@@ -295,6 +298,14 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("Why didn't Velor invade Ardenia?", "Velor refused to cross into Ardenia.", "", None),
         ("Why didn't Velor invade Ardenia?", "Velor did not cross into Ardenia.", "", None),
         ("Why did Velor never invade Ardenia?", _INVASION, "", "negation"),
+        # denied: the question takes for granted what the answer's sentence says did not
+        # happen; asked whether it happened, or told what happened instead, it answers
+        ("Why did Velor invade Ardenia?", "Velor did not invade Ardenia.", "", "denied"),
+        ("when did velor invade ardenia", "Velor never invaded Ardenia.", "", "denied"),
+        ("Why did Velor invade?", "Velor did not invade, but it could next year.", "", "denied"),
+        ("Did Velor invade Ardenia?", "Velor did not invade Ardenia.", "", None),
+        ("What did Velor invade?", "Velor did not invade Ardenia but took Ostra.", "", None),
+        ("Why did Velor invade Ardenia?", "Velor did not wait: it invaded Ardenia.", "", None),
         ("Why not?", _INVASION, "", None),  # asks the reason for a refusal already given
         ("And why not?", _INVASION, "", None),
     ],

@@ -57,6 +57,14 @@ _ELLIPTICAL = re.compile(
     r"(?: \w+)?[^\w\s]*$",
     re.I,
 )
+# "Anything else?", "What else?", "Tell me more": the question before, asked again; what
+# the conversation already gave is not given twice, so its next best answer comes.
+_MORE = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay)\W+)?(?:(?:is there |was there )?anything else|what else|"
+    r"(?:tell me |say |anything )?more|go on|keep going)"
+    r"(?: (?:about|on|of) (?:that|it|this|those|them))?\W*$",
+    re.I,
+)
 # "What about Israel?": the question before, asked of someone else.
 # "And Britain?", "And Iran's drones?": the same, in a few words after "and".
 _WHAT_ABOUT = re.compile(
@@ -144,11 +152,17 @@ def is_follow_up(question: str) -> bool:
     """Whether a question leans on what was said before it."""
     return bool(
         _CONNECTIVE.search(question)
+        or _MORE.match(question)
         or _PRONOUN.search(question)
         or _THAT_SAID.search(question)
         or _SINCE_THEN.search(question)
         or len(set(terms(question))) < _MIN_STANDALONE_TERMS
     )
+
+
+def asks_for_more(message: str) -> bool:
+    """Whether a message asks for more of the answer before ("Anything else?")."""
+    return bool(_MORE.match(message))
 
 
 def _turned_round(question: str, previous_question: str) -> str | None:
@@ -181,7 +195,10 @@ def _turned_round(question: str, previous_question: str) -> str | None:
 
 def _completed(question: str, previous_question: str) -> str | None:
     """ "Where?", "And why?", "How many?" after a question ask it of the same thing: they
-    are searched with the question before them ("Where? What talks did they start?")."""
+    are searched with the question before them ("Where? What talks did they start?").
+    "Anything else?" asks the question before again."""
+    if _MORE.match(question):
+        return previous_question.strip()
     if not _ELLIPTICAL.match(question):
         return None
     return f"{question} {previous_question.strip()}"

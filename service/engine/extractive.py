@@ -22,7 +22,7 @@ from citeqa.index.sentences import states_something
 from citeqa.index.terms import same_word, terms
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
-from citeqa.service.engine.conversation import Resolved, Turn, resolve
+from citeqa.service.engine.conversation import Resolved, Turn, asks_for_more, resolve
 from citeqa.service.engine.intents import WholeDocumentQuestions
 from citeqa.service.engine.questions import Prepared
 from citeqa.service.engine.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
@@ -265,6 +265,8 @@ class ExtractiveAnswerer:
             ]
             for i, scored in enumerate(hit.sentences):
                 found = corpus.sentence_terms[scored.sentence.id]
+                if told[i] and asks_for_more(query.own):
+                    continue  # "Anything else?": not the rest of a sentence already given
                 if told[i]:
                     # The conversation gave this sentence, maybe only in part: what it left
                     # out may still answer. It keeps the whole sentence's similarity and term

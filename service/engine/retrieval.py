@@ -331,11 +331,21 @@ class Corpus:
         whole or in part, with where that sentence stands, in the order told."""
         found = []
         for line in told.splitlines():
-            for span in split_sentences(line):
-                quoted = line[span.start : span.end]
-                place = self.place_of(quoted)
-                if place is not None:
-                    found.append((place, quoted))
+            in_line = self._quotes_in(line)
+            # An answer may wrap its quotes in words of its own: 'In Damascus: "an Israeli
+            # airstrike…"'. What stands in quotation marks is then what it quoted.
+            for quoted in [] if in_line else _IN_QUOTATION_MARKS.findall(line):
+                in_line += self._quotes_in(quoted)
+            found += in_line
+        return found
+
+    def _quotes_in(self, text: str) -> list[tuple[tuple[int, int], str]]:
+        found = []
+        for span in split_sentences(text):
+            quoted = text[span.start : span.end].strip()  # a quote after the first: " It…"
+            place = self.place_of(quoted)
+            if place is not None:
+                found.append((place, quoted))
         return found
 
     def sentences_following(
@@ -446,6 +456,7 @@ class Corpus:
 
 
 # A version run into initials: "v3" of "LGPLv3", "2" of "mpl2".
+_IN_QUOTATION_MARKS = re.compile(r"[\"“]([^\"“”]+)[\"”]")
 _VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What
 # is the Apache License?" -> "What is"): too little to embed, so it is embedded whole.

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -275,3 +276,16 @@ def test_a_follow_up_reads_on_into_the_next_passage(tmp_path: Path) -> None:
     # passage: it is the answer, not one of two that tie.
     assert reply.answer.startswith("He has compelled our sailors")
     assert len(reply.citations) == 1
+
+
+@pytest.mark.parametrize("more", ["Anything else?", "tell me more"])
+def test_asking_for_more_gives_what_the_first_answer_did_not(client: TestClient, more: str) -> None:
+    """Every sentence of the answer before counts as given, not only its first: "Anything
+    else?" is the question before again, answered by sentences it did not give."""
+    question = "How did Jordan respond?"
+    first = _chat(client, question)
+    given = [s.strip() for s in re.split(r"\[\d+\]", first["answer"]) if s.strip()]
+    assert len(given) >= 2
+    second = _chat(client, question, first["answer"], more)
+    assert second["answered"] is True and "Jordan" in second["answer"]
+    assert not any(sentence in second["answer"] for sentence in given)

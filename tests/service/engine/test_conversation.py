@@ -42,6 +42,12 @@ def test_a_bare_question_word_is_searched_with_the_question_before(message: str)
     assert message in resolved.question and TALKS in resolved.question
 
 
+@pytest.mark.parametrize("message", ["Anything else?", "what else", "Tell me more.", "go on"])
+def test_asking_for_more_asks_the_question_before_again(message: str) -> None:
+    resolved = resolve(_after_talks(message))
+    assert resolved.question == TALKS and TALKS_ANSWER.split(" [")[0] in resolved.seen
+
+
 @pytest.mark.parametrize(
     ("message", "follows_on"),
     [

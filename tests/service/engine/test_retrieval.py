@@ -57,3 +57,24 @@ def test_a_sentence_quoted_in_part_is_found_where_it_stands(engine: Engine) -> N
     told = f"{' '.join(words[1:])} Something said that no passage holds."
     [found] = corpus.places_told(told)
     assert corpus.sentences_following(found, 1) == [(chunk, second)]
+
+
+def test_a_quote_wrapped_in_words_of_an_answers_own_is_found(engine: Engine) -> None:
+    """A conversation's earlier answer, written by someone or something else, may quote
+    the documents inside words of its own: what stands in quotation marks is found."""
+    corpus = engine.retriever.corpus
+    chunk = next(c for c in corpus.chunks if len(corpus.sentences[c.id][0].text.split()) > 12)
+    first = corpus.sentences[chunk.id][0]
+    place = (corpus.position[chunk.id], first.index)
+    assert corpus.places_told(f'In short: "{first.text}" [1]') == [place]
+    assert corpus.places_told(f"In short: “{first.text}”") == [place]
+
+
+def test_each_sentence_an_answer_gave_is_told_as_the_passage_writes_it(engine: Engine) -> None:
+    """An answer's later sentences come after a space ("A. [1] B. [1]" is seen as "A.\\n
+    B."): each is told word for word, so that it is not given again as new."""
+    corpus = engine.retriever.corpus
+    chunk = next(c for c in corpus.chunks if len(corpus.sentences[c.id]) >= 2)
+    first, second = corpus.sentences[chunk.id][:2]
+    told = corpus.quotes_told(f"{first.text}\n {second.text}\n")
+    assert [quote for _, quote in told] == [first.text, second.text]

@@ -174,6 +174,14 @@ def clean_document(
     title = title or front.get("title") or header.get("title") or fallback_title or document_id
     author = author or front.get("author") or header.get("author", "")
     publication = publication or front.get("publication") or header.get("publication", "")
+    # A header line that metadata given otherwise overrides ("Version 2.0, January 2004"
+    # under a front-matter title) is text of the document still: it is kept, not lost.
+    overridden = [
+        value
+        for key, value in header.items()
+        if value and value != {"title": title, "author": author, "publication": publication}[key]
+    ]
+    body = overridden + body
     byline = "\n".join(
         line for line in (title, f"By {author}" if author else "", publication) if line
     )

@@ -103,3 +103,18 @@ def test_unreadable_files_are_rejected_with_the_reason(
     path.write_bytes(content)
     with pytest.raises(InvalidDocument, match=message):
         load_document(path)
+
+
+def test_header_lines_that_front_matter_overrides_stay_in_the_text() -> None:
+    """Metadata given otherwise wins over what the header says, but the header's lines are
+    the document's text still: a version and date line is not lost."""
+    raw = (
+        "---\ntitle: Tide Licence 2.0\n---\n\n"
+        "Tide Licence\nVersion 2.0, January 2004\n\n"
+        "TERMS OF USE\n\n"
+        "You may copy the tables. You may not sell them.\n"
+    )
+    document = clean_document(raw, document_id="tide-licence")
+    assert document.title == "Tide Licence 2.0"
+    assert "Version 2.0, January 2004" in document.text
+    assert document.text.index("January 2004") < document.text.index("You may copy")

@@ -73,6 +73,7 @@ _WHAT_ABOUT = re.compile(
     re.I,
 )
 _MAX_TOPIC_WORDS = 4
+_LOWER_WORD = re.compile(r"\b[a-z][a-z’'-]*\b")
 _A_NAME = re.compile(r"(?:the )?(?-i:[A-Z])[\w’'-]*(?: (?-i:[A-Z])[\w’'-]*)*", re.I)
 
 
@@ -100,13 +101,19 @@ class Resolved:
     own: str = ""
 
 
-def resolve(turns: list[Turn], titles: Collection[str] = ()) -> Resolved:
+def resolve(
+    turns: list[Turn], titles: Collection[str] = (), names: Collection[str] = ()
+) -> Resolved:
     """The last user message, made to stand on its own when it is a follow-up. `titles` are
     the words of the documents' titles: "the Declaration" names a document, not someone
-    "he" could stand for."""
+    "he" could stand for. `names` are the words the documents write only capitalised, in
+    lower case: typed in lower case ("and iran?"), they are names still."""
     # One space between words: the patterns below then match in linear time.
     question, switched = _without_preamble(" ".join(normalise_spaces(turns[-1].content).split()))
-    previous_question = next((t.content for t in reversed(turns[:-1]) if t.role == "user"), "")
+    question = _recased(question, names)
+    previous_question = _recased(
+        next((t.content for t in reversed(turns[:-1]) if t.role == "user"), ""), names
+    )
     previous_answer = next((t.content for t in reversed(turns[:-1]) if t.role == "assistant"), "")
     if previous_answer.strip() == load_prompt("refusal"):
         previous_answer = ""
@@ -137,6 +144,16 @@ def resolve(turns: list[Turn], titles: Collection[str] = ()) -> Resolved:
         own = _PERSON.sub(lambda m: _possessive(name, m.group()), own)
     context = f"{previous_question} {previous_answer}".strip()
     return Resolved(question, context, seen, focus, own)
+
+
+def _recased(text: str, names: Collection[str]) -> str:
+    """`text` with each name typed in lower case capitalised as the documents write it."""
+    if not names:
+        return text
+    return _LOWER_WORD.sub(
+        lambda match: match.group().capitalize() if match.group() in names else match.group(),
+        text,
+    )
 
 
 def _without_preamble(question: str) -> tuple[str, bool]:

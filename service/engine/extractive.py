@@ -82,6 +82,7 @@ _KIND_BONUS = 0.5  # a clause holding the kind of thing asked for ("which countr
 # least this many words: "when Russia, having reduced its footprint there…".
 _UNTOLD_MIN_WORDS = 6
 _CUT_MARKS = " ,;:—–"
+_CLAUSE_JOINTS = ",;:—–.!?"
 # Any comma or clause boundary, where a sentence already given may be cut.
 _ANY_CLAUSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+")
 
@@ -113,7 +114,11 @@ class ExtractiveAnswerer:
 
     def resolve(self, turns: list[Turn]) -> tuple[Resolved, list[str]]:
         """Follow-ups resolved offline, from the words of the conversation."""
-        return resolve(turns, frozenset().union(*self.corpus.titles.values())), []
+        corpus = self.corpus
+        titles = frozenset().union(*corpus.titles.values())
+        if len(turns) == 1:
+            return resolve(turns, titles), []
+        return resolve(turns, titles, corpus.proper_names()), []
 
     def answer(self, question: Prepared) -> Draft:
         """The quoted answer, or a refusal."""
@@ -652,13 +657,20 @@ def _quoted(quote: str | None, sentence: str) -> bool:
 def _untold(sentence: Sentence, quoted: str) -> Sentence | None:
     """What a sentence the conversation already quoted in part still says: the longer side
     around the part quoted (which it holds word for word), when that states something; None
-    when it was quoted whole."""
+    when it was quoted whole, or when that side does not stand apart from the part quoted
+    at a clause's end ("Israel, for its part, knows that" before "a larger conflict…")."""
     text = sentence.text
     if quoted == text:
         return None
     at = text.index(quoted)
     before, after = (0, at), (at + len(quoted), len(text))
     start, end = max(before, after, key=lambda span: span[1] - span[0])
+    if end == at:  # the words before the quote: they end at a mark of their own
+        joint = text[:at].rstrip()[-1:]
+    else:  # the words after it: the quote ends at a mark, or they begin with one
+        joint = quoted.rstrip()[-1:] + text[at + len(quoted) :].lstrip(" ")[:1]
+    if not any(mark in _CLAUSE_JOINTS for mark in joint):
+        return None
     piece = text[start:end]
     start += len(piece) - len(piece.lstrip(_CUT_MARKS))
     piece = piece.strip(_CUT_MARKS)

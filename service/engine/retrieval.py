@@ -190,6 +190,7 @@ class Corpus:
     dense: DenseIndex = field(init=False)
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
     _places: dict[str, tuple[int, int]] | None = field(init=False, default=None)
+    _proper_names: frozenset[str] | None = field(init=False, default=None)
     sorted_terms: list[str] = field(init=False)  # every term, sorted: for its longer forms
 
     def __post_init__(self) -> None:
@@ -294,6 +295,20 @@ class Corpus:
                 [document.title, document.author, *body]
             )
         return text or ""
+
+    def proper_names(self) -> frozenset[str]:
+        """The words the documents write only capitalised, within sentences ("Iran",
+        "Hezbollah"), in lower case: a message typed in lower case names them too. Worked
+        out the first time a conversation asks."""
+        if self._proper_names is None:
+            capitalised, lower = set(), set()
+            for sentences in self.sentences.values():
+                for sentence in sentences:
+                    for match in _WITHIN_SENTENCE_WORD.finditer(sentence.text):
+                        word = match.group()
+                        (lower if word.islower() else capitalised).add(word.lower())
+            self._proper_names = frozenset(capitalised - lower - STOP_WORDS)
+        return self._proper_names
 
     def place_of(self, sentence_text: str) -> tuple[int, int] | None:
         """Where a sentence stands, (passage position, sentence index), by its exact text,
@@ -456,6 +471,9 @@ class Corpus:
 
 
 # A version run into initials: "v3" of "LGPLv3", "2" of "mpl2".
+# A word after another in a sentence: capitalised there, it is a name ("the Iranian
+# consulate"), not a sentence's opening.
+_WITHIN_SENTENCE_WORD = re.compile(r"(?<=[\w,;:’'”)] )[A-Za-z][\w’'-]*")
 _IN_QUOTATION_MARKS = re.compile(r"[\"“]([^\"“”]+)[\"”]")
 _VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What

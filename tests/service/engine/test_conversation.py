@@ -156,3 +156,16 @@ def test_what_about_states_only_its_own_words() -> None:
     resolved = resolve(turns)
     assert resolved.question == "Why doesn't Ardenia want a war with Velor?"
     assert resolved.own == "What about Ardenia?"
+
+
+def test_names_typed_in_lower_case_are_names_still() -> None:
+    """ "and ardenia?" after a question typed all in lower case asks it the other way
+    round, as it would with the names capitalised."""
+    turns = [
+        Turn("user", "why doesn't velor want a war with ardenia"),
+        Turn("assistant", "Velor knows that a war with Ardenia would be long [1]."),
+        Turn("user", "and ardenia?"),
+    ]
+    resolved = resolve(turns, names={"velor", "ardenia"})
+    assert resolved.question == "why doesn't Ardenia want a war with Velor"
+    assert resolve(turns).question == "and ardenia?"  # without the names: as it is

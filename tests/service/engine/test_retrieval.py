@@ -78,3 +78,9 @@ def test_each_sentence_an_answer_gave_is_told_as_the_passage_writes_it(engine: E
     first, second = corpus.sentences[chunk.id][:2]
     told = corpus.quotes_told(f"{first.text}\n {second.text}\n")
     assert [quote for _, quote in told] == [first.text, second.text]
+
+
+def test_proper_names_are_the_words_written_only_capitalised(engine: Engine) -> None:
+    names = engine.retriever.corpus.proper_names()
+    assert {"iran", "israel", "hezbollah", "jordan"} <= names
+    assert not {"strike", "war", "the", "may"} & names  # also written in lower case

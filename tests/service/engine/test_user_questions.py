@@ -161,6 +161,24 @@ def test_a_follow_up_answered_by_a_sentence_already_given_quotes_its_clause(
     assert document[citation["start"] : citation["end"]] == citation["quote"]
 
 
+def test_what_a_partly_quoted_sentence_left_out_is_given_only_when_it_stands_apart(
+    client: TestClient,
+) -> None:
+    """The words before a quote that run on into it ("Israel, for its part, knows that")
+    say nothing on their own: they are never an answer."""
+    messages = [
+        {"role": "user", "content": "What would a larger conflict mean for Israel?"},
+        {
+            "role": "assistant",
+            "content": "a larger conflict with Iran would compel Hezbollah to fire many more "
+            "missiles at Israeli cities and military facilities. [1]",
+        },
+        {"role": "user", "content": "and iran?"},
+    ]
+    body = client.post("/v1/chat", json={"messages": messages}).json()
+    assert all(not c["quote"].endswith(" that") for c in body["citations"])
+
+
 OMAN_TALKS = (
     "For such a process to begin, though, the United States and Iran must reduce their own "
     "tensions by renewing the discussions about Iran’s nuclear program and regional issues "

@@ -301,7 +301,8 @@ class Corpus:
         "Hezbollah"), in lower case: a message typed in lower case names them too. Worked
         out the first time a conversation asks."""
         if self._proper_names is None:
-            capitalised, lower = set(), set()
+            capitalised: set[str] = set()
+            lower: set[str] = set()
             for sentences in self.sentences.values():
                 for sentence in sentences:
                     for match in _WITHIN_SENTENCE_WORD.finditer(sentence.text):

@@ -31,12 +31,21 @@ _MARKS = re.compile(rf"{PAGE.pattern}|{HEADING_MARK}")
 _HEADER_MAX_WORDS = 12
 _HEADER_MAX_BLOCKS = 5
 _BOILERPLATE_MAX_WORDS = 25
+# Words of a site's chrome wherever it stands ("Sign up for our newsletter"), and words a
+# site's footer shares with the text of a licence or a law ("copyright", "comment"): those
+# mark chrome only in the last few blocks, where a footer stands, and never in a clause
+# that grants or binds ("You may add notices of copyright").
 _BOILERPLATE = re.compile(
-    r"\b(comment(s|ing)?|subscribe|subscription|sign (in|up)|log ?in|newsletter|"
-    r"all rights reserved|copyright|cookies?|share this|advertisement|follow us|"
-    r"read more|related articles|privacy policy|terms of (use|service))\b|©",
+    r"\b(subscribe|subscription|sign (in|up)|log ?in|newsletter|cookies?|share this|"
+    r"advertisement|follow us|read more|related articles|privacy policy)\b",
     re.IGNORECASE,
 )
+_FOOTER = re.compile(
+    r"\b(comment(s|ing)?|all rights reserved|copyright|terms of (use|service))\b|©",
+    re.IGNORECASE,
+)
+_FOOTER_BLOCKS = 3
+_BINDS = re.compile(r"\b(may|must|shall|will)\b", re.IGNORECASE)
 _BYLINE = re.compile(r"^by\s+(?P<author>.+)$", re.IGNORECASE)
 _FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.DOTALL)
 _WORD = re.compile(r"\w+")
@@ -274,11 +283,19 @@ def _split_header(blocks: list[str], title: str = "") -> tuple[dict[str, str], l
 
 
 def _drop_boilerplate(blocks: list[str]) -> list[str]:
+    footer = len(blocks) - _FOOTER_BLOCKS
     return [
         block
-        for block in blocks
-        if not (len(block.split()) <= _BOILERPLATE_MAX_WORDS and _BOILERPLATE.search(block))
+        for position, block in enumerate(blocks)
+        if not (
+            len(block.split()) <= _BOILERPLATE_MAX_WORDS
+            and (_BOILERPLATE.search(block) or (position >= footer and _is_footer(block)))
+        )
     ]
+
+
+def _is_footer(block: str) -> bool:
+    return bool(_FOOTER.search(block)) and not _BINDS.search(block)
 
 
 def _words(text: str) -> set[str]:

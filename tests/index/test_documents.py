@@ -118,3 +118,22 @@ def test_header_lines_that_front_matter_overrides_stay_in_the_text() -> None:
     assert document.title == "Tide Licence 2.0"
     assert "Version 2.0, January 2004" in document.text
     assert document.text.index("January 2004") < document.text.index("You may copy")
+
+
+def test_a_licences_own_sentences_about_copyright_are_kept() -> None:
+    """Words a site's footer uses ("copyright", "comment") are text in a licence: only a
+    short block among the last few, that grants or binds nothing, is a footer."""
+    definition = '"Licensor" shall mean the copyright owner granting the Licence.'
+    fair_use = "This Licence is not meant to limit rights under copyright doctrines of fair use."
+    notices = "You may add notices of copyright ownership."
+    raw = (
+        "Tide Licence\n\n"
+        f"{definition}\n\nYou may copy the tables in any medium.\n\n{fair_use}\n\n"
+        "You may not sell the tables.\n\nThe tables come as they are.\n\n"
+        f"{notices}\n\n"
+        "Sign up for our newsletter\n\n"
+        "© 2024 Tide Press. Comments are closed.\n"
+    )
+    text = clean_document(raw, document_id="tide-licence").text
+    assert definition in text and fair_use in text and notices in text
+    assert "newsletter" not in text and "Tide Press" not in text

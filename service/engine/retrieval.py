@@ -605,11 +605,14 @@ class Retriever:
         # or initials no passage uses ("Under the MPL, …").
         naming = self.corpus.documents_named(question)
         vector = self.embedder.embed_query(self._unnamed(question, naming))
+        # Naming the one document asked about ("the MPL 2.0"), its words only say which it
+        # is, even where its passages use them ("a copy of the MPL").
+        one = len(self._narrowed(frozenset(naming))) == 1
         named = titles_named(question, self.corpus.titles) | {
             word
             for said in naming.values()
             for word in said
-            if word not in self.corpus.document_frequency
+            if one or word not in self.corpus.document_frequency
         }
         query_terms = tuple(dict.fromkeys(question_terms(question, named)))
         forms = self._forms_used(question, query_terms)

@@ -102,6 +102,28 @@ def test_the_name_of_the_one_document_asked_about_does_not_move_the_question(
     assert np.allclose(named.vector, plain.vector)
 
 
+def test_the_name_of_the_one_document_asked_about_is_no_search_term_even_where_it_says_it(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """ "What does the QOC say about the mill?" asks about the mill: the charter's notice
+    that names "the QOC" is no answer."""
+    texts = {
+        **NOTICES,
+        "quillon-open-charter": (
+            "Quillon Open Charter",
+            "A copy of the QOC is posted at the door of the QOC office.\n\n"
+            "Members of the cooperative share the cost of the community mill.\n\n"
+            "The board meets on the first Monday of every month.",
+        ),
+    }
+    library = library_of(tmp_path_factory.mktemp("named"), texts)
+    query = library.retriever.prepare("What does the QOC say about the mill?")
+    assert query.documents == {"quillon-open-charter"} and "qoc" not in query.terms
+    reply = library.ask("What does the QOC say about the mill?")
+    assert reply.answered and "community mill" in reply.answer
+    assert "posted at the door" not in reply.answer
+
+
 def test_a_summary_asked_by_initials_is_of_the_document_they_name(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

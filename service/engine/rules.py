@@ -304,6 +304,10 @@ ABOUT_QUESTION = re.compile(
     re.I,
 )
 _ASPECT = re.compile(r"^(?:the )?(?:role|part|position|stance|view|place) (?:of|played by) ", re.I)
+# "Jordan's part in the April events": Jordan's, in whatever it is.
+_ASPECT_OF = re.compile(
+    r"^(?P<who>.+?)[’']s? (?:role|part|position|stance|view|place|involvement)\b.*$", re.I
+)
 
 
 def about_topic(question: str) -> str | None:
@@ -312,7 +316,8 @@ def about_topic(question: str) -> str | None:
     if match is None:
         return None
     topic = next(group for group in match.groups() if group)
-    return _ASPECT.sub("", topic).strip() or None
+    topic = _ASPECT_OF.sub(lambda m: m["who"], _ASPECT.sub("", topic))
+    return topic.strip() or None
 
 
 # How answer sentences connect to their neighbours.

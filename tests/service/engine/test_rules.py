@@ -215,6 +215,9 @@ def test_a_long_sentence_is_cut_after_clause_ends(sentence: str, cuts: list[str]
     ("question", "topic"),
     [
         ("Tell me about the role of Jordan.", "Jordan"),
+        ("tell me about jordan's part in the april events", "jordan"),  # X's part: X
+        ("Tell me about Velor’s role.", "Velor"),
+        ("Tell me about Velor's nuclear program.", "Velor's nuclear program"),
         ("Can you tell me more about the gray zone?", "the gray zone"),
         ("What does the article say about sanctions?", "sanctions"),
         ("What role does Russia play?", "Russia"),

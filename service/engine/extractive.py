@@ -38,6 +38,7 @@ from citeqa.service.engine.rules import (
     Evidence,
     asks_why_of_it,
     contradicted_specific,
+    document_part_asked,
     has_expected_type,
     metadata_asked,
     new_matches,
@@ -51,6 +52,19 @@ _WORD = re.compile(r"\S+\s*")
 # share of its similarity to those already chosen (maximal marginal relevance). Measured on
 # the about-X questions (key facts): 3 -> 10 of 11 (article-users), 4 of 4 (licences);
 # 4 -> 11 of 11, 4 of 4, within the same limit of twice the answer length.
+# A question about a document's end or start is answered from this share of its passages
+# (at least one).
+_PART_SHARE = 0.1
+_PART_SENTENCES = 2
+# Words that ask only for the part, not about anything in it.
+_PART_TERMS = frozenset(
+    terms(
+        """end ending ends close closes closing conclude concludes conclusion finish wrap open
+        opens opening begin begins beginning start starts first last final line lines word
+        words paragraph paragraphs sentence sentences part section remarks speech article
+        piece essay text document address report letter story very"""
+    )
+)
 _ABOUT_SENTENCES = 4
 _ABOUT_NOVELTY = 0.5
 # A sentence that opens with the topic (within its first words) is about it: this bonus.
@@ -150,6 +164,9 @@ class ExtractiveAnswerer:
         metadata = self._metadata_answer(query, hits) if hits else None
         if metadata:
             return [] if metadata.scored.sentence.id in taken else [metadata]
+        part = self._part_answer(query, hits) if not taken else None
+        if part is not None:
+            return part
         # A question about the byline ("Who wrote it?") is never one about the whole text.
         summary = (
             self._summary_answer(query) if not taken and not metadata_asked(query.text) else []
@@ -509,6 +526,36 @@ class ExtractiveAnswerer:
             chosen.append(best)
             words += len(best.scored.sentence.text.split())
         return chosen
+
+    def _part_answer(self, query: Query, hits: list[Hit]) -> list[_Candidate] | None:
+        """A question about a document's end or start ("How does he close his speech?") is
+        answered from that part alone: the document it names, else the one searched alone,
+        the only one, or the best passage's. None for any other question."""
+        corpus = self.corpus
+        part = document_part_asked(
+            query.own or query.text, lambda p: bool(corpus.documents_named(p))
+        )
+        if part is None:
+            return None
+        named = query.documents or query.only or frozenset(corpus.documents)
+        if len(named) != 1 and not hits:
+            return []
+        document_id = next(iter(named)) if len(named) == 1 else hits[0].chunk.document_id
+        chunk_ids = [c for c in corpus.documents[document_id].chunk_ids if c in corpus.position]
+        body = [c for c in chunk_ids if not _is_byline(corpus.chunks[corpus.position[c]])]
+        share = max(1, round(len(body) * _PART_SHARE))
+        within = body[-share:] if part == "end" else body[:share]
+        candidates = self._candidates(query, self.retriever.score(query, within))
+        if not candidates:
+            return []
+        if not set(query.terms) - _PART_TERMS - corpus.byline_terms:
+            # Nothing asked but the part ("How does it end?"): its last or first sentences.
+            candidates.sort(key=lambda c: (corpus.position[c.chunk.id], c.scored.sentence.index))
+            ordered = (
+                candidates[-_PART_SENTENCES:] if part == "end" else candidates[:_PART_SENTENCES]
+            )
+            return self._checked(query, [self._shorten(query, c) for c in ordered])
+        return self._checked(query, [self._shorten(query, c) for c in self._select(candidates)])
 
     def _summary_answer(self, query: Query) -> list[_Candidate]:
         """A question about a whole document is answered with its stored summary: the

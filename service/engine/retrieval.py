@@ -701,6 +701,11 @@ class Retriever:
         turns = [hit for rank in itertools.zip_longest(*by_document) for hit in rank if hit]
         return turns[: max(k, 2 * len(query.documents))]
 
+    def score(self, query: Query, chunk_ids: Iterable[str]) -> list[Hit]:
+        """The given passages, scored for `query` as a search would score them, best first."""
+        hits = [self._score(query, c) for c in chunk_ids if c in self.corpus.position]
+        return sorted(hits, key=lambda hit: -hit.score)
+
     def _candidates(self, query: Query) -> list[str]:
         corpus, pool = self.corpus, self.settings.candidate_pool
         found = corpus.dense.nearest(query.vector, pool)

@@ -320,6 +320,54 @@ def about_topic(question: str) -> str | None:
     return topic.strip() or None
 
 
+# "How does he close his speech?", "at the very end of the report", "What does the article
+# conclude?", "the opening lines": a question about a part of a document, its end or its
+# start. The part is of a document only when what it is "of", or who "closes", is one: a
+# pronoun, a word for a document, or a document's name ("How did the war end?" asks about
+# a war).
+_OF = r"(?: of (?P<of>[\w’'-]+(?: [\w’'-]+){0,4}))?"
+_DOCUMENT_PARTS = (
+    re.compile(
+        rf"\b(?:at|towards?|near|by|in) the (?:very )?(?P<part>end|beginning|start){_OF}", re.I
+    ),
+    re.compile(
+        r"\b(?P<part>conclusion|closing|final|last|opening|first) (?:words|lines|paragraphs?|"
+        rf"sections?|remarks|sentences?|part|argument){_OF}",
+        re.I,
+    ),
+    re.compile(rf"\b(?:the|its|his|her|their) (?P<part>conclusion){_OF}", re.I),
+    re.compile(
+        r"\bhow (?:does|did|do) (?P<who>[\w’'-]+(?: [\w’'-]+){0,3}) "
+        r"(?P<part>end|close|conclude|finish|wrap up|open|begin|start)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\bwhat (?:does|did|do) (?P<who>[\w’'-]+(?: [\w’'-]+){0,3}) "
+        r"(?P<part>conclude)(?: with\b|\W*$)",
+        re.I,
+    ),
+)
+_ENDING = frozenset("end conclusion closing final last close conclude finish wrap".split())
+_DOCUMENT_WORDS = frozenset(
+    """it this that he she they him her them his its their author writer speaker article
+    piece essay text document speech address report paper letter license licence post
+    chapter book story page""".split()
+)
+
+
+def document_part_asked(question: str, names_document: Callable[[str], bool]) -> str | None:
+    """ "end" or "start" when the question asks about that part of a document (of the one
+    `names_document` says a phrase names); None otherwise."""
+    for pattern in _DOCUMENT_PARTS:
+        for match in pattern.finditer(question):
+            said = match.groupdict()
+            whose = said.get("of") or said.get("who")
+            if whose and not (set(words(whose)) & _DOCUMENT_WORDS or names_document(whose)):
+                continue
+            return "end" if match["part"].lower().split()[0] in _ENDING else "start"
+    return None
+
+
 # How answer sentences connect to their neighbours.
 # A sentence that leans on the one before it ("All knew that this interest was…"), or
 # counts items the sentence before names ("All three goals have eluded…", "Both aims…").

@@ -15,6 +15,7 @@ from citeqa.service.engine.rules import (
     about_topic,
     asks_why_of_it,
     contradicted_specific,
+    document_part_asked,
     has_expected_type,
     metadata_asked,
     question_type,
@@ -319,3 +320,26 @@ def test_a_question_stating_what_its_evidence_states_otherwise_is_a_look_alike(
     """The answer's sentence is its whole passage; `elsewhere` is more of its document."""
     evidence = Evidence(sentence, sentence, f"{sentence}\n{elsewhere}")
     assert contradicted_specific(question, evidence) == specific
+
+
+@pytest.mark.parametrize(
+    ("question", "part"),
+    [
+        ("How does he close his speech?", "end"),
+        ("What powers do they claim at the very end of the Charter?", "end"),
+        ("What does the article conclude?", "end"),
+        ("what are the opening lines", "start"),
+        ("How does the report begin?", "start"),
+        # the end or start of something else, and "conclude" as "judge"
+        ("How did the war end?", None),
+        ("What happened at the end of the war?", None),
+        ("What did Velor do at the start of April?", None),
+        ("What is the conclusion of the talks?", None),
+        ("What does the Charter conclude about tyrants?", None),
+        ("What are the first steps he recommends?", None),
+    ],
+)
+def test_a_question_about_a_documents_end_or_start_is_told_apart(
+    question: str, part: str | None
+) -> None:
+    assert document_part_asked(question, lambda phrase: "Charter" in phrase) == part

@@ -307,3 +307,17 @@ def test_a_follow_up_is_answered_from_where_the_conversation_left_off(client: Te
     ]
     body = client.post("/v1/chat", json={"messages": messages}).json()
     assert "temper its response" in body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "fragment"),
+    [
+        ("How does the article end?", "realize the potential of American statecraft"),
+        ("What are its opening lines?", "The volley of attacks and counterattacks"),
+    ],
+)
+def test_a_question_about_the_end_or_start_quotes_that_part(
+    client: TestClient, question: str, fragment: str
+) -> None:
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert body["answered"] is True and fragment in body["answer"]

@@ -50,6 +50,11 @@ _PREAMBLE = re.compile(
     r"|btw|by the way|ok(?:ay)?|also)\s*(?:[:\-–—,.!;]+\s*(?:but\b)?|\bbut\b)\s*",
     re.I,
 )
+_SWITCHING_TO = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|now|and|alright)\W+)?(?:switching|moving|turning|jumping|going)"
+    r"(?: over| back| on)? to\b",
+    re.I,
+)
 # "Where?", "And why?", "How many?", "Why then?": a question word and nothing to ask it of.
 _ELLIPTICAL = re.compile(
     r"^\W*(?:(?:and|but|so) )?(?:(?:by|for|from|to|in|with|since|until) )?"
@@ -158,7 +163,10 @@ def _recased(text: str, names: Collection[str]) -> str:
 
 def _without_preamble(question: str) -> tuple[str, bool]:
     """The question without a chat preamble ("Different question: …", "ok, …"), and
-    whether the preamble announced a new topic."""
+    whether the preamble announced a new topic. "Switching to Lincoln — how does he…"
+    announces one and names it: it is kept whole."""
+    if _SWITCHING_TO.match(question):
+        return question, True
     match = _PREAMBLE.match(question)
     if not match or not question[match.end() :].strip():
         return question, False

@@ -13,7 +13,7 @@ sentence is not close in meaning.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from citeqa.index.chunking import Chunk, Sentence
@@ -55,6 +55,8 @@ _WORD = re.compile(r"\S+\s*")
 # A question about a document's end or start is answered from this share of its passages
 # (at least one).
 _PART_SHARE = 0.1
+# "god / religion", "tariffs or trade": alternatives a user names as one topic.
+_ALTERNATIVES = re.compile(r"\s*/\s*|\s+or\s+", re.I)
 _PART_SENTENCES = 2
 # Words that ask only for the part, not about anything in it.
 _PART_TERMS = frozenset(
@@ -319,13 +321,29 @@ class ExtractiveAnswerer:
         policy = self.policy
         if best.score < policy.min_score:
             return False
-        total = sum(query.weights.values())
-        unknown = sum(w for t, w in query.weights.items() if not self.corpus.knows(t))
-        return not (
-            total
-            and unknown / total >= policy.unknown_terms_share
-            and best.scored.similarity < policy.unknown_terms_min_similarity
+        # Asked about X ("What role does god / religion play…?"), what X's words are counts,
+        # not the words that frame the question; of X's alternatives, the best known.
+        alternatives = _ALTERNATIVES.split(query.topic) if query.topic else []
+        asked = [
+            weights
+            for weights in (
+                {t: query.weights.get(t, self.corpus.idf(t)) for t in terms(alternative)}
+                for alternative in alternatives
+            )
+            if weights
+        ] or [query.weights]
+        return any(
+            not (
+                sum(weights.values())
+                and self._unknown_share(weights) >= policy.unknown_terms_share
+                and best.scored.similarity < policy.unknown_terms_min_similarity
+            )
+            for weights in asked
         )
+
+    def _unknown_share(self, weights: Mapping[str, float]) -> float:
+        unknown = sum(w for t, w in weights.items() if not self.corpus.knows(t))
+        return unknown / sum(weights.values())
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
         best = candidates[0]

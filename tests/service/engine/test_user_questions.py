@@ -321,3 +321,17 @@ def test_a_question_about_the_end_or_start_quotes_that_part(
 ) -> None:
     body = client.post("/v1/ask", json={"question": question}).json()
     assert body["answered"] is True and fragment in body["answer"]
+
+
+@pytest.mark.parametrize(
+    "question", ["what role does jordan / amman play?", "what role do drones / uavs play?"]
+)
+def test_about_x_or_y_is_answered_when_the_documents_know_one_of_them(
+    client: TestClient, question: str
+) -> None:
+    """Asked about "X / Y", the documents need to know X or Y, not the words that frame
+    the question ("role", "play")."""
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert body["answered"] is True
+    topic = question.split("does ")[-1].split("do ")[-1].split(" /")[0]
+    assert all(topic in c["quote"].lower() for c in body["citations"])

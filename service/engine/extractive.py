@@ -35,9 +35,11 @@ from citeqa.service.engine.rules import (
     GIVES_REASON,
     LEANS_ON_PREVIOUS,
     RECALLS_ANSWER,
+    YEAR,
     Evidence,
     asks_why_of_it,
     contradicted_specific,
+    document_date_asked,
     document_part_asked,
     has_expected_type,
     metadata_asked,
@@ -58,6 +60,8 @@ _PART_SHARE = 0.1
 # "god / religion", "tariffs or trade": alternatives a user names as one topic.
 _ALTERNATIVES = re.compile(r"\s*/\s*|\s+or\s+", re.I)
 _PART_SENTENCES = 2
+# A document's own date stands among its first few sentences ("Version 2.0, January 2004").
+_DATE_SENTENCES = 3
 # Words that ask only for the part, not about anything in it.
 _PART_TERMS = frozenset(
     terms(
@@ -166,6 +170,8 @@ class ExtractiveAnswerer:
         metadata = self._metadata_answer(query, hits) if hits else None
         if metadata:
             return [] if metadata.scored.sentence.id in taken else [metadata]
+        if not taken and document_date_asked(query.own or query.text, self._names_document):
+            return self._dated_answer(query, hits)
         part = self._part_answer(query, hits) if not taken else None
         if part is not None:
             return part
@@ -545,22 +551,47 @@ class ExtractiveAnswerer:
             words += len(best.scored.sentence.text.split())
         return chosen
 
-    def _part_answer(self, query: Query, hits: list[Hit]) -> list[_Candidate] | None:
-        """A question about a document's end or start ("How does he close his speech?") is
-        answered from that part alone: the document it names, else the one searched alone,
-        the only one, or the best passage's. None for any other question."""
+    def _names_document(self, phrase: str) -> bool:
+        return bool(self.corpus.documents_named(phrase))
+
+    def _body_asked(self, query: Query, hits: list[Hit]) -> list[str]:
+        """The passages, in order and without the byline, of the document a question about
+        a document asks of: the one it names, else the one searched alone, the only one, or
+        the best passage's."""
         corpus = self.corpus
-        part = document_part_asked(
-            query.own or query.text, lambda p: bool(corpus.documents_named(p))
-        )
-        if part is None:
-            return None
         named = query.documents or query.only or frozenset(corpus.documents)
         if len(named) != 1 and not hits:
             return []
         document_id = next(iter(named)) if len(named) == 1 else hits[0].chunk.document_id
         chunk_ids = [c for c in corpus.documents[document_id].chunk_ids if c in corpus.position]
-        body = [c for c in chunk_ids if not _is_byline(corpus.chunks[corpus.position[c]])]
+        return [c for c in chunk_ids if not _is_byline(corpus.chunks[corpus.position[c]])]
+
+    def _dated_answer(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
+        """ "When was this article published?": the document's opening sentence that gives
+        a date ("Version 2.0, January 2004"); none, and so a refusal, when it opens with no
+        date."""
+        corpus = self.corpus
+        opening = [
+            (chunk_id, sentence)
+            for chunk_id in self._body_asked(query, hits)
+            for sentence in corpus.sentences.get(chunk_id, [])
+        ][:_DATE_SENTENCES]
+        for chunk_id, sentence in opening:
+            if YEAR.search(sentence.text):  # its date has a year: "April" alone is no date
+                chunk = corpus.chunks[corpus.position[chunk_id]]
+                return [_Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)]
+        return []
+
+    def _part_answer(self, query: Query, hits: list[Hit]) -> list[_Candidate] | None:
+        """A question about a document's end or start ("How does he close his speech?") is
+        answered from that part alone (see `_body_asked`). None for any other question."""
+        part = document_part_asked(query.own or query.text, self._names_document)
+        if part is None:
+            return None
+        body = self._body_asked(query, hits)
+        if not body:
+            return []
+        corpus = self.corpus
         share = max(1, round(len(body) * _PART_SHARE))
         within = body[-share:] if part == "end" else body[:share]
         candidates = self._candidates(query, self.retriever.score(query, within))

@@ -355,6 +355,32 @@ _DOCUMENT_WORDS = frozenset(
 )
 
 
+# "When was this article published?", "what date is the Apache License from?", "When was
+# LGPL 3 released?": the date of the document itself, when what is dated is one.
+_DOCUMENT_DATE = (
+    re.compile(
+        r"^\W*(?:when|what (?:year|date|day))\b (?:was|is|were|did) (?P<who>[\w’'.-]+"
+        r"(?: [\w’'.-]+){0,5}) (?:first )?(?:published|released|written|issued|adopted|"
+        r"signed|delivered|dated|drafted|enacted|ratified|given|made|come out)\b",
+        re.I,
+    ),
+    re.compile(
+        r"^\W*what (?:year|date|day) (?:is|was) (?P<who>[\w’'.-]+(?: [\w’'.-]+){0,5}) from\b",
+        re.I,
+    ),
+)
+
+
+def document_date_asked(question: str, names_document: Callable[[str], bool]) -> bool:
+    """Whether the question asks when the document itself was published, released or
+    written (of the one `names_document` says a phrase names)."""
+    for pattern in _DOCUMENT_DATE:
+        match = pattern.search(question)
+        if match and (set(words(match["who"])) & _DOCUMENT_WORDS or names_document(match["who"])):
+            return True
+    return False
+
+
 def document_part_asked(question: str, names_document: Callable[[str], bool]) -> str | None:
     """ "end" or "start" when the question asks about that part of a document (of the one
     `names_document` says a phrase names); None otherwise."""
@@ -421,6 +447,7 @@ CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|
 # the evidence: the answer's sentences, the passages they come from, and their whole
 # documents (title, author and text).
 _YEAR = r"\b(?:1[5-9]|20)\d\d\b"
+YEAR = re.compile(_YEAR)
 EXPLICIT_DATE = re.compile(rf"{_YEAR}|\b{MONTH}(?:\s+\d{{1,2}}\b)?|\b\d{{1,2}}\s+{MONTH}", re.I)
 # "before April", "since 2018": a date that bounds the question rather than names its event.
 _DATE_BOUND = re.compile(r"\b(before|after|since|until|till|by|prior to|as of)\s+(the\s+)?$", re.I)

@@ -15,6 +15,7 @@ from citeqa.service.engine.rules import (
     about_topic,
     asks_why_of_it,
     contradicted_specific,
+    document_date_asked,
     document_part_asked,
     has_expected_type,
     metadata_asked,
@@ -343,3 +344,19 @@ def test_a_question_about_a_documents_end_or_start_is_told_apart(
     question: str, part: str | None
 ) -> None:
     assert document_part_asked(question, lambda phrase: "Charter" in phrase) == part
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("when was this article published?", True),
+        ("When was the Charter signed?", True),
+        ("what date is the Charter from?", True),
+        ("When was the treaty signed?", False),  # a treaty the document speaks of
+        ("When did Velor launch the drones?", False),
+    ],
+)
+def test_a_question_about_when_the_document_itself_was_made_is_told_apart(
+    question: str, asked: bool
+) -> None:
+    assert document_date_asked(question, lambda phrase: "Charter" in phrase) is asked

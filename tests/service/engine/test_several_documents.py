@@ -124,6 +124,29 @@ def test_the_name_of_the_one_document_asked_about_is_no_search_term_even_where_i
     assert "posted at the door" not in reply.answer
 
 
+def test_when_a_document_was_published_is_its_opening_date_or_a_refusal(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The date a document opens with answers when it was published; a document that
+    opens with no year has no date to give ("in the first week of April" is none)."""
+    texts = {
+        "quay-permit-rules": (
+            "Quay Permit Rules",
+            "Quay Permit Rules, Version 2, 29 June 2007\n\n"
+            "Cargo may stand on the quay for no longer than two tides before it is moved.",
+        ),
+        "harbor-news": (
+            "Harbor News",
+            "In the first week of April, the harbor opened a second crane for cargo ships.\n\n"
+            "The new crane moves containers twice as fast as the old one did.",
+        ),
+    }
+    library = library_of(tmp_path_factory.mktemp("dated"), texts)
+    dated = library.ask("When were the Quay Permit Rules published?")
+    assert dated.answered and "29 June 2007" in dated.answer
+    assert library.ask("When was the Harbor News published?").answered is False
+
+
 def test_a_summary_asked_by_initials_is_of_the_document_they_name(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

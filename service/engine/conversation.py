@@ -164,9 +164,10 @@ def _recased(text: str, names: Collection[str]) -> str:
 def _without_preamble(question: str) -> tuple[str, bool]:
     """The question without a chat preamble ("Different question: …", "ok, …"), and
     whether the preamble announced a new topic. "Switching to Lincoln — how does he…"
-    announces one and names it: it is kept whole."""
-    if _SWITCHING_TO.match(question):
-        return question, True
+    announces one and names it: the name is kept."""
+    switching = _SWITCHING_TO.match(question)
+    if switching and question[switching.end() :].strip():
+        return question[switching.end() :].strip(), True
     match = _PREAMBLE.match(question)
     if not match or not question[match.end() :].strip():
         return question, False

@@ -78,6 +78,10 @@ _WHAT_ABOUT = re.compile(
     re.I,
 )
 _MAX_TOPIC_WORDS = 4
+# "And the second inaugural?", "what about the apache license": the same question of another
+# document, named by its title's words in any case.
+_WHAT_ABOUT_ANY = re.compile(r"^(?:(?:and )?(?:what|how) about|and) (?P<topic>[^?]+)\??$", re.I)
+_TITLE_GLUE = frozenset("the a an of and".split())
 _LOWER_WORD = re.compile(r"\b[a-z][a-z’'-]*\b")
 _A_NAME = re.compile(r"(?:the )?(?-i:[A-Z])[\w’'-]*(?: (?-i:[A-Z])[\w’'-]*)*", re.I)
 
@@ -135,6 +139,7 @@ def resolve(
     own = question
     question = (
         _completed(question, previous_question)
+        or _of_another_document(question, previous_question, titles)
         or _turned_round(question, previous_question)
         or question
     )
@@ -217,6 +222,43 @@ def _turned_round(question: str, previous_question: str) -> str | None:
     turned = re.sub(pattern, lambda m: swapped[m.group()], previous_question)
     rest = re.sub(r"^[’']s\b", "", asked[asked.lower().find(topic.lower()) + len(topic) :])
     return f"{turned} {rest.strip()}".strip()
+
+
+def _of_another_document(
+    question: str, previous_question: str, titles: Collection[str]
+) -> str | None:
+    """ "And the second inaugural?" after "Who wrote the Declaration of Independence?" asks
+    the question before of the document it names: "Who wrote the second inaugural?"."""
+    match = _WHAT_ABOUT_ANY.match(question)
+    if not match or not titles:
+        return None
+    asked = match["topic"].strip()
+    if not _names_only_titles(asked, titles):
+        return None
+    said = list(re.finditer(r"[\w’'-]+", previous_question))
+    run: list[re.Match[str]] = []
+    for word in [*said, None]:  # None ends the last run
+        if word is not None and (word.group().lower() in titles or run and _glue(word)):
+            run.append(word)
+            continue
+        while run and _glue(run[-1]):
+            run.pop()
+        if run:
+            start, end = run[0].start(), run[-1].end()
+            before = previous_question[:start]
+            if asked.lower().startswith("the ") and before.lower().endswith("the "):
+                before = before[:-4]
+            return f"{before}{asked}{previous_question[end:]}"
+    return None
+
+
+def _glue(word: re.Match[str]) -> bool:
+    return word.group().lower() in _TITLE_GLUE
+
+
+def _names_only_titles(phrase: str, titles: Collection[str]) -> bool:
+    said = [w for w in re.findall(r"[\w’'-]+", phrase.lower()) if w not in _TITLE_GLUE]
+    return bool(said) and all(w in titles for w in said)
 
 
 def _completed(question: str, previous_question: str) -> str | None:

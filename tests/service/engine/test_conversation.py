@@ -183,3 +183,21 @@ def test_names_typed_in_lower_case_are_names_still() -> None:
     resolved = resolve(turns, names={"velor", "ardenia"})
     assert resolved.question == "why doesn't Ardenia want a war with Velor"
     assert resolve(turns).question == "and ardenia?"  # without the names: as it is
+
+
+@pytest.mark.parametrize(
+    ("previous", "message", "resolved"),
+    [
+        ("who wrote the harbor code?", "and the quay rules?", "who wrote the quay rules?"),
+        (
+            "What does the Harbor Code say about fees?",
+            "what about the quay rules",
+            "What does the quay rules say about fees?",
+        ),
+    ],
+)
+def test_and_another_document_asks_the_question_before_of_it(
+    previous: str, message: str, resolved: str
+) -> None:
+    turns = [Turn("user", previous), Turn("assistant", "An answer [1]."), Turn("user", message)]
+    assert resolve(turns, titles={"harbor", "code", "quay", "rules"}).question == resolved

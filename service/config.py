@@ -178,6 +178,12 @@ class AnswerSettings(_Group):
     unknown_terms_min_similarity: float = Field(
         0.45, ge=-1, le=1, description="With that many unknown words, least similarity to answer."
     )
+    all_unknown_min_similarity: float = Field(
+        0.55,
+        ge=-1,
+        le=1,
+        description="With every word of the question unknown, least similarity to answer.",
+    )
     cache_size: int = Field(
         1024,
         ge=0,

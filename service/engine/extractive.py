@@ -341,8 +341,12 @@ class ExtractiveAnswerer:
         return any(
             not (
                 sum(weights.values())
-                and self._unknown_share(weights) >= policy.unknown_terms_share
-                and best.scored.similarity < policy.unknown_terms_min_similarity
+                and (
+                    self._unknown_share(weights) >= policy.unknown_terms_share
+                    and best.scored.similarity < policy.unknown_terms_min_similarity
+                    or self._unknown_share(weights) == 1.0
+                    and best.scored.similarity < policy.all_unknown_min_similarity
+                )
             )
             for weights in asked
         )

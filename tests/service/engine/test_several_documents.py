@@ -4,12 +4,15 @@ is answered from it, and a numbered item's number is never quoted as an answer."
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from citeqa.index.sentences import split_sentences
+from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
+from tests.conftest import REPO
 from tests.libraries import library_of
 
 # Each says how much notice is needed, with a different number.
@@ -230,3 +233,16 @@ def test_one_word_of_a_file_name_does_not_name_the_document(
     # A byline question the byline cannot answer is no whole-document question.
     reply = library.ask("Who wrote it?")
     assert not ("came at night" in reply.answer and "promised" in reply.answer)
+
+
+@pytest.mark.parametrize(("least", "answered"), [(0.55, False), (-1.0, True)])
+def test_a_question_none_of_whose_words_the_documents_have_needs_a_close_sentence(
+    tmp_path: Path, least: float, answered: bool
+) -> None:
+    """ "who signed the declaration on behalf of virginia?": no document has any of its
+    words but the title's, and the sentence nearest in meaning is not near enough."""
+    settings = Settings(data_dir=tmp_path / "data").with_values(all_unknown_min_similarity=least)
+    engine = Engine.open(settings)
+    engine.library.ingest([REPO / "eval" / "datasets" / "corpus"])
+    reply = engine.ask("who signed the declaration on behalf of virginia?")
+    assert reply.answered is answered

@@ -169,7 +169,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.06
 	$(BIN)/citeqa eval eval/datasets/founding-users.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-users --fail-under key_fact_accuracy=0.49 \
-		--fail-under refusal_rate=0.74 --fail-over false_refusal_rate=0.17
+		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.17
 	$(BIN)/citeqa eval eval/datasets/licenses-users.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-users --fail-under key_fact_accuracy=0.58 \
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.09
@@ -181,7 +181,7 @@ eval-gate: install
 		--report build/eval-gate-article-chat-2 --fail-under key_fact_accuracy=0.49 \
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding-chat-2.jsonl --docs eval/datasets/corpus \
-		--report build/eval-gate-founding-chat-2 --fail-under key_fact_accuracy=0.57 \
+		--report build/eval-gate-founding-chat-2 --fail-under key_fact_accuracy=0.71 \
 		--fail-over false_refusal_rate=0.15
 	# The third held-out parts, written the same way after every rule and evaluated once, at
 	# 6a7c4a2 (docs/quality.md): gated at that measurement.

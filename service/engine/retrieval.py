@@ -496,13 +496,21 @@ def _listed(documents: Iterable[StoredDocument]) -> dict[str, tuple[str, tuple[s
 def _naming_words(
     documents: Iterable[StoredDocument], passages: Iterable[tuple[str, str]]
 ) -> dict[str, frozenset[str]]:
-    """Per word, the document it names: a word of its title, its author's surname, or a
-    run of its title's initials ("lgpl" in "GNU Lesser General Public License"), when no
-    other document's title or text has that word ("United States" in one title names
-    nothing when another text says it)."""
+    """Per word, the document it names: a capitalised word of its title, its author's
+    surname, or a run of its title's initials ("lgpl" in "GNU Lesser General Public
+    License"), when no other document's title or text has that word ("United States" in
+    one title names nothing when another text says it)."""
     said: dict[str, set[str]] = {}  # word -> the documents whose title, byline or text has it
     for document in documents:
-        title = [w for w in words(document.title) if w not in STOP_WORDS and len(w) > 1]
+        # A title's words in lower case describe it ("BSD License (three clauses)"): in a
+        # title with capitalised words, those name it.
+        written = re.findall(r"[\w’'-]+", document.title)
+        named = (
+            [w for w in written if not w.islower()]
+            if any(w[:1].isupper() for w in written)
+            else written
+        )
+        title = [w for w in words(" ".join(named)) if w not in STOP_WORDS and len(w) > 1]
         surname = words(document.author)[-1:] if document.author else []
         for word in {*title, *surname, *_initials(document.title)}:
             said.setdefault(word, set()).add(document.id)

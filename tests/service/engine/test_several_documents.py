@@ -150,6 +150,29 @@ def test_when_a_document_was_published_is_its_opening_date_or_a_refusal(
     assert library.ask("When was the Harbor News published?").answered is False
 
 
+def test_a_title_word_in_lower_case_names_no_document(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """ "BSD License (three clauses)": "clauses" describes the licence, it does not name
+    it; a question about the clauses of two other documents names those two only."""
+    texts = {
+        **NOTICES,
+        "quillon-open-charter": (
+            "Quillon Open Charter (three clauses)",
+            NOTICES["quillon-open-charter"][1],
+        ),
+    }
+    library = library_of(tmp_path_factory.mktemp("clauses"), texts)
+    question = "How do the notice clauses of the harbor rules and the orchard lease compare?"
+    assert library.retriever.documents_for(question) == {
+        "harbor-permit-rules",
+        "orchard-lease-terms",
+    }
+    assert library.retriever.documents_for("What does the Quillon charter say?") == {
+        "quillon-open-charter"
+    }
+
+
 def test_a_summary_asked_by_initials_is_of_the_document_they_name(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

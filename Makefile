@@ -171,8 +171,8 @@ eval-gate: install
 		--report build/eval-gate-founding-users --fail-under key_fact_accuracy=0.49 \
 		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.17
 	$(BIN)/citeqa eval eval/datasets/licenses-users.jsonl --docs eval/datasets/licenses \
-		--report build/eval-gate-licenses-users --fail-under key_fact_accuracy=0.58 \
-		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.09
+		--report build/eval-gate-licenses-users --fail-under key_fact_accuracy=0.66 \
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/constitution-users.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-users \
 		--fail-under key_fact_accuracy=0.55 --fail-under refusal_rate=0.33 \

@@ -175,7 +175,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/constitution-users.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-users \
-		--fail-under key_fact_accuracy=0.55 --fail-under refusal_rate=0.33 \
+		--fail-under key_fact_accuracy=0.66 --fail-under refusal_rate=0.33 \
 		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat-2.jsonl --docs seeds \
 		--report build/eval-gate-article-chat-2 --fail-under key_fact_accuracy=0.49 \

@@ -27,6 +27,13 @@ _SECOND_PART = re.compile(
     re.IGNORECASE,
 )
 _MIN_PART_WORDS = 3
+# "house vs senate", "the Apache licence versus the MPL": two sides compared, each a few
+# words (a name, or a noun after "the").
+_VERSUS = re.compile(
+    r"\b(?:(?:compare|comparing|contrast|between)\s+)?"
+    r"(?P<a>(?:the )?[\w’'-]+(?: [\w’'-]+)?) (?:vs\.?|versus) (?P<b>(?:the )?[\w’'-]+\b)",
+    re.IGNORECASE,
+)
 # A follow-up's answer most often stands within this many sentences after the last one the
 # conversation gave. Measured on the dialogue sets (last turns answered, of 53, with the
 # bonus in `extractive.py`): 1 -> 38, 2 -> 39, 3 -> 40, 5 -> 40.
@@ -34,14 +41,27 @@ _FOLLOWING = 3
 
 
 def split_parts(question: str) -> list[str]:
-    """The parts of a question joined by ", and <question word>"; one part when there are none."""
+    """The parts of a question joined by ", and <question word>", or the question asked of
+    each side it compares ("house vs senate: how do the age limits differ?"); one part when
+    there are none."""
     pieces = _SECOND_PART.split(question, maxsplit=1)
     if len(pieces) < 2:
-        return [question]
+        return _sides_compared(question)
     first, second = pieces[0].strip().rstrip(",?") + "?", pieces[1].strip()
     if min(len(first.split()), len(second.split())) < _MIN_PART_WORDS:
         return [question]
     return [first, second]
+
+
+def _sides_compared(question: str) -> list[str]:
+    """ "house vs senate: how do the age limits differ?" asks the same of the house and of
+    the senate: the question once with each side in place of the two, so that each side
+    finds its own sentence."""
+    match = _VERSUS.search(question)
+    if match is None:
+        return [question]
+    before, after = question[: match.start("a")], question[match.end() :]
+    return [f"{before}{match[side]}{after}" for side in ("a", "b")]
 
 
 @dataclass

@@ -17,6 +17,15 @@ from citeqa.service.engine.questions import split_parts
         ),
         ("How did Iran and Israel fight?", ["How did Iran and Israel fight?"]),
         ("Who won and why?", ["Who won and why?"]),
+        # the question asked of each side it compares
+        (
+            "house vs senate: how old must members be?",
+            ["house: how old must members be?", "senate: how old must members be?"],
+        ),
+        (
+            "what does each fear? compare Velor versus Ardenia",
+            ["what does each fear? compare Velor", "what does each fear? compare Ardenia"],
+        ),
     ],
 )
 def test_questions_in_two_parts_are_split(question: str, parts: list[str]) -> None:

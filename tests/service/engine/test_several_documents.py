@@ -269,3 +269,19 @@ def test_a_question_none_of_whose_words_the_documents_have_needs_a_close_sentenc
     engine.library.ingest([REPO / "eval" / "datasets" / "corpus"])
     reply = engine.ask("who signed the declaration on behalf of virginia?")
     assert reply.answered is answered
+
+
+def test_x_versus_y_quotes_a_sentence_for_each_side(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    texts = {
+        "harbor-code": (
+            "The Harbor Code",
+            "A pilot must be thirty years old and have served nine years on the river.\n\n"
+            "The harbor opens at dawn and closes at dusk every day of the year.\n\n"
+            "A deckhand must be eighteen years old and have served one year on a ship.",
+        )
+    }
+    library = library_of(tmp_path_factory.mktemp("versus"), texts)
+    reply = library.ask("pilot vs deckhand: how old must they be?")
+    assert "thirty years old" in reply.answer and "eighteen years old" in reply.answer

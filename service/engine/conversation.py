@@ -9,7 +9,7 @@ its own is searched as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from citeqa.index.documents import normalise_spaces
@@ -51,8 +51,8 @@ _PREAMBLE = re.compile(
     re.I,
 )
 _SWITCHING_TO = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|so|now|and|alright)\W+)?(?:switching|moving|turning|jumping|going)"
-    r"(?: over| back| on)? to\b",
+    r"^\W*(?:(?:ok(?:ay)?|so|now|and|alright)\W+)?(?:switching|moving|turning|jumping)"
+    r"(?: over| on)? to\b",
     re.I,
 )
 # "Where?", "And why?", "How many?", "Why then?": a question word and nothing to ask it of.
@@ -111,7 +111,10 @@ class Resolved:
 
 
 def resolve(
-    turns: list[Turn], titles: Collection[str] = (), names: Collection[str] = ()
+    turns: list[Turn],
+    titles: Collection[str] = (),
+    names: Collection[str] = (),
+    documents: Callable[[str], Collection[str]] | None = None,
 ) -> Resolved:
     """The last user message, made to stand on its own when it is a follow-up. `titles` are
     the words of the documents' titles: "the Declaration" names a document, not someone
@@ -139,7 +142,7 @@ def resolve(
     own = question
     question = (
         _completed(question, previous_question)
-        or _of_another_document(question, previous_question, titles)
+        or _of_another_document(question, previous_question, titles, documents)
         or _turned_round(question, previous_question)
         or question
     )
@@ -225,15 +228,21 @@ def _turned_round(question: str, previous_question: str) -> str | None:
 
 
 def _of_another_document(
-    question: str, previous_question: str, titles: Collection[str]
+    question: str,
+    previous_question: str,
+    titles: Collection[str],
+    documents: Callable[[str], Collection[str]] | None,
 ) -> str | None:
     """ "And the second inaugural?" after "Who wrote the Declaration of Independence?" asks
-    the question before of the document it names: "Who wrote the second inaugural?"."""
+    the question before of the document it names: "Who wrote the second inaugural?". Only
+    when the two name different documents (`documents` says which a phrase names): "What
+    about Israel?" after a question naming Iran and Israel is the question turned round."""
     match = _WHAT_ABOUT_ANY.match(question)
-    if not match or not titles:
+    if not match or not titles or documents is None:
         return None
     asked = match["topic"].strip()
-    if not _names_only_titles(asked, titles):
+    asked_of = set(documents(asked))
+    if not _names_only_titles(asked, titles) or not asked_of:
         return None
     said = list(re.finditer(r"[\w’'-]+", previous_question))
     run: list[re.Match[str]] = []
@@ -245,10 +254,13 @@ def _of_another_document(
             run.pop()
         if run:
             start, end = run[0].start(), run[-1].end()
-            before = previous_question[:start]
-            if asked.lower().startswith("the ") and before.lower().endswith("the "):
-                before = before[:-4]
-            return f"{before}{asked}{previous_question[end:]}"
+            named = set(documents(previous_question[start:end]))
+            if named and not named & asked_of:
+                before = previous_question[:start]
+                if asked.lower().startswith("the ") and before.lower().endswith("the "):
+                    before = before[:-4]
+                return f"{before}{asked}{previous_question[end:]}"
+        run = []
     return None
 
 

@@ -138,7 +138,7 @@ class ExtractiveAnswerer:
         titles = frozenset().union(*corpus.titles.values())
         if len(turns) == 1:
             return resolve(turns, titles), []
-        return resolve(turns, titles, corpus.proper_names()), []
+        return resolve(turns, titles, corpus.proper_names(), corpus.documents_named), []
 
     def answer(self, question: Prepared) -> Draft:
         """The quoted answer, or a refusal."""
@@ -583,7 +583,9 @@ class ExtractiveAnswerer:
         for chunk_id, sentence in opening:
             if YEAR.search(sentence.text):  # its date has a year: "April" alone is no date
                 chunk = corpus.chunks[corpus.position[chunk_id]]
-                return [_Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)]
+                return self._checked(
+                    query, [_Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)]
+                )
         return []
 
     def _part_answer(self, query: Query, hits: list[Hit]) -> list[_Candidate] | None:
@@ -594,13 +596,13 @@ class ExtractiveAnswerer:
             return None
         body = self._body_asked(query, hits)
         if not body:
-            return []
+            return None
         corpus = self.corpus
         share = max(1, round(len(body) * _PART_SHARE))
         within = body[-share:] if part == "end" else body[:share]
         candidates = self._candidates(query, self.retriever.score(query, within))
         if not candidates:
-            return []
+            return None  # nothing stated there: the question is searched as any other
         if not set(query.terms) - _PART_TERMS - corpus.byline_terms:
             # Nothing asked but the part ("How does it end?"): its last or first sentences.
             candidates.sort(key=lambda c: (corpus.position[c.chunk.id], c.scored.sentence.index))

@@ -31,7 +31,8 @@ _MIN_PART_WORDS = 3
 # words (a name, or a noun after "the").
 _VERSUS = re.compile(
     r"\b(?:(?:compare|comparing|contrast|between)\s+)?"
-    r"(?P<a>(?:the )?[\w’'-]+(?: [\w’'-]+)?) (?:vs\.?|versus) (?P<b>(?:the )?[\w’'-]+\b)",
+    r"(?P<a>(?:the )?(?:(?-i:[A-Z])[\w’'-]* )?[\w’'-]+) (?:vs\.?|versus) "
+    r"(?P<b>(?:the )?[\w’'-]+\b)",
     re.IGNORECASE,
 )
 # A follow-up's answer most often stands within this many sentences after the last one the

@@ -328,17 +328,21 @@ def about_topic(question: str) -> str | None:
 _OF = r"(?: of (?P<of>[\w’'-]+(?: [\w’'-]+){0,4}))?"
 _DOCUMENT_PARTS = (
     re.compile(
-        rf"\b(?:at|towards?|near|by|in) the (?:very )?(?P<part>end|beginning|start){_OF}", re.I
+        rf"\b(?:at|towards?|near|by) the (?:very )?(?P<part>end|beginning|start){_OF}", re.I
     ),
     re.compile(
-        r"\b(?P<part>conclusion|closing|final|last|opening|first) (?:words|lines|paragraphs?|"
+        r"\b(?:the|its) (?:very )?(?P<part>conclusion|closing|final|last|opening|first) "
+        r"(?:words|lines|paragraphs?|"
         rf"sections?|remarks|sentences?|part|argument){_OF}",
         re.I,
     ),
-    re.compile(rf"\b(?:the|its|his|her|their) (?P<part>conclusion){_OF}", re.I),
+    re.compile(rf"\b(?:the|its) (?P<part>conclusion){_OF}", re.I),
+    # "How does the article end?"; "How does he close his speech?": said of a document, or
+    # with a document after the verb.
     re.compile(
         r"\bhow (?:does|did|do) (?P<who>[\w’'-]+(?: [\w’'-]+){0,3}) "
-        r"(?P<part>end|close|conclude|finish|wrap up|open|begin|start)\b",
+        r"(?P<part>end|close|conclude|finish|wrap up|open|begin|start)\b"
+        r"(?: (?:(?:his|her|their|its|the|this) )?(?P<what>[\w’'-]+))?",
         re.I,
     ),
     re.compile(
@@ -349,9 +353,8 @@ _DOCUMENT_PARTS = (
 )
 _ENDING = frozenset("end conclusion closing final last close conclude finish wrap".split())
 _DOCUMENT_WORDS = frozenset(
-    """it this that he she they him her them his its their author writer speaker article
-    piece essay text document speech address report paper letter license licence post
-    chapter book story page""".split()
+    """this author writer speaker article piece essay text document speech address report
+    paper letter license licence post chapter book story page""".split()
 )
 
 
@@ -388,7 +391,10 @@ def document_part_asked(question: str, names_document: Callable[[str], bool]) ->
         for match in pattern.finditer(question):
             said = match.groupdict()
             whose = said.get("of") or said.get("who")
-            if whose and not (set(words(whose)) & _DOCUMENT_WORDS or names_document(whose)):
+            of_a_document = bool(said.get("what")) and said["what"].lower() in _DOCUMENT_WORDS
+            if whose and not (
+                of_a_document or set(words(whose)) & _DOCUMENT_WORDS or names_document(whose)
+            ):
                 continue
             return "end" if match["part"].lower().split()[0] in _ENDING else "start"
     return None
@@ -489,10 +495,11 @@ _NEGATION = re.compile(
 # sentence that says it did not ("X did not call on Y"), and a sentence that goes on to what
 # happened instead ("… but took Z", "did not wait: it …"), which may answer after all ("…,
 # but it could next time" says what may happen, not what did).
-_ASKS_WHAT_HAPPENED = re.compile(
-    r"^\W*(?:(?:and|so|but)\s+)?(?:why|how|when|where|what|who|which)\b", re.I
+_ASKS_WHAT_HAPPENED = re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:why|when|where)\b", re.I)
+# "did not call on Hezbollah": the verb denied, and what it is denied of.
+_DENIES = re.compile(
+    r"\b(?:not|never|no longer)\s+(?P<verb>[a-z]+)(?P<of>(?:\s+[\w’'-]+){0,4})", re.I
 )
-_DENIES = re.compile(r"\b(?:not|never|no longer)\s+(?P<verb>[a-z]+)\b", re.I)
 _GOES_ON = re.compile(
     r"\bbut\b(?!\s+(?:\w+\s+)?(?:could|may|might|would|will|can)\b)"
     r"|\b(?:instead|rather|only|except)\b|[:;—–]",
@@ -659,7 +666,8 @@ def denied_premise(question: str, evidence: Evidence) -> bool:
         return False
     asked = set(terms(question))
     return any(
-        any(t in asked for t in terms(m["verb"])) for m in _DENIES.finditer(evidence.sentences)
+        set(terms(m["verb"])) & asked and set(terms(m["of"])) & asked
+        for m in _DENIES.finditer(evidence.sentences)
     )
 
 

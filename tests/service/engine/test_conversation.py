@@ -44,6 +44,11 @@ def test_switching_to_something_named_starts_afresh_and_keeps_the_name(
     assert (resolved.question, resolved.context) == (question, "")
 
 
+def test_going_back_to_what_was_said_is_no_new_topic() -> None:
+    resolved = resolve(_after_talks("Going back to that, why did they stop?"))
+    assert TALKS in resolved.context
+
+
 def test_a_preamble_that_announces_no_new_topic_keeps_the_conversation() -> None:
     resolved = resolve(_after_talks("ok, what did they sign?"))
     assert resolved.question == "what did they sign?"
@@ -200,4 +205,22 @@ def test_and_another_document_asks_the_question_before_of_it(
     previous: str, message: str, resolved: str
 ) -> None:
     turns = [Turn("user", previous), Turn("assistant", "An answer [1]."), Turn("user", message)]
-    assert resolve(turns, titles={"harbor", "code", "quay", "rules"}).question == resolved
+    documents = {"harbor": {"code"}, "code": {"code"}, "quay": {"rules"}, "rules": {"rules"}}
+
+    def named(phrase: str) -> set[str]:
+        return set().union(*(documents.get(w, set()) for w in phrase.lower().split()))
+
+    assert resolve(turns, set(documents), (), named).question == resolved
+
+
+def test_what_about_a_title_word_of_the_same_document_turns_the_question_round() -> None:
+    """Both names are words of one document's title: "What about Ardenia?" is the question
+    before turned round, not asked of another document."""
+    turns = [
+        Turn("user", "Why doesn't Velor want a war with Ardenia?"),
+        Turn("assistant", "Velor knows that a war with Ardenia would be long [1]."),
+        Turn("user", "What about Ardenia?"),
+    ]
+    title = {"why", "velor", "ardenia", "stepped", "back"}
+    resolved = resolve(turns, title, (), lambda phrase: {"velor-ardenia"})
+    assert resolved.question == "Why doesn't Ardenia want a war with Velor?"

@@ -19,6 +19,10 @@ from citeqa.service.engine.questions import split_parts
         ("Who won and why?", ["Who won and why?"]),
         # the question asked of each side it compares
         (
+            "What are the age limits for house vs senate?",
+            ["What are the age limits for house?", "What are the age limits for senate?"],
+        ),
+        (
             "house vs senate: how old must members be?",
             ["house: how old must members be?", "senate: how old must members be?"],
         ),

@@ -307,7 +307,16 @@ _INVASION = "Velor troops crossed into Ardenia."
         # happen; asked whether it happened, or told what happened instead, it answers
         ("Why did Velor invade Ardenia?", "Velor did not invade Ardenia.", "", "denied"),
         ("when did velor invade ardenia", "Velor never invaded Ardenia.", "", "denied"),
-        ("Why did Velor invade?", "Velor did not invade, but it could next year.", "", "denied"),
+        ("Why did Velor invade?", "Velor did not invade, but it could next year.", "", None),
+        (
+            "Why did Velor invade Ardenia?",
+            "Velor did not invade Ardenia, but it could.",
+            "",
+            "denied",
+        ),
+        # the negated verb said of something else, or "what" answered by what did not happen
+        ("Why did Velor strike the depot?", "Velor could not strike Ostra.", "", None),
+        ("What did Velor know of the plans?", "Velor did not know of the plans.", "", None),
         ("Did Velor invade Ardenia?", "Velor did not invade Ardenia.", "", None),
         ("What did Velor invade?", "Velor did not invade Ardenia but took Ostra.", "", None),
         ("Why did Velor invade Ardenia?", "Velor did not wait: it invaded Ardenia.", "", None),
@@ -338,6 +347,12 @@ def test_a_question_stating_what_its_evidence_states_otherwise_is_a_look_alike(
         ("What is the conclusion of the talks?", None),
         ("What does the Charter conclude about tyrants?", None),
         ("What are the first steps he recommends?", None),
+        # of someone, not of a document
+        ("Who won in the end?", None),
+        ("What were his last words?", None),
+        ("What did Velor do towards the end of his life?", None),
+        ("How did they start the war?", None),
+        ("How did it end?", None),
     ],
 )
 def test_a_question_about_a_documents_end_or_start_is_told_apart(
@@ -354,6 +369,8 @@ def test_a_question_about_a_documents_end_or_start_is_told_apart(
         ("what date is the Charter from?", True),
         ("When was the treaty signed?", False),  # a treaty the document speaks of
         ("When did Velor launch the drones?", False),
+        ("When was he released?", False),  # someone, not the document
+        ("When was it signed?", False),
     ],
 )
 def test_a_question_about_when_the_document_itself_was_made_is_told_apart(

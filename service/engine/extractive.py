@@ -338,22 +338,23 @@ class ExtractiveAnswerer:
             )
             if weights
         ] or [query.weights]
-        return any(
-            not (
-                sum(weights.values())
-                and (
-                    self._unknown_share(weights) >= policy.unknown_terms_share
-                    and best.scored.similarity < policy.unknown_terms_min_similarity
-                    or self._unknown_share(weights) == 1.0
-                    and best.scored.similarity < policy.all_unknown_min_similarity
-                )
-            )
-            for weights in asked
-        )
+        return any(self._known_enough(weights, best.scored.similarity) for weights in asked)
 
-    def _unknown_share(self, weights: Mapping[str, float]) -> float:
-        unknown = sum(w for t, w in weights.items() if not self.corpus.knows(t))
-        return unknown / sum(weights.values())
+    def _known_enough(self, weights: Mapping[str, float], similarity: float) -> bool:
+        """Whether the documents know enough of the question's words for an answer this
+        close in meaning: with most of them unknown it must be close, with all of them
+        closer still."""
+        total = sum(weights.values())
+        if not total:
+            return True
+        unknown = sum(w for t, w in weights.items() if not self.corpus.knows(t)) / total
+        policy = self.policy
+        if unknown == 1.0 and similarity < policy.all_unknown_min_similarity:
+            return False
+        return not (
+            unknown >= policy.unknown_terms_share
+            and similarity < policy.unknown_terms_min_similarity
+        )
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
         best = candidates[0]

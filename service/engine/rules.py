@@ -379,9 +379,14 @@ def document_date_asked(question: str, names_document: Callable[[str], bool]) ->
     written (of the one `names_document` says a phrase names)."""
     for pattern in _DOCUMENT_DATE:
         match = pattern.search(question)
-        if match and (set(words(match["who"])) & _DOCUMENT_WORDS or names_document(match["who"])):
+        if match and _is_a_document(match["who"], names_document):
             return True
     return False
+
+
+def _is_a_document(phrase: str, names_document: Callable[[str], bool]) -> bool:
+    """Whether a phrase speaks of a document: a word for one ("the article"), or a name."""
+    return bool(set(words(phrase)) & _DOCUMENT_WORDS) or names_document(phrase)
 
 
 def document_part_asked(question: str, names_document: Callable[[str], bool]) -> str | None:
@@ -392,9 +397,7 @@ def document_part_asked(question: str, names_document: Callable[[str], bool]) ->
             said = match.groupdict()
             whose = said.get("of") or said.get("who")
             of_a_document = bool(said.get("what")) and said["what"].lower() in _DOCUMENT_WORDS
-            if whose and not (
-                of_a_document or set(words(whose)) & _DOCUMENT_WORDS or names_document(whose)
-            ):
+            if whose and not (of_a_document or _is_a_document(whose, names_document)):
                 continue
             return "end" if match["part"].lower().split()[0] in _ENDING else "start"
     return None

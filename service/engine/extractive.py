@@ -423,6 +423,10 @@ class ExtractiveAnswerer:
             asked = set().union(*(forms.get(f, set()) for f in terms(piece)))
             return sum(query.weights[t] for t in asked)
 
+        if not weight(text):  # nothing asked is said: its opening, not a first clause alone
+            return _cut(
+                candidate, cuts, lambda p: len(p.split()) if text.startswith(p) else 0, limit
+            )
         return _cut(candidate, cuts, weight, limit)
 
     def _recited(self, query: Query, hits: list[Hit], fresh: list[_Candidate]) -> _Candidate | None:

@@ -178,7 +178,7 @@ def _document_as_it(
             runs.append((start, end))
         i = end
     plain = _rejoined(words, runs)
-    with_kind = _rejoined(words, [(s, e + int(_kind_of_document(words, e))) for s, e in runs])
+    with_kind = _rejoined(words, [(s, e + _kind_of_document(words, e)) for s, e in runs])
     return [plain] if with_kind == plain else [plain, with_kind]
 
 
@@ -205,9 +205,17 @@ def _joins(words: list[str], naming: list[bool], i: int) -> bool:
     return i < len(words) and naming[i]
 
 
-def _kind_of_document(words: list[str], i: int) -> bool:
-    """Whether word `i` names a kind of document ("deed", "speech?"), as after a title."""
-    return i < len(words) and words[i].lower().rstrip("?!.,;:") in DOCUMENT_KINDS
+def _kind_of_document(words: list[str], i: int) -> int:
+    """How many words from word `i` on name a kind of document, as after a title: one
+    ("deed", "speech?"), two with a word of its own before the kind ("legal code"), or none."""
+    for taken in (1, 2):
+        if i + taken > len(words):
+            break
+        if words[i + taken - 1].lower().rstrip("?!.,;:") in DOCUMENT_KINDS:
+            return taken
+        if words[i].lower() in STOP_WORDS:
+            break  # "the CC0 for a speech" names no kind of document
+    return 0
 
 
 def _rejoined(words: list[str], runs: list[tuple[int, int]]) -> str:

@@ -25,6 +25,7 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         (f"Summarise {TITLE}", True),
         (f"What's the main argument of {TITLE}?", True),
         ("summarise the Brink deed for me", True),  # a kind of document the examples lack
+        ("can you summarize the Brink legal code", True),  # a word of its own before the kind
         (f'Give me a short overview of "{TITLE}".', True),
         ("Could you summarise this for me? I'm trying to work out what it's actually for.", True),
         # Nothing but the document's name and the asking: 0.50 is close enough (0.525).

@@ -7,6 +7,7 @@ import pytest
 
 from citeqa.index.terms import same_word
 from citeqa.service.engine.engine import Engine
+from citeqa.service.engine.extractive import ExtractiveAnswerer, _Candidate
 from tests.libraries import library_of
 
 # One sentence longer than an answer may be, whose last clause answers.
@@ -37,6 +38,19 @@ def test_a_long_sentence_is_cut_to_the_clause_with_the_words_asked_in_another_fo
     reply = harbor.ask("Can the board take my berth?")
     assert reply.answered
     assert "taken for public use" in reply.answer and "governs the docks" not in reply.answer
+
+
+def test_a_long_sentence_with_no_word_asked_is_quoted_from_its_opening(harbor: Engine) -> None:
+    # Chosen by meaning alone, it is cut from its start to the answer limit: its first
+    # clause alone ("The harbor board governs the docks") says too little.
+    query = harbor.retriever.prepare("What is that authority in charge of?")
+    hit = next(h for h in harbor.retriever.search(query, 5) if "governs" in h.chunk.text)
+    scored = next(s for s in hit.sentences if "governs" in s.sentence.text)
+    assert not any(t in scored.sentence.text.lower() for t in query.weights)
+    answerer = ExtractiveAnswerer(harbor.retriever)
+    cut = answerer._shorten(query, _Candidate(hit.chunk, scored, 1.0)).scored.sentence
+    assert scored.sentence.text.startswith(cut.text)
+    assert "and it meets in the old customs house" in cut.text
 
 
 @pytest.mark.parametrize(

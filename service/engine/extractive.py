@@ -80,6 +80,11 @@ _ABOUT_SUBJECT_BONUS = 0.1
 _SUBJECT_WORDS = 4
 # A sentence this similar to one already chosen repeats it.
 _DUPLICATE_SIMILARITY = 0.9
+# When the best sentences lack what the question asks for, one of the next two that has it
+# answers instead if it scores at least this share of the best. Measured on every working
+# set: 0.85, 0.9 and 0.95 alike, fourth article set false refusals 0.053 -> 0, nothing else
+# moved.
+_TYPED_SHARE = 0.9
 # A sentence right after one the conversation already gave carries the story on.
 _CONTINUATION_BONUS = 0.1
 # In a follow-up, a sentence among the few right after the last one given (`Query.follows`)
@@ -200,7 +205,23 @@ class ExtractiveAnswerer:
         chosen = self._select(candidates)
         if self.policy.connected_sentences:
             chosen = self._with_neighbours(query, candidates, chosen)
+        if not has_expected_type(query.text, [c.scored.sentence.text for c in chosen]):
+            chosen = self._typed(query, candidates) or chosen
         return self._checked(query, [self._shorten(query, c) for c in chosen])
+
+    @staticmethod
+    def _typed(query: Query, candidates: list[_Candidate]) -> list[_Candidate]:
+        """When the best sentences lack what the question asks for ("When…?" and no time),
+        the next one nearly as good that has it; none when there is none."""
+        floor = _TYPED_SHARE * candidates[0].score
+        return next(
+            (
+                [c]
+                for c in candidates[1:3]
+                if c.score >= floor and has_expected_type(query.text, [c.scored.sentence.text])
+            ),
+            [],
+        )
 
     def _checked(self, query: Query, chosen: list[_Candidate]) -> list[_Candidate]:
         """The chosen sentences, or none when they lack what the question asks for or

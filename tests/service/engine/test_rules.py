@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
+from citeqa.index.chunking import Chunk, Sentence
+from citeqa.service.engine.extractive import ExtractiveAnswerer, _Candidate
+from citeqa.service.engine.retrieval import Query, ScoredSentence
 from citeqa.service.engine.rules import (
     CARRIES_ON,
     CLAUSE_END,
@@ -377,3 +383,18 @@ def test_a_question_about_when_the_document_itself_was_made_is_told_apart(
     question: str, asked: bool
 ) -> None:
     assert document_date_asked(question, lambda phrase: "Charter" in phrase) is asked
+
+
+def _candidate(text: str, score: float) -> _Candidate:
+    chunk = Chunk("c", "doc", "Doc", 1, 0, len(text), text)
+    sentence = Sentence(f"c:{score}", "c", 0, 0, len(text), text, text)
+    return _Candidate(chunk, ScoredSentence(sentence, score, 0.0), score)
+
+
+def test_a_sentence_nearly_as_good_that_has_the_asked_for_type_answers_instead() -> None:
+    # "When…?": the best sentence gives no time; the next, nearly as good, does.
+    query = Query("When did the board last meet the pilots?", np.zeros(1), (), {})
+    best = _candidate("The board cannot meet the pilots directly.", 1.0)
+    dated = _candidate("The board last met the pilots in March 2019.", 0.95)
+    assert ExtractiveAnswerer._typed(query, [best, dated]) == [dated]
+    assert ExtractiveAnswerer._typed(query, [best, replace(dated, score=0.5)]) == []

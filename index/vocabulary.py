@@ -35,14 +35,16 @@ NUMBER = re.compile(
 # What answers "how many": a number, a fraction or a quantifier ("half", "most"). An answer
 # to "How many delegates signed…?" must also name what it counts (`gives_count` in the
 # engine's rules), so "the thirteen united States" does not answer it.
+# "one" in "for one", "no one", "the one", "one another" counts nothing.
+_NO_COUNT_ONE = r"(?<!\bfor )(?<!\bno )(?<!\bany )(?<!\bthe )(?<!\bthis )(?<!\bthat )"
 QUANTITY = re.compile(
-    rf"\b(?:{_DIGITS}|"
+    rf"\b(?!one\b)(?:{_DIGITS}|"
     + any_of(
         f"{SMALL_CARDINALS} {TEENS} {TENS} {HIGH_TENS} {MAGNITUDES} {PLURAL_MAGNITUDES} {FRACTIONS}"
     )
     + "|"
     + any_of(QUANTIFIERS)
-    + r")\b",
+    + rf")\b|{_NO_COUNT_ONE}\bone\b(?! another\b)",
     re.I,
 )
 

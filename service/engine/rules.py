@@ -28,6 +28,7 @@ from citeqa.index.vocabulary import (
     NAME_RUN,
     QUANTITY,
     SMALL_CARDINALS,
+    TEENS,
     TENS,
     any_of,
 )
@@ -461,6 +462,7 @@ EXPLICIT_DATE = re.compile(rf"{_YEAR}|\b{MONTH}(?:\s+\d{{1,2}}\b)?|\b\d{{1,2}}\s
 # "before April", "since 2018": a date that bounds the question rather than names its event.
 _DATE_BOUND = re.compile(r"\b(before|after|since|until|till|by|prior to|as of)\s+(the\s+)?$", re.I)
 _CARDINAL_VALUES = {word: n for n, word in enumerate(SMALL_CARDINALS.split(), start=1)}
+_CARDINAL_VALUES |= {word: n for n, word in enumerate(TEENS.split(), start=13)}
 _CARDINAL_VALUES |= {word: 10 * n for n, word in enumerate(TENS.split(), start=2)}
 # "three generals", "seven Revolutionary Guard commanders", "30 days": a number and the
 # word it counts, past any names between them ("one" is left out: "one of them" counts
@@ -468,7 +470,7 @@ _CARDINAL_VALUES |= {word: 10 * n for n, word in enumerate(TENS.split(), start=2
 _COUNTED = re.compile(
     rf"\b(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+|"
     rf"{any_of(' '.join(w for w in _CARDINAL_VALUES if w != 'one'))})"
-    r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[A-Za-z]{3,})\b",
+    r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[A-Za-z]{3,})\b(?:\s+(?P<then>[A-Za-z]{3,})\b)?",
 )
 # "section 4", "clause 5", "version 2.1", "v3": a numbered part or version of a document.
 # "hundreds of drones": a count by the dozen, hundred or thousand, and the least it means
@@ -542,13 +544,11 @@ def _counts(text: str) -> Mapping[str, frozenset[int]]:
     found: dict[str, set[int]] = {}
     for match in _COUNTED.finditer(text):
         value = _number_value(match["number"])
-        noun = match["noun"].lower()
-        if (
-            value is not None
-            and not re.fullmatch(_YEAR, match["number"])
-            and noun not in STOP_WORDS
-        ):
-            found.setdefault(noun[:_NAME_STEM], set()).add(value)  # not "1790 the"
+        if value is None or re.fullmatch(_YEAR, match["number"]):
+            continue
+        for noun in (match["noun"].lower(), (match["then"] or "").lower()):
+            if noun and noun not in STOP_WORDS:  # not "1790 the"
+                found.setdefault(noun[:_NAME_STEM], set()).add(value)
     return MappingProxyType({noun: frozenset(values) for noun, values in found.items()})
 
 

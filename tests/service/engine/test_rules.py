@@ -73,6 +73,10 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("By how many towns?", "The charter of the fourteen towns of Velor.", True),
         ("How many delegates signed it?", "The charter of the fourteen towns of Velor.", False),
         ("How many drones did it launch?", "It launched more than 300 drones and missiles.", True),
+        # "for one", "no one", "one another" count nothing
+        ("How many drones did Velor down?", "Velor, for one, downed drones.", False),
+        ("How many drones did Velor down?", "No one downed drones.", False),
+        ("How many drones did Velor down?", "Velor downed only one of the drones.", True),
         # time: a date or time the question lacks
         ("When did the harbour open?", "The harbour opened in May 1921.", True),
         ("When did the harbour open?", "The lock opens until the tide turns.", True),
@@ -276,6 +280,9 @@ _INVASION = "Velor troops crossed into Ardenia."
         # a count by a capitalised noun, as older documents write them ("six Years")
         ("Why do envoys serve four year terms?", "Envoys serve for six Years;", "", "number"),
         ("Why do envoys serve six year terms?", "Envoys serve for six Years;", "", None),
+        # a teen, and a count past a word between ("thirteen united towns")
+        ("Was the pact of the fourteen towns signed?", "The thirteen united towns.", "", "number"),
+        ("Was the pact of the thirteen towns signed?", "The thirteen united towns.", "", None),
         ("What does clause 5 say?", _CLAUSE, "", "number"),
         ("What does clause 4 say?", _CLAUSE, "", None),
         ("What changed in version 2.1?", _VERSION, "", "number"),

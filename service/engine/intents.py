@@ -56,6 +56,11 @@ _ASKS = re.compile(
     r"can|could|should|would|will)\b",
     re.I,
 )
+# "What does it say everything else depends on?": what it says of something, not what it
+# says as a whole ("What does it say?", "what's it saying, start to finish?").
+_SAYS_OF_SOMETHING = re.compile(
+    r"\b(?:say|says|saying)\s+(?!about\b|overall\b|here\b|in\b|now\b|so\b)[a-z]", re.I
+)
 # Readings of a message embedded at most: a 2,000-character message of many short
 # sentences would otherwise cost an embedding each.
 _MOST_READINGS = 6
@@ -93,6 +98,8 @@ class WholeDocumentQuestions:
         # question so ("Why did X…? Explain it simply.") asks of X; a statement so ("I read
         # about X. Summarise it.") leaves another sentence to be the request.
         sentences = _sentences(question)
+        if any(_SAYS_OF_SOMETHING.search(s) and _ASKS.search(s) for s in sentences):
+            return False
         naming_sentences = [s for s in sentences if _names(s, byline_terms, spoken_of)]
         if any(_ASKS.search(s) for s in naming_sentences):
             return False

@@ -46,6 +46,9 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         ("Is there a later version of the Brink paper?", False),
         ("What does the Brink paper say about Jordan?", False),
         ("What does the Brink waive?", False),  # a verb after the name is the question's own
+        # what it says of something, not what it says as a whole
+        ("what does the Brink paper say everything else mostly depends on?", False),
+        ("Briefly, what does the Brink paper say?", True),
         ("What does the article say about Jordan?", False),
         ("How many commanders were killed in the strike?", False),
         ("Why did Iran retaliate?", False),

@@ -27,6 +27,7 @@ from citeqa.service.engine.intents import WholeDocumentQuestions
 from citeqa.service.engine.questions import Prepared
 from citeqa.service.engine.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
 from citeqa.service.engine.rules import (
+    ANNOUNCES,
     ASKS_WHAT_NEXT,
     CARRIES_ON,
     CLAUSE_END,
@@ -78,6 +79,12 @@ _ABOUT_NOVELTY = 0.5
 # 0.1 -> 10, 0.2 -> 9.
 _ABOUT_SUBJECT_BONUS = 0.1
 _SUBJECT_WORDS = 4
+# A sentence that announces what follows ("…granted by a Contributor:") is answered with at
+# most this many of the sentences after it, when it says little itself: at most this many
+# words ("no patent license is granted by a Contributor:"; a longer one, "provided that … you
+# do both of the following:", may answer on its own).
+_ITEMS = 4
+_SHORT_ANNOUNCEMENT = 25
 # A sentence this similar to one already chosen repeats it.
 _DUPLICATE_SIMILARITY = 0.9
 # When the best sentences lack what the question asks for, one of the next two that has it
@@ -398,11 +405,31 @@ class ExtractiveAnswerer:
         before it, when it points back ("this interest"); for a why or how question, the
         one after it, when that carries on ("They crave…, but…"): the best match often
         names the topic and the next gives the reason."""
+        first = chosen[0].scored.sentence.text
+        if ANNOUNCES.search(first) and len(first.split()) <= _SHORT_ANNOUNCEMENT:
+            return self._with_items(chosen[0])
         if LEANS_ON_PREVIOUS.search(chosen[0].scored.sentence.text):
             chosen = self._joined(candidates, chosen, offset=-1)
         if EXPLANATION_QUESTION.search(query.text):
             chosen = self._joined(candidates, chosen, offset=1)
         return chosen
+
+    def _with_items(self, first: _Candidate) -> list[_Candidate]:
+        """A sentence that announces what follows ("…no patent license is granted by a
+        Contributor:") with the sentences that follow it: the first always (cut to the
+        answer limit if need be), the next ones as long as they fit."""
+        place = self.corpus.place_of(first.scored.sentence.text)
+        if place is None:
+            return [first]
+        kept, words = [first], len(first.scored.sentence.text.split())
+        for chunk, sentence in self.corpus.sentences_following(place, _ITEMS):
+            length = len(sentence.text.split())
+            if len(kept) > 1 and words + length > self.policy.max_words:
+                break
+            scored = replace(first.scored, sentence=sentence, lexical=0.0)
+            kept.append(_Candidate(chunk, scored, first.score))
+            words += length
+        return kept
 
     def _joined(
         self, candidates: list[_Candidate], chosen: list[_Candidate], offset: int

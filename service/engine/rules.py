@@ -413,6 +413,9 @@ LEANS_ON_PREVIOUS = re.compile(
     r"|^\W*both (of )?(the |these |those )?[a-z]+s\b",
     re.I,
 )
+# A sentence that announces what follows it: "…no patent license is granted by a
+# Contributor:", "The rights include the following:".
+ANNOUNCES = re.compile(r":\W*$")
 # A sentence that opens by pointing back ("They crave such an assurance, but…") carries on
 # the one before it: an explanation often follows the sentence that names the topic.
 CARRIES_ON = re.compile(

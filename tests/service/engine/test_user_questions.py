@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from citeqa.index.embedding import Embedder
 from citeqa.index.terms import terms
 from citeqa.service.engine.intents import WholeDocumentQuestions
+from tests.libraries import library_of
 
 TITLE = "Why Iran and Israel Stepped Back From the Brink"
 
@@ -339,3 +340,23 @@ def test_about_x_or_y_is_answered_when_the_documents_know_one_of_them(
     assert body["answered"] is True
     topic = question.split("does ")[-1].split("do ")[-1].split(" /")[0]
     assert all(topic in c["quote"].lower() for c in body["citations"])
+
+
+# A short sentence that announces a list, its items each a line of their own.
+PERMITS = (
+    "Anglers on the reservoir need a permit from the water board.\n\n"
+    "No permit is granted to an angler:\n\n"
+    "(a) who has been fined for poaching in the last five years; or\n\n"
+    "(b) who fishes from a boat without a licence for it.\n\n"
+    "Permits are renewed every spring at the board's office.\n"
+)
+
+
+def test_a_sentence_that_announces_a_list_is_quoted_with_its_items(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    engine = library_of(tmp_path_factory.mktemp("permits"), {"permits": ("Permits", PERMITS)})
+    reply = engine.ask("In which cases is no permit granted to an angler?")
+    assert reply.answered
+    assert "No permit is granted to an angler:" in reply.answer
+    assert "fined for poaching" in reply.answer and "without a licence" in reply.answer

@@ -27,13 +27,17 @@ _SECOND_PART = re.compile(
     re.IGNORECASE,
 )
 _MIN_PART_WORDS = 3
-# "house vs senate", "the Apache licence versus the MPL": two sides compared, each a few
-# words (a name, or a noun after "the").
+# "house vs senate", "the Apache licence versus the MPL", "cc0 vs apache 2.0": two sides
+# compared, each a few words (a name, or a noun after "the", with its version).
 _VERSUS = re.compile(
     r"\b(?:(?:compare|comparing|contrast|between)\s+)?"
-    r"(?P<a>(?:the )?(?:(?-i:[A-Z])[\w’'-]* )?[\w’'-]+) (?:vs\.?|versus) "
-    r"(?P<b>(?:the )?[\w’'-]+\b)",
+    r"(?P<a>(?:the )?(?:(?-i:[A-Z])[\w’'-]* )?[\w’'-]+(?: v?\d+(?:\.\d+)*)?) (?:vs\.?|versus) "
+    r"(?P<b>(?:the )?[\w’'-]+(?: v?\d+(?:\.\d+)*)?\b)",
     re.IGNORECASE,
+)
+# "the house's and the senate's role", "iran's and israel's attacks": the same asked of two.
+_POSSESSIVE_PAIR = re.compile(
+    r"\b(?P<a>(?:the )?[\w-]+['’]s?) and (?P<b>(?:the )?[\w-]+['’]s?)(?=\s)", re.IGNORECASE
 )
 # A follow-up's answer most often stands within this many sentences after the last one the
 # conversation gave. Measured on the dialogue sets (last turns answered, of 53, with the
@@ -58,7 +62,7 @@ def _sides_compared(question: str) -> list[str]:
     """ "house vs senate: how do the age limits differ?" asks the same of the house and of
     the senate: the question once with each side in place of the two, so that each side
     finds its own sentence."""
-    match = _VERSUS.search(question)
+    match = _VERSUS.search(question) or _POSSESSIVE_PAIR.search(question)
     if match is None:
         return [question]
     before, after = question[: match.start("a")], question[match.end() :]

@@ -30,6 +30,16 @@ from citeqa.service.engine.questions import split_parts
             "what does each fear? compare Velor versus Ardenia",
             ["what does each fear? compare Velor", "what does each fear? compare Ardenia"],
         ),
+        # a side with its version; two sides each with "'s"
+        (
+            "velor 1.1 vs ardenia 2.0 – which allows patents?",
+            ["velor 1.1 – which allows patents?", "ardenia 2.0 – which allows patents?"],
+        ),
+        (
+            "How do the house's and the senate's roles differ?",
+            ["How do the house's roles differ?", "How do the senate's roles differ?"],
+        ),
+        ("What are the cats and dogs doing?", ["What are the cats and dogs doing?"]),
     ],
 )
 def test_questions_in_two_parts_are_split(question: str, parts: list[str]) -> None:

@@ -187,6 +187,7 @@ def is_follow_up(question: str) -> bool:
     return bool(
         _CONNECTIVE.search(question)
         or _MORE.match(question)
+        or _TELL_MORE.match(question)
         or _PRONOUN.search(question)
         or _THAT_SAID.search(question)
         or _SINCE_THEN.search(question)
@@ -194,9 +195,20 @@ def is_follow_up(question: str) -> bool:
     )
 
 
+# "Tell me more about why that matters": more, of what was said.
+_TELL_MORE = re.compile(r"^\W*(?:(?:can|could) you |please )?(?:tell me|say) more\b", re.I)
+# "Anything else on Iraq?": more about something, the sentences given left out.
+_MORE_ON = re.compile(
+    r"^\W*(?:(?:and|so)\W+)?(?:is there )?(?:anything|something) (?:else|more) "
+    r"(?:on|about|regarding)\b",
+    re.I,
+)
+
+
 def asks_for_more(message: str) -> bool:
-    """Whether a message asks for more of the answer before ("Anything else?")."""
-    return bool(_MORE.match(message))
+    """Whether a message asks for more of the answer before ("Anything else?"), or more
+    about something ("Anything else on Iraq?")."""
+    return bool(_MORE.match(message) or _MORE_ON.match(message))
 
 
 def _turned_round(question: str, previous_question: str) -> str | None:

@@ -323,7 +323,7 @@ class ExtractiveAnswerer:
             ]
             for i, scored in enumerate(hit.sentences):
                 found = corpus.sentence_terms[scored.sentence.id]
-                if told[i] and asks_for_more(query.own):
+                if told[i] and asks_for_more(query.own or query.text):
                     continue  # "Anything else?": not the rest of a sentence already given
                 if told[i]:
                     # The conversation gave this sentence, maybe only in part: what it left

@@ -295,8 +295,8 @@ ABOUT_QUESTION = re.compile(
     r"|^\W*what (?:does|do|did) (?:it|this|the \w+|they) (?:say|tell us|write|mention) "
     r"(?:about|on|regarding|of)\s+(?P<b>.+?)\W*$"
     r"|^\W*what (?:role|part) (?:does|did|do) (?P<c>.+?) play\b"
-    r"|^\W*(?:is there )?(?:anything|something|any(?:thing)? info(?:rmation)?) "
-    r"(?:on|about|regarding)\s+(?P<d>.+?)\W*$"
+    r"|^\W*(?:(?:and|so)\W+)?(?:is there )?(?:anything|something|any(?:thing)? info(?:rmation)?)"
+    r"(?: else| more)? (?:on|about|regarding)\s+(?P<d>.+?)\W*$"
     r"|^\W*(?:what is|what's) (?:said|written|mentioned) (?:about|on|regarding)\s+(?P<e>.+?)\W*$"
     r"|^\W*how (?:does|do|did) (?:it|this|the \w+|they) (?:describe|portray|discuss|treat|cover) "
     r"(?P<f>.+?)\W*$"
@@ -304,6 +304,7 @@ ABOUT_QUESTION = re.compile(
     r"discuss|cover|get into|touch on)\s+(?P<g>.+?)\W*$",
     re.I,
 )
+_ASKS_A_QUESTION = re.compile(r"(?:why|how|what|when|where|who|whom|whether)\b", re.I)
 _ASPECT = re.compile(r"^(?:the )?(?:role|part|position|stance|view|place) (?:of|played by) ", re.I)
 # "Jordan's part in the April events": Jordan's, in whatever it is.
 _ASPECT_OF = re.compile(
@@ -317,6 +318,8 @@ def about_topic(question: str) -> str | None:
     if match is None:
         return None
     topic = next(group for group in match.groups() if group)
+    if _ASKS_A_QUESTION.match(topic):  # "tell me more about why that matters": a question
+        return None
     topic = _ASPECT_OF.sub(lambda m: m["who"], _ASPECT.sub("", topic))
     return topic.strip() or None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citeqa.index.terms import terms
-from citeqa.service.engine.conversation import Turn, resolve
+from citeqa.service.engine.conversation import Turn, asks_for_more, resolve
 
 TALKS = "What talks did Velor start with Ardenia?"
 TALKS_ANSWER = "Velor opened border talks with Ardenia in 2021 [1]."
@@ -67,6 +67,11 @@ def test_asking_for_more_asks_the_question_before_again(message: str) -> None:
     assert resolved.question == TALKS and TALKS_ANSWER.split(" [")[0] in resolved.seen
 
 
+def test_anything_else_on_something_asks_for_more_of_it() -> None:
+    assert asks_for_more("Anything else on the border trade?")
+    assert not asks_for_more("Is there a border trade?")
+
+
 @pytest.mark.parametrize(
     ("message", "follows_on"),
     [
@@ -76,6 +81,7 @@ def test_asking_for_more_asks_the_question_before_again(message: str) -> None:
         ("Did the border trade grow that year?", False),  # "that" before a noun it points at
         ("Which border town did the talks say that trade would grow in?", False),
         ("What was the border deal that led to the talks?", False),  # "that" relative
+        ("tell me more about why that matters", True),  # more, of what was said
     ],
 )
 def test_this_or_that_standing_for_what_was_said_leans_on_the_conversation(

@@ -234,6 +234,8 @@ def test_a_long_sentence_is_cut_after_clause_ends(sentence: str, cuts: list[str]
         ("What does the article say about sanctions?", "sanctions"),
         ("What role does Russia play?", "Russia"),
         ("anything on the harbour fees?", "the harbour fees"),
+        ("anything else on the harbour fees?", "the harbour fees"),
+        ("tell me more about why that matters", None),  # a question, of what was said
         ("What is said about the pilots?", "the pilots"),
         ("How does the report describe the dam?", "the dam"),
         ("Does the piece talk about the town going bankrupt?", "the town going bankrupt"),

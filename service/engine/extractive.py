@@ -361,7 +361,11 @@ class ExtractiveAnswerer:
         asked = [
             weights
             for weights in (
-                {t: query.weights.get(t, self.corpus.idf(t)) for t in terms(alternative)}
+                {
+                    t: query.weights.get(t, self.corpus.idf(t))
+                    for asked in terms(alternative)
+                    for t in self.corpus.spelled_out(asked) or (asked,)
+                }
                 for alternative in alternatives
             )
             if weights
@@ -577,11 +581,11 @@ class ExtractiveAnswerer:
     def _about_answer(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
         """A few sentences about the question's topic that say different things (MMR over
         the sentences that name it), in document order; none when no sentence names it."""
-        topic = set(terms(query.topic))
+        topic = self._topic_names(query.topic)
         candidates = [
             replace(c, score=c.score + _ABOUT_SUBJECT_BONUS * _opens_with(topic, c))
             for c in self._candidates(query, hits)
-            if topic & self.corpus.sentence_terms[c.scored.sentence.id]
+            if _names_topic(topic, self.corpus.sentence_terms[c.scored.sentence.id])
         ]
         candidates.sort(key=lambda c: -c.score)
         if not candidates or not self._is_supported(query, candidates[0]):
@@ -607,6 +611,11 @@ class ExtractiveAnswerer:
             chosen.append(best)
             words += len(best.scored.sentence.text.split())
         return chosen
+
+    def _topic_names(self, topic: str) -> list[frozenset[str]]:
+        """The ways a sentence names a topic: by any of its terms, or by all the terms of
+        the name one of them is the initials of ("UK's role": united, kingdom)."""
+        return [frozenset(self.corpus.spelled_out(t) or (t,)) for t in terms(topic)]
 
     def _names_document(self, phrase: str) -> bool:
         return bool(self.corpus.documents_named(phrase))
@@ -792,10 +801,15 @@ def _follows_on(last: _Candidate, candidate: _Candidate) -> bool:
     return last.scored.sentence.end <= candidate.scored.sentence.start and not between.strip()
 
 
-def _opens_with(topic: set[str], candidate: _Candidate) -> bool:
+def _names_topic(topic: list[frozenset[str]], found: Collection[str]) -> bool:
+    """Whether terms `found` name a topic, given the ways to name it (`_topic_names`)."""
+    return any(way <= set(found) for way in topic)
+
+
+def _opens_with(topic: list[frozenset[str]], candidate: _Candidate) -> bool:
     """Whether a sentence names the topic in its first words: most often, it is about it."""
     opening = " ".join(candidate.scored.sentence.text.split()[:_SUBJECT_WORDS])
-    return bool(topic & set(terms(opening)))
+    return _names_topic(topic, terms(opening))
 
 
 def _is_byline(chunk: Chunk) -> bool:

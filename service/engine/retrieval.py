@@ -191,6 +191,7 @@ class Corpus:
     _document_texts: dict[str, str] = field(init=False, default_factory=dict)
     _places: dict[str, tuple[int, int]] | None = field(init=False, default=None)
     _proper_names: frozenset[str] | None = field(init=False, default=None)
+    _initialisms: dict[str, tuple[str, ...]] | None = field(init=False, default=None)
     sorted_terms: list[str] = field(init=False)  # every term, sorted: for its longer forms
 
     def __post_init__(self) -> None:
@@ -310,6 +311,32 @@ class Corpus:
                         (lower if word.islower() else capitalised).add(word.lower())
             self._proper_names = frozenset(capitalised - lower - STOP_WORDS)
         return self._proper_names
+
+    def spelled_out(self, term: str) -> tuple[str, ...]:
+        """The terms of the name a term no passage uses is the initials of, when the
+        documents write that name out and no other with the same initials: "uk" for "the
+        United Kingdom", "irgc" for "Islamic Revolutionary Guard Corps"; none otherwise.
+        Worked out the first time a question asks."""
+        if self._initialisms is None:
+            found: dict[str, set[tuple[str, ...]]] = {}
+            for sentences in self.sentences.values():
+                for sentence in sentences:
+                    for run in _CAPITALISED_RUN.finditer(sentence.text):
+                        named = run.group().split()
+                        while named and named[0].lower() in STOP_WORDS:  # "The United…"
+                            named = named[1:]
+                        if len(named) < 2:
+                            continue
+                        letters = "".join(word[0] for word in named).lower()
+                        found.setdefault(letters, set()).add(tuple(terms(" ".join(named))))
+            self._initialisms = {
+                letters: next(iter(names))
+                for letters, names in found.items()
+                if len(names) == 1 and letters not in self.document_frequency
+            }
+        if term in self.document_frequency or term in STOP_WORDS:
+            return ()
+        return self._initialisms.get(term, ())
 
     def place_of(self, sentence_text: str) -> tuple[int, int] | None:
         """Where a sentence stands, (passage position, sentence index), by its exact text,
@@ -476,6 +503,9 @@ class Corpus:
 # consulate"), not a sentence's opening.
 _WITHIN_SENTENCE_WORD = re.compile(r"(?<=[\w,;:’'”)] )[A-Za-z][\w’'-]*")
 _IN_QUOTATION_MARKS = re.compile(r"[\"“]([^\"“”]+)[\"”]")
+# A name of two to five capitalised words ("United Kingdom", "Islamic Revolutionary Guard
+# Corps"), which a question may write by its initials.
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,4}\b")
 _VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What
 # is the Apache License?" -> "What is"): too little to embed, so it is embedded whole.
@@ -661,6 +691,8 @@ class Retriever:
             form = corpus.form_used(t)
             if form and t not in split:
                 split[t] = (form,)
+            elif t not in split and corpus.spelled_out(t):  # "UK": United Kingdom
+                split[t] = corpus.spelled_out(t)
         return split
 
     def _unnamed(self, question: str, naming: dict[str, set[str]]) -> str:

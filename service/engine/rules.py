@@ -634,6 +634,9 @@ def _names(text: str) -> _Names:
     )
 
 
+_POSSESSIVE_END = re.compile(r"[’']s?$")
+
+
 def other_name(question: str, evidence: Evidence) -> bool:
     """The question names someone or something the answer's documents never mention, by a
     word, its stem ("Iranian") or its initials ("MPL": Mozilla Public License). Words the
@@ -642,7 +645,7 @@ def other_name(question: str, evidence: Evidence) -> bool:
     names = _names(evidence.documents)
     for run in NAME_RUN.finditer(question):
         said = [
-            part.lower()
+            _POSSESSIVE_END.sub("", part.lower())  # "the UK's role": UK
             for word in run.group().split()
             for part in (
                 word.split("-")

@@ -303,6 +303,7 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("Why did Velor invade Ardenia?", "Velor crossed the Ardenian border.", "", None),
         ("Does the MPL allow linking?", "The Mozilla Public License allows linking.", "", None),
         ("Does the GPL allow linking?", "The Mozilla Public License allows linking.", "", "name"),
+        ("Why did the VP's fleet sail?", "The Velor Provinces' fleet sailed.", "", None),
         ("What does the Charter say about fees?", "This license sets the fees.", "", "name"),
         # a word the documents write in lower case names nothing in particular
         ("What does the License say about fees?", "This license sets the fees.", "", None),

@@ -1,11 +1,12 @@
 """A question's words in another form than the document's ("takes" for "taken", which the
-stemmer leaves apart) still count: as words the documents know, and in the clause quoted."""
+stemmer leaves apart; "UK" for "the United Kingdom") still count: as words the documents
+know, and in the clause quoted."""
 
 from __future__ import annotations
 
 import pytest
 
-from citeqa.index.terms import same_word
+from citeqa.index.terms import same_word, terms
 from citeqa.service.engine.engine import Engine
 from citeqa.service.engine.extractive import ExtractiveAnswerer, _Candidate
 from tests.libraries import library_of
@@ -124,3 +125,31 @@ def test_a_closed_compound_is_read_as_the_two_words_the_documents_use(
     # Only words the documents use: "lunch" is not one. A name is no compound.
     assert "lunch" not in retriever.prepare("What happens at lunchtime?").weights
     assert "bank" not in retriever.prepare("Who is Fairbank?").weights
+
+
+# Names the documents write out, which a question may write by their initials.
+ALLIES = (
+    "The United Kingdom sent two frigates to guard the straits of Velor.\n\n"
+    "The Ardenian Coast Guard closed the port for a week.\n\n"
+    "The Velor Harbour Authority and the Velor Highway Agency stayed out of the dispute.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def allies(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return library_of(tmp_path_factory.mktemp("allies"), {"allies": ("Allies", ALLIES)})
+
+
+def test_initials_stand_for_the_name_the_documents_write_out(allies: Engine) -> None:
+    corpus = allies.retriever.corpus
+    assert corpus.spelled_out("uk") == tuple(terms("United Kingdom"))
+    assert corpus.spelled_out("acg") == tuple(terms("Ardenian Coast Guard"))
+    assert corpus.spelled_out("vha") == ()  # two names with these initials
+    assert corpus.spelled_out("velor") == ()  # a word the documents use
+
+
+def test_tell_me_about_a_name_by_its_initials_quotes_where_it_is_written_out(
+    allies: Engine,
+) -> None:
+    reply = allies.ask("What does it say about the UK's role?")
+    assert reply.answered and "The United Kingdom sent two frigates" in reply.answer

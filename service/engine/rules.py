@@ -134,6 +134,21 @@ def _gives_persons_name(text: str) -> bool:
     )
 
 
+# What answers "how long": a number of units of time or of text ("the first two weeks",
+# "ten or fewer lines", "six Years"), or a word for how long something lasts.
+_UNITS = (
+    r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centur(?:y|ies)|"
+    r"lines?|pages?|words?|characters?|feet|foot|miles?|metres?|meters?|kilometres?|kilometers?"
+)
+LENGTH = re.compile(
+    rf"\b(?:\d[\d,.]*|{any_of(f'{SMALL_CARDINALS} {TEENS} {TENS} a an several few many')})"
+    rf"\s+(?:[\w-]+\s+){{0,2}}(?:{_UNITS})\b"
+    r"|\b(?:perpetual(?:ly)?|indefinitely|forever|permanent(?:ly)?|until|till|as long as|"
+    r"duration|term|for (?:years|decades|months|weeks|days|long))\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class QuestionType:
     """A kind of question: how it is recognised, and what its answer must contain."""
@@ -164,6 +179,12 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
         ),
         gives_count,
         "a number or quantity the question does not name",
+    ),
+    QuestionType(
+        "length",
+        re.compile(r"\bhow long\b(?! ago\b)", re.I),
+        gives_new(LENGTH),
+        "a length of time or of text, or how long it lasts",
     ),
     QuestionType(
         "time",

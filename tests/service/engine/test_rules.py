@@ -77,6 +77,11 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("How many drones did Velor down?", "Velor, for one, downed drones.", False),
         ("How many drones did Velor down?", "No one downed drones.", False),
         ("How many drones did Velor down?", "Velor downed only one of the drones.", True),
+        # length: of time or of text, or how long it lasts; a date is none
+        ("How long did the talks last?", "The talks lasted two weeks.", True),
+        ("How long did the talks last?", "The talks ended on July 4, 1921.", False),
+        ("How long may a quote be?", "Quotes of ten or fewer lines are free.", True),
+        ("How long does the permit last?", "The permit is perpetual.", True),
         # time: a date or time the question lacks
         ("When did the harbour open?", "The harbour opened in May 1921.", True),
         ("When did the harbour open?", "The lock opens until the tide turns.", True),

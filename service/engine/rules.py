@@ -149,6 +149,16 @@ LENGTH = re.compile(
 )
 
 
+# "when the senate holds a trial, do the senators swear an oath?", "When the President is
+# tried, who presides?": "when" opens a clause and the question comes after it (not "When
+# was the treaty signed?", nor "when the treaty was signed?").
+_AUXILIARIES = r"(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|must|may)"
+_WHEN_CLAUSE_THEN_QUESTION = (
+    rf"\s+(?!{_AUXILIARIES}\b)[^?]*?(?:,\s*(?:who|whom|what|which|how|why|where|{_AUXILIARIES})\b"
+    rf"|\b{_AUXILIARIES}\s+(?:the|they|he|she|it|we|you|i|a|an|this|these|those|its|their)\b)"
+)
+
+
 @dataclass(frozen=True)
 class QuestionType:
     """A kind of question: how it is recognised, and what its answer must contain."""
@@ -191,6 +201,7 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
         # "When did…", "Since when…", "…, and when?"; not "What … when it came to X?".
         re.compile(
             r"(^|[,;]\s*|\b(and|but|so|since|until|till|by|from|know|tell me|say)\s+)when\b"
+            rf"(?!{_WHEN_CLAUSE_THEN_QUESTION})"
             r"|\bwhat (year|date|month|day)\b|\bon what date\b",
             re.I,
         ),

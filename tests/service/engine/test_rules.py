@@ -77,6 +77,10 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("How many drones did Velor down?", "Velor, for one, downed drones.", False),
         ("How many drones did Velor down?", "No one downed drones.", False),
         ("How many drones did Velor down?", "Velor downed only one of the drones.", True),
+        # "when" opening a clause before the question asks no time
+        ("when the board meets, must the pilots attend?", "Pilots attend every meeting.", True),
+        ("When the board meets, who chairs it?", "The clerk chairs every meeting.", True),
+        ("when the harbour opened?", "The harbour opened with a parade.", False),
         # length: of time or of text, or how long it lasts; a date is none
         ("How long did the talks last?", "The talks lasted two weeks.", True),
         ("How long did the talks last?", "The talks ended on July 4, 1921.", False),

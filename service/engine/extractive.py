@@ -35,6 +35,7 @@ from citeqa.service.engine.rules import (
     EXPLANATION_QUESTION,
     GIVES_REASON,
     LEANS_ON_PREVIOUS,
+    QUOTED_PHRASE,
     RECALLS_ANSWER,
     YEAR,
     Evidence,
@@ -355,6 +356,10 @@ class ExtractiveAnswerer:
         policy = self.policy
         if best.score < policy.min_score:
             return False
+        # A phrase the question quotes ("what's the 'Linked Version'?"), word for word in it.
+        text = best.scored.sentence.text.lower()
+        if any(phrase.lower() in text for phrase in QUOTED_PHRASE.findall(query.text)):
+            return True
         # Asked about X ("What role does god / religion play…?"), what X's words are counts,
         # not the words that frame the question; of X's alternatives, the best known.
         alternatives = _ALTERNATIVES.split(query.topic) if query.topic else []

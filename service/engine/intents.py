@@ -50,6 +50,8 @@ DOCUMENT_KINDS = frozenset(
 # inaugural? explain it like i'm 12").
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9][?!])\s+|(?<=[a-z0-9]\.)\s+(?=[A-Z])")
 _QUOTES = "\"'“”‘’()"
+# Where a message's last clause begins: after a comma, or a dash between spaces.
+_CLAUSE_MARK = re.compile(r",\s+|\s+[-–—]+\s+")
 # A sentence that asks: a question mark, or a question word first.
 _ASKS = re.compile(
     r"\?\s*$|^\W*(what|who|whom|whose|which|when|where|why|how|is|are|was|were|do|does|did|"
@@ -146,11 +148,15 @@ def _names(sentence: str, byline_terms: Container[str], spoken_of: Container[str
 
 
 def _clauses(sentence: str) -> list[str]:
-    """A sentence, and its last clause after a comma when that has two words or more: the
-    request often comes after what it is for ("I'm linking against it in my app, what does
-    it cover overall?", "…, short version")."""
-    head, comma, last = sentence.rpartition(", ")
-    return [sentence, last] if comma and head and len(last.split()) > 1 else [sentence]
+    """A sentence, and its last clause after a comma or a dash when that has two words or
+    more: the request often comes after what it is for ("I'm linking against it in my app,
+    what does it cover overall?", "…, short version", "explain the LGPL to me like I'm a
+    junior dev – what's it for?")."""
+    cuts = list(_CLAUSE_MARK.finditer(sentence))
+    if not cuts:
+        return [sentence]
+    head, last = sentence[: cuts[-1].start()], sentence[cuts[-1].end() :]
+    return [sentence, last] if head.strip() and len(last.split()) > 1 else [sentence]
 
 
 def _sentences(question: str) -> list[str]:

@@ -252,6 +252,9 @@ ASKS_FOR: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+# A phrase a question puts in quotation marks: "what's the 'Linked Version'?" (not the
+# apostrophe of "what's").
+QUOTED_PHRASE = re.compile(r"(?:^|(?<=[\s(]))['\"“‘]([^'\"“”‘’]{2,60}?)['\"”’](?=[\s?.,!:;)]|$)")
 # "Which country did you say…?", "What did you mention about…?": a question about the
 # answers already given.
 RECALLS_ANSWER = re.compile(

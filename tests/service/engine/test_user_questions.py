@@ -27,6 +27,7 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         (f"What's the main argument of {TITLE}?", True),
         ("summarise the Brink deed for me", True),  # a kind of document the examples lack
         ("can you summarize the Brink legal code", True),  # a word of its own before the kind
+        ("explain the Brink v3 to me like i'm a junior dev – what's it for?", True),  # after a dash
         (f'Give me a short overview of "{TITLE}".', True),
         ("Could you summarise this for me? I'm trying to work out what it's actually for.", True),
         # Nothing but the document's name and the asking: 0.50 is close enough (0.525).
@@ -59,7 +60,8 @@ def test_whole_document_questions_are_recognised_by_meaning(
     embedder: Embedder, question: str, whole: bool
 ) -> None:
     intents = WholeDocumentQuestions(embedder)
-    spoken_of = {"jordan", "iran", "israel", "command", "strike"}
+    # "like" too: the documents may use a word the question only asks with.
+    spoken_of = {"jordan", "iran", "israel", "command", "strike", "like"}
     title = set(terms(TITLE))
     assert intents.asked(question, embedder.embed_query(question), title, spoken_of) is whole
 

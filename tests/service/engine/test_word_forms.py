@@ -153,3 +153,24 @@ def test_tell_me_about_a_name_by_its_initials_quotes_where_it_is_written_out(
 ) -> None:
     reply = allies.ask("What does it say about the UK's role?")
     assert reply.answered and "The United Kingdom sent two frigates" in reply.answer
+
+
+FERRIES = (
+    "Every ferry on the lake must be registered with the harbour board.\n\n"
+    'The particular harbour with which a ferry was registered is also called its "Home Port".\n\n'
+    "Boats must fly the harbour flag while moored in the inner basin.\n"
+)
+
+
+def test_a_phrase_the_question_quotes_word_for_word_supports_the_sentence(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Most of its words are unknown, but the phrase it quotes stands in the sentence.
+    engine = library_of(tmp_path_factory.mktemp("ferries"), {"ferries": ("Ferries", FERRIES)})
+    query = engine.retriever.prepare(
+        "zorblax quibbleworth flimflam gadzooks, what's the 'Home Port'?"
+    )
+    hit = next(h for h in engine.retriever.search(query, 5) if "Home Port" in h.chunk.text)
+    scored = next(s for s in hit.sentences if "Home Port" in s.sentence.text)
+    answerer = ExtractiveAnswerer(engine.retriever)
+    assert answerer._is_supported(query, _Candidate(hit.chunk, scored, 1.0))

@@ -317,7 +317,11 @@ def _drop_repeated(blocks: list[str]) -> list[str]:
         if key in seen:
             continue
         seen.add(key)
-        if len(spans[position]) == 1 and _restates_another(position, block, sentences):
+        if (
+            len(spans[position]) == 1
+            and not _LIST_ITEM.match(block)  # "(b) any new file…" after "(a) any file…"
+            and _restates_another(position, block, sentences)
+        ):
             continue
         kept.append(block)
     return kept
@@ -332,6 +336,11 @@ class _Sentence:
 
 def _numbers(words: set[str]) -> set[str]:
     return {word for word in words if NUMBER.fullmatch(word)}
+
+
+# An item of a list ("(b)", "b)", "2.", "ii.", "•"): parallel to the items around it, never a
+# pull quote of one.
+_LIST_ITEM = re.compile(r"\s*(?:\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]\s|[-•*–]\s)", re.IGNORECASE)
 
 
 def _restates_another(position: int, block: str, sentences: list[_Sentence]) -> bool:

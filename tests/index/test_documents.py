@@ -57,6 +57,17 @@ def test_parallel_clauses_with_different_numbers_are_both_kept() -> None:
     assert representatives in text and senators in text
 
 
+def test_list_items_sharing_most_words_are_all_kept() -> None:
+    # Parallel items of a list, each its own block: no pull quote of the one before.
+    items = [
+        "(a) any file in Source Form that results from a change to Covered Software; or",
+        "(b) any file in Source Form that adds Covered Software.",
+    ]
+    raw = "Definitions\n\nModifications means any of the following:\n\n" + "\n\n".join(items)
+    text = clean_document(raw, document_id="definitions").text
+    assert all(item in text for item in items)
+
+
 def test_paragraph_offsets_round_trip() -> None:
     document = load_document(ARTICLE)
     paragraphs = document.text.split("\n\n")

@@ -58,11 +58,12 @@ _ASKS = re.compile(
     r"can|could|should|would|will)\b",
     re.I,
 )
-# "What does it say everything else depends on?": what it says of something, not what it
-# says as a whole ("What does it say?", "what's it saying, start to finish?").
-_SAYS_OF_SOMETHING = re.compile(
-    r"\b(?:say|says|saying)\s+(?!about\b|overall\b|here\b|in\b|now\b|so\b)[a-z]", re.I
-)
+# "What does it say everything else depends on?": what it says of something, when two or
+# more words the documents use (not the examples' own) follow "say"; not what it says as a
+# whole ("What does it say?", "what's it saying, start to finish?", "what does it say at a
+# high level?").
+_SAYS = re.compile(r"\b(?:say|says|saying)\s+(?P<said>[^,;:?!.–—]+)", re.I)
+_SAID_OF_SOMETHING_TERMS = 2
 # Readings of a message embedded at most: a 2,000-character message of many short
 # sentences would otherwise cost an embedding each.
 _MOST_READINGS = 6
@@ -84,6 +85,21 @@ class WholeDocumentQuestions:
         """How close a question's vector is to the nearest example."""
         return float(np.max(self._vectors @ vector))
 
+    def _says_of_something(
+        self, sentence: str, byline_terms: Container[str], spoken_of: Container[str]
+    ) -> bool:
+        """Whether a question asks what a document says of something: "say" followed by
+        words the documents use, other than its names and the examples' words."""
+        match = _SAYS.search(sentence)
+        if match is None or not _ASKS.search(sentence):
+            return False
+        own = [
+            t
+            for t in terms(match["said"])
+            if t in spoken_of and t not in byline_terms and t not in self._asking_words
+        ]
+        return len(own) >= _SAID_OF_SOMETHING_TERMS
+
     def asked(
         self,
         question: str,
@@ -100,7 +116,7 @@ class WholeDocumentQuestions:
         # question so ("Why did X…? Explain it simply.") asks of X; a statement so ("I read
         # about X. Summarise it.") leaves another sentence to be the request.
         sentences = _sentences(question)
-        if any(_SAYS_OF_SOMETHING.search(s) and _ASKS.search(s) for s in sentences):
+        if any(self._says_of_something(s, byline_terms, spoken_of) for s in sentences):
             return False
         naming_sentences = [s for s in sentences if _names(s, byline_terms, spoken_of)]
         if any(_ASKS.search(s) for s in naming_sentences):

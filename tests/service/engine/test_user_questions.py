@@ -49,8 +49,9 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         ("What does the Brink paper say about Jordan?", False),
         ("What does the Brink waive?", False),  # a verb after the name is the question's own
         # what it says of something, not what it says as a whole
-        ("what does the Brink paper say everything else mostly depends on?", False),
+        ("what does the Brink paper say the strike on the command depended on?", False),
         ("Briefly, what does the Brink paper say?", True),
+        ("what does the Brink paper say at a high level?", True),
         ("What does the article say about Jordan?", False),
         ("How many commanders were killed in the strike?", False),
         ("Why did Iran retaliate?", False),

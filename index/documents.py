@@ -23,7 +23,7 @@ from citeqa.index.extracted import page_number as _page_number
 from citeqa.index.formats import READERS, extract
 from citeqa.index.pdf import MAX_PDF_PAGES
 from citeqa.index.sentences import split_sentences
-from citeqa.index.vocabulary import NUMBER
+from citeqa.index.vocabulary import LIST_ITEM, NUMBER
 
 SUPPORTED_SUFFIXES = tuple(READERS)
 _MARKS = re.compile(rf"{PAGE.pattern}|{HEADING_MARK}")
@@ -319,7 +319,7 @@ def _drop_repeated(blocks: list[str]) -> list[str]:
         seen.add(key)
         if (
             len(spans[position]) == 1
-            and not _LIST_ITEM.match(block)  # "(b) any new file…" after "(a) any file…"
+            and not LIST_ITEM.match(block)  # "(b) any new file…" after "(a) any file…": parallel
             and _restates_another(position, block, sentences)
         ):
             continue
@@ -336,11 +336,6 @@ class _Sentence:
 
 def _numbers(words: set[str]) -> set[str]:
     return {word for word in words if NUMBER.fullmatch(word)}
-
-
-# An item of a list ("(b)", "b)", "2.", "ii.", "•"): parallel to the items around it, never a
-# pull quote of one.
-_LIST_ITEM = re.compile(r"\s*(?:\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]\s|[-•*–]\s)", re.IGNORECASE)
 
 
 def _restates_another(position: int, block: str, sentences: list[_Sentence]) -> bool:

@@ -35,8 +35,12 @@ NUMBER = re.compile(
 # What answers "how many": a number, a fraction or a quantifier ("half", "most"). An answer
 # to "How many delegates signed…?" must also name what it counts (`gives_count` in the
 # engine's rules), so "the thirteen united States" does not answer it.
-# "one" in "for one", "no one", "the one", "one another" counts nothing.
-_NO_COUNT_ONE = r"(?<!\bfor )(?<!\bno )(?<!\bany )(?<!\bthe )(?<!\bthis )(?<!\bthat )"
+# "one" in "Jordan, for one, …", "no one", "one another", "the one that…" counts nothing;
+# "for one term", "that one vote" count.
+_NO_COUNT_ONE = (
+    r"(?<!\bno )(?<!\bfor (?=one,))(?<!\bthe (?=one (?:that|who|which|of)\b))"
+    r"(?<!\bthe (?=one[,.;:?!]))"
+)
 QUANTITY = re.compile(
     rf"\b(?!one\b)(?:{_DIGITS}|"
     + any_of(
@@ -83,3 +87,6 @@ THING_PRONOUNS = "it its they them their theirs"
 
 # The `[n]` citation marker after an answer sentence, with the space before it.
 MARKER = re.compile(r"\s*\[(\d+)\]")
+
+# An item of a list: "(b) …", "b) …", "2. …", "ii. …", "• …".
+LIST_ITEM = re.compile(r"\s*(?:\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]\s|[-•*–]\s)", re.IGNORECASE)

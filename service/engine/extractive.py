@@ -20,6 +20,7 @@ from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Vectors
 from citeqa.index.sentences import states_something
 from citeqa.index.terms import same_word, terms
+from citeqa.index.vocabulary import LIST_ITEM
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
 from citeqa.service.engine.conversation import Resolved, Turn, asks_for_more, resolve
@@ -357,8 +358,11 @@ class ExtractiveAnswerer:
         if best.score < policy.min_score:
             return False
         # A phrase the question quotes ("what's the 'Linked Version'?"), word for word in it.
-        text = best.scored.sentence.text.lower()
-        if any(phrase.lower() in text for phrase in QUOTED_PHRASE.findall(query.text)):
+        if any(
+            terms(phrase) and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.I)
+            for phrase in QUOTED_PHRASE.findall(query.text)
+            for text in [best.scored.sentence.text]
+        ):
             return True
         # Asked about X ("What role does god / religion play…?"), what X's words are counts,
         # not the words that frame the question; of X's alternatives, the best known.
@@ -369,7 +373,7 @@ class ExtractiveAnswerer:
                 {
                     t: query.weights.get(t, self.corpus.idf(t))
                     for asked in terms(alternative)
-                    for t in self.corpus.spelled_out(asked) or (asked,)
+                    for t in self.corpus.spelled_out(asked, alternative) or (asked,)
                 }
                 for alternative in alternatives
             )
@@ -426,14 +430,16 @@ class ExtractiveAnswerer:
     def _with_items(self, first: _Candidate) -> list[_Candidate]:
         """A sentence that announces what follows ("…no patent license is granted by a
         Contributor:") with the sentences that follow it: the first always (cut to the
-        answer limit if need be), the next ones as long as they fit."""
-        place = self.corpus.place_of(first.scored.sentence.text)
-        if place is None:
-            return [first]
+        answer limit if need be), and the next ones while they are items of a list ("(b)
+        …") and fit."""
+        corpus = self.corpus
+        place = (corpus.position[first.chunk.id], first.scored.sentence.index)
         kept, words = [first], len(first.scored.sentence.text.split())
-        for chunk, sentence in self.corpus.sentences_following(place, _ITEMS):
+        for chunk, sentence in corpus.sentences_following(place, _ITEMS):
             length = len(sentence.text.split())
-            if len(kept) > 1 and words + length > self.policy.max_words:
+            if len(kept) > 1 and (
+                not LIST_ITEM.match(sentence.text) or words + length > self.policy.max_words
+            ):
                 break
             scored = replace(first.scored, sentence=sentence, lexical=0.0)
             kept.append(_Candidate(chunk, scored, first.score))
@@ -469,9 +475,10 @@ class ExtractiveAnswerer:
         if len(text.split()) <= limit:
             return candidate
         cuts = [0, *(m.end() for m in CLAUSE_END.finditer(text)), len(text)]
-        if len(cuts) < 3:  # no clause boundary: cut at words
-            cuts = [0, *(m.start() for m in re.finditer(r"(?<=\s)\S", text))]
-            cuts = [*cuts[:: limit // 2 or 1], len(text)]
+        # No clause boundary, or a first clause over the limit: cut at words.
+        if len(cuts) < 3 or len(text[: cuts[1]].split()) > limit:
+            words = [0, *(m.start() for m in re.finditer(r"(?<=\s)\S", text))]
+            cuts = sorted({*cuts, *words[:: limit // 2 or 1], len(text)})
 
         # Each of the sentence's terms, with the question's terms it is a form of.
         forms = {f: {t for t in query.weights if same_word(t, f)} for f in set(terms(text))}
@@ -620,7 +627,7 @@ class ExtractiveAnswerer:
     def _topic_names(self, topic: str) -> list[frozenset[str]]:
         """The ways a sentence names a topic: by any of its terms, or by all the terms of
         the name one of them is the initials of ("UK's role": united, kingdom)."""
-        return [frozenset(self.corpus.spelled_out(t) or (t,)) for t in terms(topic)]
+        return [frozenset(self.corpus.spelled_out(t, topic) or (t,)) for t in terms(topic)]
 
     def _names_document(self, phrase: str) -> bool:
         return bool(self.corpus.documents_named(phrase))

@@ -30,14 +30,16 @@ _MIN_PART_WORDS = 3
 # "house vs senate", "the Apache licence versus the MPL", "cc0 vs apache 2.0": two sides
 # compared, each a few words (a name, or a noun after "the", with its version).
 _VERSUS = re.compile(
-    r"\b(?:(?:compare|comparing|contrast|between)\s+)?"
+    r"(?<![\w'’-])(?:(?:compare|comparing|contrast|between)\s+)?"
     r"(?P<a>(?:the )?(?:(?-i:[A-Z])[\w’'-]* )?[\w’'-]+(?: v?\d+(?:\.\d+)*)?) (?:vs\.?|versus) "
     r"(?P<b>(?:the )?[\w’'-]+(?: v?\d+(?:\.\d+)*)?\b)",
     re.IGNORECASE,
 )
 # "the house's and the senate's role", "iran's and israel's attacks": the same asked of two.
 _POSSESSIVE_PAIR = re.compile(
-    r"\b(?P<a>(?:the )?[\w-]+['’]s?) and (?P<b>(?:the )?[\w-]+['’]s?)(?=\s)", re.IGNORECASE
+    r"(?<![\w'’-])(?P<a>(?:the )?(?:(?-i:[A-Z])[\w-]* )*[\w-]+['’]s?) and "
+    r"(?P<b>(?:the )?(?:(?-i:[A-Z])[\w-]* )*[\w-]+['’]s?)(?=\s)",
+    re.IGNORECASE,
 )
 # A follow-up's answer most often stands within this many sentences after the last one the
 # conversation gave. Measured on the dialogue sets (last turns answered, of 53, with the

@@ -312,11 +312,14 @@ class Corpus:
             self._proper_names = frozenset(capitalised - lower - STOP_WORDS)
         return self._proper_names
 
-    def spelled_out(self, term: str) -> tuple[str, ...]:
-        """The terms of the name a term no passage uses is the initials of, when the
-        documents write that name out and no other with the same initials: "uk" for "the
-        United Kingdom", "irgc" for "Islamic Revolutionary Guard Corps"; none otherwise.
-        Worked out the first time a question asks."""
+    def spelled_out(self, term: str, written: str) -> tuple[str, ...]:
+        """The terms of the name a term no passage uses is the initials of, when `written`
+        (the question) writes it in capitals and the documents write that name out and no
+        other with the same initials: "uk" for "the UK" and "the United Kingdom", "irgc" for
+        "Islamic Revolutionary Guard Corps"; none otherwise ("my pc"). Worked out the first
+        time a question asks."""
+        if term not in {w.lower() for w in _IN_CAPITALS.findall(written)}:
+            return ()
         if self._initialisms is None:
             found: dict[str, set[tuple[str, ...]]] = {}
             for sentences in self.sentences.values():
@@ -505,7 +508,9 @@ _WITHIN_SENTENCE_WORD = re.compile(r"(?<=[\w,;:’'”)] )[A-Za-z][\w’'-]*")
 _IN_QUOTATION_MARKS = re.compile(r"[\"“]([^\"“”]+)[\"”]")
 # A name of two to five capitalised words ("United Kingdom", "Islamic Revolutionary Guard
 # Corps"), which a question may write by its initials.
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,4}\b")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+){1,5}\b")
+# A word written in capitals, as initials are ("UK", "IRGC's").
+_IN_CAPITALS = re.compile(r"\b[A-Z]{2,6}\b")
 _VERSION_ENDING = re.compile(r"(?<=[a-z])v?\d+$")
 # A question left with fewer words than this once its document's name is taken out ("What
 # is the Apache License?" -> "What is"): too little to embed, so it is embedded whole.
@@ -691,8 +696,8 @@ class Retriever:
             form = corpus.form_used(t)
             if form and t not in split:
                 split[t] = (form,)
-            elif t not in split and corpus.spelled_out(t):  # "UK": United Kingdom
-                split[t] = corpus.spelled_out(t)
+            elif t not in split and corpus.spelled_out(t, question):  # "UK": United Kingdom
+                split[t] = corpus.spelled_out(t, question)
         return split
 
     def _unnamed(self, question: str, naming: dict[str, set[str]]) -> str:

@@ -135,7 +135,8 @@ def _gives_persons_name(text: str) -> bool:
 
 
 # What answers "how long": a number of units of time or of text ("the first two weeks",
-# "ten or fewer lines", "six Years"), or a word for how long something lasts.
+# "ten or fewer lines", "six Years", "every second Year", "from 1861 to 1865"), or a word
+# for how long something lasts ("perpetual", "during good Behaviour").
 _UNITS = (
     r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centur(?:y|ies)|"
     r"lines?|pages?|words?|characters?|feet|foot|miles?|metres?|meters?|kilometres?|kilometers?"
@@ -143,8 +144,9 @@ _UNITS = (
 LENGTH = re.compile(
     rf"\b(?:\d[\d,.]*|{any_of(f'{SMALL_CARDINALS} {TEENS} {TENS} a an several few many')})"
     rf"\s+(?:[\w-]+\s+){{0,2}}(?:{_UNITS})\b"
+    rf"|\bevery\s+(?:[\w-]+\s+)?(?:{_UNITS})\b|\bfrom\s+\d{{4}}\s+(?:to|until|till)\s+\d{{4}}\b"
     r"|\b(?:perpetual(?:ly)?|indefinitely|forever|permanent(?:ly)?|until|till|as long as|"
-    r"duration|term|for (?:years|decades|months|weeks|days|long))\b",
+    r"duration|fortnight|season|during|for (?:years|decades|months|weeks|days|long))\b",
     re.I,
 )
 
@@ -153,9 +155,12 @@ LENGTH = re.compile(
 # tried, who presides?": "when" opens a clause and the question comes after it (not "When
 # was the treaty signed?", nor "when the treaty was signed?").
 _AUXILIARIES = r"(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|must|may)"
+# The clause has four words at least before its question ("When exactly did…?", "When in
+# 1787 did…?" ask a time), within one sentence.
 _WHEN_CLAUSE_THEN_QUESTION = (
-    rf"\s+(?!{_AUXILIARIES}\b)[^?]*?(?:,\s*(?:who|whom|what|which|how|why|where|{_AUXILIARIES})\b"
-    rf"|\b{_AUXILIARIES}\s+(?:the|they|he|she|it|we|you|i|a|an|this|these|those|its|their)\b)"
+    rf"\s+(?!{_AUXILIARIES}\b)(?:[^?.!]*?,\s*(?:who|whom|what|which|how|why|where|{_AUXILIARIES})\b"
+    rf"|(?:[^\s?.!,]+\s+){{3}}[^?.!,]*?\b{_AUXILIARIES}\s+"
+    r"(?:the|they|he|she|it|we|you|i|a|an|this|these|those|its|their)\b)"
 )
 
 
@@ -511,7 +516,7 @@ _CARDINAL_VALUES |= {word: 10 * n for n, word in enumerate(TENS.split(), start=2
 _COUNTED = re.compile(
     rf"\b(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+|"
     rf"{any_of(' '.join(w for w in _CARDINAL_VALUES if w != 'one'))})"
-    r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[A-Za-z]{3,})\b(?:\s+(?P<then>[A-Za-z]{3,})\b)?",
+    r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[A-Za-z]{3,})\b(?:\s+(?P<then>[A-Z][a-z]{2,})\b)?",
 )
 # "section 4", "clause 5", "version 2.1", "v3": a numbered part or version of a document.
 # "hundreds of drones": a count by the dozen, hundred or thousand, and the least it means

@@ -77,6 +77,7 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("How many drones did Velor down?", "Velor, for one, downed drones.", False),
         ("How many drones did Velor down?", "No one downed drones.", False),
         ("How many drones did Velor down?", "Velor downed only one of the drones.", True),
+        ("How many terms may a mayor serve?", "A mayor may serve for one term only.", True),
         # "when" opening a clause before the question asks no time
         ("when the board meets, must the pilots attend?", "Pilots attend every meeting.", True),
         ("When the board meets, who chairs it?", "The clerk chairs every meeting.", True),
@@ -86,6 +87,9 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("How long did the talks last?", "The talks ended on July 4, 1921.", False),
         ("How long may a quote be?", "Quotes of ten or fewer lines are free.", True),
         ("How long does the permit last?", "The permit is perpetual.", True),
+        ("How long is a term?", "Members are chosen every second Year.", True),
+        ("How long does it last?", 'The term "Member" means a person.', False),
+        ("When exactly did the board vote?", "The board votes in the town hall.", False),
         # time: a date or time the question lacks
         ("When did the harbour open?", "The harbour opened in May 1921.", True),
         ("When did the harbour open?", "The lock opens until the tide turns.", True),
@@ -292,8 +296,9 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("Why do envoys serve four year terms?", "Envoys serve for six Years;", "", "number"),
         ("Why do envoys serve six year terms?", "Envoys serve for six Years;", "", None),
         # a teen, and a count past a word between ("thirteen united towns")
-        ("Was the pact of the fourteen towns signed?", "The thirteen united towns.", "", "number"),
-        ("Was the pact of the thirteen towns signed?", "The thirteen united towns.", "", None),
+        ("Was the pact of the fourteen towns signed?", "The thirteen united Towns.", "", "number"),
+        ("Was the pact of the thirteen towns signed?", "The thirteen united Towns.", "", None),
+        ("Where did the two drones land?", "Two drones landed. Three missiles landed.", "", None),
         ("What does clause 5 say?", _CLAUSE, "", "number"),
         ("What does clause 4 say?", _CLAUSE, "", None),
         ("What changed in version 2.1?", _VERSION, "", "number"),

@@ -142,10 +142,11 @@ def allies(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 
 def test_initials_stand_for_the_name_the_documents_write_out(allies: Engine) -> None:
     corpus = allies.retriever.corpus
-    assert corpus.spelled_out("uk") == tuple(terms("United Kingdom"))
-    assert corpus.spelled_out("acg") == tuple(terms("Ardenian Coast Guard"))
-    assert corpus.spelled_out("vha") == ()  # two names with these initials
-    assert corpus.spelled_out("velor") == ()  # a word the documents use
+    assert corpus.spelled_out("uk", "the UK's role") == tuple(terms("United Kingdom"))
+    assert corpus.spelled_out("acg", "ACG") == tuple(terms("Ardenian Coast Guard"))
+    assert corpus.spelled_out("vha", "VHA") == ()  # two names with these initials
+    assert corpus.spelled_out("velor", "VELOR") == ()  # a word the documents use
+    assert corpus.spelled_out("uk", "my uk trip") == ()  # not written as initials are
 
 
 def test_tell_me_about_a_name_by_its_initials_quotes_where_it_is_written_out(
@@ -174,3 +175,6 @@ def test_a_phrase_the_question_quotes_word_for_word_supports_the_sentence(
     scored = next(s for s in hit.sentences if "Home Port" in s.sentence.text)
     answerer = ExtractiveAnswerer(engine.retriever)
     assert answerer._is_supported(query, _Candidate(hit.chunk, scored, 1.0))
+    # Within a word is not word for word: 'Home Po' is no phrase of it.
+    part = engine.retriever.prepare("zorblax quibbleworth flimflam gadzooks, what's the 'Home Po'?")
+    assert not answerer._is_supported(part, _Candidate(hit.chunk, scored, 1.0))

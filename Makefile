@@ -203,6 +203,45 @@ eval-gate: install
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-held-out-3 \
 		--fail-under key_fact_accuracy=0.33 --fail-under refusal_rate=0.99 \
 		--fail-over false_refusal_rate=0.17
+	# The fifth sets, written by another hand from the documents alone in the ninth session
+	# and evaluated once before any rule was made from them (docs/quality.md); read since,
+	# and gated at their level.
+	$(BIN)/citeqa eval eval/datasets/article-users-3.jsonl --docs seeds \
+		--report build/eval-gate-article-users-3 --fail-under key_fact_accuracy=0.73 \
+		--fail-under refusal_rate=0.39 --fail-over false_refusal_rate=0.06
+	$(BIN)/citeqa eval eval/datasets/founding-users-2.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-founding-users-2 --fail-under key_fact_accuracy=0.42 \
+		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.08
+	$(BIN)/citeqa eval eval/datasets/licenses-users-2.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-licenses-users-2 --fail-under key_fact_accuracy=0.64 \
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.08
+	$(BIN)/citeqa eval eval/datasets/constitution-users-2.jsonl \
+		--docs eval/datasets/constitution --report build/eval-gate-constitution-users-2 \
+		--fail-under key_fact_accuracy=0.66 --fail-under refusal_rate=0.49 \
+		--fail-over false_refusal_rate=0.09
+	$(BIN)/citeqa eval eval/datasets/article-chat-3.jsonl --docs seeds \
+		--report build/eval-gate-article-chat-3 --fail-under key_fact_accuracy=0.79 \
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.11
+	$(BIN)/citeqa eval eval/datasets/founding-chat-3.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-founding-chat-3 --fail-under key_fact_accuracy=0.33 \
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.17
+	$(BIN)/citeqa eval eval/datasets/licenses-chat-3.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-licenses-chat-3 --fail-under key_fact_accuracy=0.83 \
+		--fail-over false_refusal_rate=0.01
+	# The fourth held-out parts, written the same way and evaluated once, at 537913e, after
+	# every rule of the ninth session (docs/quality.md): gated at that measurement.
+	$(BIN)/citeqa eval eval/datasets/article-held-out-4.jsonl --docs seeds \
+		--report build/eval-gate-article-held-out-4 --fail-under key_fact_accuracy=0.77 \
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/founding-held-out-4.jsonl --docs eval/datasets/corpus \
+		--report build/eval-gate-founding-held-out-4 --fail-under key_fact_accuracy=0.77 \
+		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.12
+	$(BIN)/citeqa eval eval/datasets/licenses-held-out-4.jsonl --docs eval/datasets/licenses \
+		--report build/eval-gate-licenses-held-out-4 --fail-under key_fact_accuracy=0.55 \
+		--fail-over false_refusal_rate=0.01
+	$(BIN)/citeqa eval eval/datasets/constitution-held-out-4.jsonl \
+		--docs eval/datasets/constitution --report build/eval-gate-constitution-held-out-4 \
+		--fail-under key_fact_accuracy=0.71 --fail-over false_refusal_rate=0.15
 
 # Runs the reliability families and regenerates docs/reliability.md from their results.
 reliability: install-test browser redis

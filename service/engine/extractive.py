@@ -357,12 +357,7 @@ class ExtractiveAnswerer:
         policy = self.policy
         if best.score < policy.min_score:
             return False
-        # A phrase the question quotes ("what's the 'Linked Version'?"), word for word in it.
-        if any(
-            terms(phrase) and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.I)
-            for phrase in QUOTED_PHRASE.findall(query.text)
-            for text in [best.scored.sentence.text]
-        ):
+        if _quotes_from(query.text, best.scored.sentence.text):
             return True
         # Asked about X ("What role does god / religion play…?"), what X's words are counts,
         # not the words that frame the question; of X's alternatives, the best known.
@@ -816,6 +811,15 @@ def _follows_on(last: _Candidate, candidate: _Candidate) -> bool:
 def _names_topic(topic: list[frozenset[str]], found: Collection[str]) -> bool:
     """Whether terms `found` name a topic, given the ways to name it (`_topic_names`)."""
     return any(way <= set(found) for way in topic)
+
+
+def _quotes_from(question: str, sentence: str) -> bool:
+    """Whether the question quotes a phrase the sentence holds word for word ("what's the
+    'Linked Version'?"), a phrase with a word of its own (not "'it'")."""
+    return any(
+        terms(phrase) and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", sentence, re.I)
+        for phrase in QUOTED_PHRASE.findall(question)
+    )
 
 
 def _opens_with(topic: list[frozenset[str]], candidate: _Candidate) -> bool:

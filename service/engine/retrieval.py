@@ -694,10 +694,11 @@ class Retriever:
                     split[stem[0]] = parts
         for t in query_terms:
             form = corpus.form_used(t)
-            if form and t not in split:
-                split[t] = (form,)
-            elif t not in split and corpus.spelled_out(t, question):  # "UK": United Kingdom
-                split[t] = corpus.spelled_out(t, question)
+            if t in split:
+                continue
+            named = corpus.spelled_out(t, question)  # "UK": United Kingdom
+            if form or named:
+                split[t] = (form,) if form else named
         return split
 
     def _unnamed(self, question: str, naming: dict[str, set[str]]) -> str:

@@ -16,7 +16,10 @@ from citeqa.index.documents import normalise_spaces
 from citeqa.index.terms import terms
 from citeqa.index.vocabulary import MARKER, NAME_RUN, PERSON_PRONOUNS, THING_PRONOUNS, any_of
 from citeqa.prompts import load_prompt
+from citeqa.service.engine.intents import DOCUMENT_KINDS
 
+_AUXILIARIES = "is was are were does did do will would can could should may might has had"
+_DOCUMENT_KIND = any_of(" ".join(sorted(DOCUMENT_KINDS)))
 _CONNECTIVE = re.compile(
     r"^\s*(and|but|so|also|then|what about|how about|and what|and why|and how|why not)\b", re.I
 )
@@ -31,6 +34,15 @@ _THAT_SAID = re.compile(
     r"could|should|is|was)\s+(?:\w+\s+)?)?(this|that)\s+(mean|means|meant|happen|happened|"
     r"matter|matters|work|works|worked|change|changed|affect|affects|affected|lead|leads|led|"
     r"imply|implies|cause|caused|come|came|end|ended|say|says|said)\b",
+    re.I,
+)
+# "Is that likely to grow?", "What has to happen before that can start?": "this" or "that"
+# standing for what was said, as the subject after an opening auxiliary or between a
+# conjunction and a verb. Not "Is this article…?", which names the document.
+_THAT_STANDS_FOR = re.compile(
+    rf"^\W*(?:(?:so|and|but)\s+)?{any_of(_AUXILIARIES)}\s+(?:this|that)\b"
+    rf"(?!\s+{_DOCUMENT_KIND}\b)"
+    rf"|\b(?:before|after|until|unless|once|if|when|because)\s+(?:this|that)\s+{any_of(_AUXILIARIES)}\b",
     re.I,
 )
 # "What has happened since?": a question that ends pointing back at a time said before.
@@ -190,6 +202,7 @@ def is_follow_up(question: str) -> bool:
         or _TELL_MORE.match(question)
         or _PRONOUN.search(question)
         or _THAT_SAID.search(question)
+        or _THAT_STANDS_FOR.search(question)
         or _SINCE_THEN.search(question)
         or len(set(terms(question))) < _MIN_STANDALONE_TERMS
     )

@@ -82,6 +82,9 @@ def test_anything_else_on_something_asks_for_more_of_it() -> None:
         ("Which border town did the talks say that trade would grow in?", False),
         ("What was the border deal that led to the talks?", False),  # "that" relative
         ("tell me more about why that matters", True),  # more, of what was said
+        ("Is that likely to grow?", True),  # the subject after an opening auxiliary
+        ("What has to happen before that can start?", True),  # between "before" and a verb
+        ("Is this report about the border trade?", False),  # "this report" names a document
     ],
 )
 def test_this_or_that_standing_for_what_was_said_leans_on_the_conversation(

@@ -33,11 +33,13 @@ from citeqa.service.engine.rules import (
     CARRIES_ON,
     CLAUSE_END,
     CONCLUDES,
+    CONDITION,
     EXPLANATION_QUESTION,
     GIVES_REASON,
     LEANS_ON_PREVIOUS,
     QUOTED_PHRASE,
     RECALLS_ANSWER,
+    STATES_CONDITION,
     YEAR,
     Evidence,
     asks_why_of_it,
@@ -486,7 +488,8 @@ class ExtractiveAnswerer:
             return _cut(
                 candidate, cuts, lambda p: len(p.split()) if text.startswith(p) else 0, limit
             )
-        return _cut(candidate, cuts, weight, limit)
+        asked_if = bool(STATES_CONDITION.search(query.own or query.text))
+        return _cut(candidate, cuts, weight, limit, asked_if)
 
     def _recited(self, query: Query, hits: list[Hit], fresh: list[_Candidate]) -> _Candidate | None:
         """A sentence the conversation already gave, when it answers what the follow-up
@@ -520,7 +523,10 @@ class ExtractiveAnswerer:
             return cover(set(terms(piece))) + (_KIND_BONUS if gives else 0.0)
 
         return _clause(
-            _Candidate(hit.chunk, scored, scored.similarity), holds, self.policy.max_words
+            _Candidate(hit.chunk, scored, scored.similarity),
+            holds,
+            self.policy.max_words,
+            bool(STATES_CONDITION.search(query.own or query.text)),
         )
 
     def _reason_told(self, query: Query, hits: list[Hit]) -> list[_Candidate] | None:
@@ -736,7 +742,9 @@ class ExtractiveAnswerer:
         return None
 
 
-def _clause(candidate: _Candidate, value: Callable[[str], float], max_words: int) -> _Candidate:
+def _clause(
+    candidate: _Candidate, value: Callable[[str], float], max_words: int, asked_if: bool = False
+) -> _Candidate:
     """The shortest run of a sentence's clauses (cut at commas too) that `value`s highest."""
     text = candidate.scored.sentence.text
     cuts = [0, *(m.end() for m in _ANY_CLAUSE_END.finditer(text)), len(text)]
@@ -745,26 +753,29 @@ def _clause(candidate: _Candidate, value: Callable[[str], float], max_words: int
         cuts,
         lambda piece: value(piece) - _RECITE_WORD_COST * len(piece.split()),
         max_words,
+        asked_if,
     )
 
 
 def _cut(
-    candidate: _Candidate, cuts: list[int], value: Callable[[str], float], max_words: int
+    candidate: _Candidate,
+    cuts: list[int],
+    value: Callable[[str], float],
+    max_words: int,
+    asked_if: bool = False,
 ) -> _Candidate:
     """The candidate cut to the run of pieces between `cuts` that `value`s highest, within
-    `max_words`; its offsets still point at the exact text in the document."""
+    `max_words`; its offsets still point at the exact text in the document. `asked_if`:
+    the question states a condition, so a run does not end on one the sentence goes on
+    from ("and when so suspended," is not what happens then), unless no other run fits."""
     sentence = candidate.scored.sentence
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if sentence.text[a:b].strip()]
-    best: tuple[float, int, int] | None = None
-    for i in range(len(spans)):
-        for j in range(i, len(spans)):
-            start, end = spans[i][0], spans[j][1]
-            piece = sentence.text[start:end]
-            if len(piece.split()) > max_words:
-                break
-            score = value(piece)
-            if best is None or score > best[0]:
-                best = (score, start, end)
+    open_ends = {
+        j for j, (a, b) in enumerate(spans[:-1]) if asked_if and CONDITION.match(sentence.text[a:b])
+    }
+    best = _best_run(sentence.text, spans, value, max_words, open_ends)
+    if best is None and open_ends:
+        best = _best_run(sentence.text, spans, value, max_words, set())
     if best is None:
         return candidate
     piece = sentence.text[best[1] : best[2]]
@@ -774,6 +785,30 @@ def _cut(
         sentence, start=sentence.start + start, end=sentence.start + start + len(piece), text=piece
     )
     return replace(candidate, scored=replace(candidate.scored, sentence=trimmed))
+
+
+def _best_run(
+    text: str,
+    spans: list[tuple[int, int]],
+    value: Callable[[str], float],
+    max_words: int,
+    not_ends: Collection[int],
+) -> tuple[float, int, int] | None:
+    """The (value, start, end) of the run of `spans` that `value`s highest within
+    `max_words`, ending on no span in `not_ends`; the shortest first on a tie."""
+    best: tuple[float, int, int] | None = None
+    for i in range(len(spans)):
+        for j in range(i, len(spans)):
+            start, end = spans[i][0], spans[j][1]
+            piece = text[start:end]
+            if len(piece.split()) > max_words:
+                break
+            if j in not_ends:
+                continue
+            score = value(piece)
+            if best is None or score > best[0]:
+                best = (score, start, end)
+    return best
 
 
 def compose(chosen: list[_Candidate]) -> Answer:

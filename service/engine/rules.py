@@ -496,6 +496,18 @@ def asks_why_of_it(question: str) -> bool:
 # Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
 # opens a new clause.
 CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|where|when)\b)")
+# A clause that states a condition ("and when so suspended,", "Yet, if God wills…"): to a
+# question that states one ("What did he do once they were suspended?"), what follows it
+# is the answer, so a quote does not stop after it.
+CONDITION = re.compile(
+    r"^\W*(?:(?:and|but|yet|so|or)\W+)?(?:if|unless|once|when|whenever|until|till|provided)\b",
+    re.I,
+)
+# "…once they were suspended?", "And if God wants it to go on?", "What happens when…?"; not
+# "When did…?" nor "And when…?", which ask for a time.
+STATES_CONDITION = re.compile(
+    r"\b(?:if|unless|once|whenever|provided)\b|\b(?!(?:and|but|so|or)\b)\w+\s+when\b", re.I
+)
 
 
 # Questions that only look answerable: the question states a specific (a date, a number, a

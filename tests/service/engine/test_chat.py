@@ -289,3 +289,31 @@ def test_asking_for_more_gives_what_the_first_answer_did_not(client: TestClient,
     second = _chat(client, question, first["answer"], more)
     assert second["answered"] is True and "Jordan" in second["answer"]
     assert not any(sentence in second["answer"] for sentence in given)
+
+
+LICENCES = (
+    "The board blocked every new ferry licence, unless it was paused until the governor could "
+    "sign it; and when so paused, the board quietly forgot about the licence for years.\n\n"
+    "The harbor opens at dawn and closes when the last boat is in.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return library_of(tmp_path_factory.mktemp("board"), {"board": ("Board Notes", LICENCES)})
+
+
+def test_a_follow_up_that_states_a_condition_gets_what_happens_then(board: Engine) -> None:
+    """ "What did it do once they were paused?" is not answered by "and when so paused"."""
+    question = "What did the board block?"
+    first = board.chat([Turn("user", question)])
+    assert "ferry licence" in first.answer
+    then = board.chat(
+        [
+            Turn("user", question),
+            Turn("assistant", first.answer),
+            Turn("user", "what did the board do once they were paused?"),
+        ]
+    )
+    assert then.answered
+    assert "forgot about the licence" in then.answer

@@ -13,10 +13,12 @@ from citeqa.service.engine.retrieval import Query, ScoredSentence
 from citeqa.service.engine.rules import (
     CARRIES_ON,
     CLAUSE_END,
+    CONDITION,
     EXPLANATION_QUESTION,
     GIVES_REASON,
     LEANS_ON_PREVIOUS,
     QUESTION_TYPES,
+    STATES_CONDITION,
     Evidence,
     about_topic,
     asks_why_of_it,
@@ -234,6 +236,33 @@ def test_why_and_how_questions_want_an_explanation(question: str, explains: bool
 )
 def test_a_long_sentence_is_cut_after_clause_ends(sentence: str, cuts: list[str]) -> None:
     assert [sentence[: m.end()] for m in CLAUSE_END.finditer(sentence)] == cuts
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        ("and when so suspended,", True),
+        ("Yet, if the tide turns,", True),
+        ("the ships wait at the bar,", False),
+    ],
+)
+def test_a_clause_that_states_a_condition(text: str, condition: bool) -> None:
+    assert bool(CONDITION.match(text)) is condition
+
+
+@pytest.mark.parametrize(
+    ("question", "states"),
+    [
+        ("what did he do once they were suspended?", True),
+        ("and if the tide turns?", True),
+        ("What happens when the gates close?", True),
+        ("When did the gates close?", False),  # asks for a time
+        ("and when did they open?", False),
+        ("Who closed the gates?", False),
+    ],
+)
+def test_a_question_that_states_a_condition(question: str, states: bool) -> None:
+    assert bool(STATES_CONDITION.search(question)) is states
 
 
 @pytest.mark.parametrize(

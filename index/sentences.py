@@ -52,8 +52,14 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
         for start, piece in _pieces(line.group()):
             at = offset + line.start() + start
             for begin, end in _tokenizer().span_tokenize(piece):
-                spans.append(Span(at + begin, at + end))
+                marked = _MARK_AFTER_COLON.search(piece, begin, end)
+                spans.append(Span(at + begin, at + (marked.start() + 1 if marked else end)))
     return spans
+
+
+# "…the following conditions are met: 1." is Punkt's sentence; the "1." opens the next one,
+# an item of the list, and is left between the two like the marks of the items after it.
+_MARK_AFTER_COLON = re.compile(r":\s+\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]$", re.I)
 
 
 # NLTK gives each regular-expression match a few seconds and raises past that: a line of

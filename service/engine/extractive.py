@@ -12,6 +12,7 @@ sentence is not close in meaning.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -29,6 +30,7 @@ from citeqa.service.engine.questions import Prepared
 from citeqa.service.engine.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
 from citeqa.service.engine.rules import (
     ANNOUNCES,
+    ASKS_FOR_ITEMS,
     ASKS_WHAT_NEXT,
     CARRIES_ON,
     CLAUSE_END,
@@ -36,6 +38,7 @@ from citeqa.service.engine.rules import (
     CONDITION,
     EXPLANATION_QUESTION,
     GIVES_REASON,
+    ITEM_MARK_BEFORE,
     LEANS_ON_PREVIOUS,
     QUOTED_PHRASE,
     RECALLS_ANSWER,
@@ -89,6 +92,7 @@ _SUBJECT_WORDS = 4
 # do both of the following:", may answer on its own).
 _ITEMS = 4
 _SHORT_ANNOUNCEMENT = 25
+_MARK_BEFORE = 8  # characters before a sentence where its list item mark may stand
 # A sentence this similar to one already chosen repeats it.
 _DUPLICATE_SIMILARITY = 0.9
 # When the best sentences lack what the question asks for, one of the next two that has it
@@ -418,6 +422,11 @@ class ExtractiveAnswerer:
         first = chosen[0].scored.sentence.text
         if ANNOUNCES.search(first) and len(first.split()) <= _SHORT_ANNOUNCEMENT:
             return self._with_items(chosen[0])
+        # Asked for several things, the best sentence one item of a list: the list.
+        if ASKS_FOR_ITEMS.search(query.own or query.text):
+            announcement = self._announcement(chosen[0])
+            if announcement is not None:
+                return self._with_items(announcement)
         if LEANS_ON_PREVIOUS.search(chosen[0].scored.sentence.text):
             chosen = self._joined(candidates, chosen, offset=-1)
         if EXPLANATION_QUESTION.search(query.text):
@@ -428,20 +437,38 @@ class ExtractiveAnswerer:
         """A sentence that announces what follows ("…no patent license is granted by a
         Contributor:") with the sentences that follow it: the first always (cut to the
         answer limit if need be), and the next ones while they are items of a list ("(b)
-        …") and fit."""
+        …") and fit in twice the answer limit, like an answer about a topic."""
         corpus = self.corpus
         place = (corpus.position[first.chunk.id], first.scored.sentence.index)
         kept, words = [first], len(first.scored.sentence.text.split())
         for chunk, sentence in corpus.sentences_following(place, _ITEMS):
             length = len(sentence.text.split())
             if len(kept) > 1 and (
-                not LIST_ITEM.match(sentence.text) or words + length > self.policy.max_words
+                not _is_item(chunk, sentence) or words + length > 2 * self.policy.max_words
             ):
                 break
             scored = replace(first.scored, sentence=sentence, lexical=0.0)
             kept.append(_Candidate(chunk, scored, first.score))
             words += length
         return kept
+
+    def _announcement(self, item: _Candidate) -> _Candidate | None:
+        """The short sentence that announces the list `item` is an item of ("…provided
+        that the following conditions are met:"), when the ones between are items too."""
+        corpus = self.corpus
+        if not _is_item(item.chunk, item.scored.sentence):
+            return None
+        place = (corpus.position[item.chunk.id], item.scored.sentence.index)
+        before = ((c, s) for c, s in corpus.sentences_before(*place) if states_something(s.text))
+        for chunk, sentence in itertools.islice(before, _ITEMS):
+            if ANNOUNCES.search(sentence.text):
+                if len(sentence.text.split()) > _SHORT_ANNOUNCEMENT:
+                    return None
+                scored = replace(item.scored, sentence=sentence, lexical=0.0)
+                return _Candidate(chunk, scored, item.score)
+            if not _is_item(chunk, sentence):
+                return None
+        return None
 
     def _joined(
         self, candidates: list[_Candidate], chosen: list[_Candidate], offset: int
@@ -740,6 +767,15 @@ class ExtractiveAnswerer:
             if sentence.text == wanted:
                 return _Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)
         return None
+
+
+def _is_item(chunk: Chunk, sentence: Sentence) -> bool:
+    """Whether a sentence is an item of a list: marked "(b)" or "2." at its start, or just
+    before it in its passage."""
+    before = chunk.text[
+        max(0, sentence.start - chunk.start - _MARK_BEFORE) : sentence.start - chunk.start
+    ]
+    return bool(LIST_ITEM.match(sentence.text) or ITEM_MARK_BEFORE.search(before))
 
 
 def _clause(

@@ -367,6 +367,17 @@ class Corpus:
                 if chunk.id != self.chunks[position].id or sentence.index > index:
                     yield chunk, sentence
 
+    def sentences_before(self, position: int, index: int) -> Iterator[tuple[Chunk, Sentence]]:
+        """The sentences before one, nearest first, back to the start of its document."""
+        document_id = self.chunks[position].document_id
+        for earlier in range(position, -1, -1):
+            chunk = self.chunks[earlier]
+            if chunk.document_id != document_id:
+                return
+            for sentence in reversed(self.sentences.get(chunk.id, [])):
+                if earlier != position or sentence.index < index:
+                    yield chunk, sentence
+
     def places_told(self, told: str) -> list[tuple[int, int]]:
         """Where each sentence of `told` (earlier answers) stands, in the order told;
         sentences no passage holds are left out."""

@@ -459,6 +459,15 @@ LEANS_ON_PREVIOUS = re.compile(
 # A sentence that announces what follows it: "…no patent license is granted by a
 # Contributor:", "The rights include the following:".
 ANNOUNCES = re.compile(r":\W*$")
+# "What are the 3 conditions…?", "…in which cases? list them": a question that asks for
+# several things.
+ASKS_FOR_ITEMS = re.compile(
+    rf"\b(?:list|enumerate)\b|\b(?:\d{{1,2}}|{any_of(SMALL_CARDINALS)})\s+(?:\w+\s+)?\w+s\b"
+    r"|^\W*(?:what|which)\s+(?:are|were)\s+the\b",
+    re.I,
+)
+# A list item's mark left before its sentence ("…are met: 1. Redistributions…").
+ITEM_MARK_BEFORE = re.compile(r"(?:^|\s)(?:\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]|[-•*–])\s*$", re.I)
 # A sentence that opens by pointing back ("They crave such an assurance, but…") carries on
 # the one before it: an explanation often follows the sentence that names the topic.
 CARRIES_ON = re.compile(

@@ -50,3 +50,10 @@ def test_chunk_ids_depend_on_document_and_text_only(document) -> None:  # type: 
     assert [c.id for c in first] == [c.id for c in second]
     assert first[1].id == chunk_id_for(document.id, first[1].text)
     assert chunk_id_for("other", first[1].text) != first[1].id
+
+
+def test_a_list_items_mark_after_a_colon_opens_the_item_not_ends_the_sentence() -> None:
+    text = "Boats may moor provided that these rules are met: 1. Pay the fee. 2. Fly the flag."
+    sentences = [text[s.start : s.end] for s in split_sentences(text)]
+    assert sentences[0] == "Boats may moor provided that these rules are met:"
+    assert "Pay the fee." in sentences

@@ -363,3 +363,34 @@ def test_a_sentence_that_announces_a_list_is_quoted_with_its_items(
     assert reply.answered
     assert "No permit is granted to an angler:" in reply.answer
     assert "fined for poaching" in reply.answer and "without a licence" in reply.answer
+
+
+# A list run on in one paragraph, its items marked "1." and longer together than one answer.
+CROSSING = (
+    "Ferries may cross the strait at night provided that the following conditions are met: "
+    "1. The captain must have logged at least two hundred crossings by daylight in the "
+    "previous year. 2. Every passenger must wear a lifejacket with a working lamp from the "
+    "moment the ferry leaves the quay. 3. The harbor master must be told of the crossing by "
+    "radio before the ferry leaves and again when it arrives on the far side.\n\n"
+    "Fares for night crossings are twice the day fares.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What are the three conditions for a night crossing?",
+        "list the conditions",
+        "what are the rules on lifejackets at night?",  # one item matches best: its list
+    ],
+)
+def test_a_list_question_gets_every_item_of_the_list(
+    tmp_path_factory: pytest.TempPathFactory, question: str
+) -> None:
+    engine = library_of(tmp_path_factory.mktemp("strait"), {"strait": ("Strait", CROSSING)})
+    reply = engine.ask(question)
+    assert reply.answered
+    assert "the following conditions are met:" in reply.answer
+    for item in ("two hundred crossings", "lifejacket", "told of the crossing by radio"):
+        assert item in reply.answer
+    assert not any(re.search(r"\d\.$", c.quote) for c in reply.citations)  # no stray mark

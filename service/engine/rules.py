@@ -330,17 +330,20 @@ def metadata_asked(question: str) -> list[str]:
 
 # "Tell me about X", "What does it say about X?", "What role does X play?": the answer is a
 # few sentences about X, and X alone is searched.
+# What a question asks about a document says it of: "it", "they", "the article", "the
+# Apache License", "the bill of rights".
+_SAID_BY = r"(?:it|this|they|the (?:[\w.'’-]+ ){0,3}[\w.'’-]+)"
 ABOUT_QUESTION = re.compile(
     r"^\W*(?:(?:can|could) you |please )?(?:tell me|talk) (?:more )?about\s+(?P<a>.+?)\W*$"
-    r"|^\W*what (?:does|do|did) (?:it|this|the \w+|they) (?:say|tell us|write|mention) "
+    rf"|^\W*what (?:does|do|did) {_SAID_BY} (?:say|tell us|write|mention) "
     r"(?:about|on|regarding|of)\s+(?P<b>.+?)\W*$"
     r"|^\W*what (?:role|part) (?:does|did|do) (?P<c>.+?) play\b"
     r"|^\W*(?:(?:and|so)\W+)?(?:is there )?(?:anything|something|any(?:thing)? info(?:rmation)?)"
     r"(?: else| more)? (?:on|about|regarding)\s+(?P<d>.+?)\W*$"
     r"|^\W*(?:what is|what's) (?:said|written|mentioned) (?:about|on|regarding)\s+(?P<e>.+?)\W*$"
-    r"|^\W*how (?:does|do|did) (?:it|this|the \w+|they) (?:describe|portray|discuss|treat|cover) "
+    rf"|^\W*how (?:does|do|did) {_SAID_BY} (?:describe|portray|discuss|treat|cover) "
     r"(?P<f>.+?)\W*$"
-    r"|^\W*(?:does|did|do) (?:it|this|the \w+|they) (?:talk about|say anything about|mention|"
+    rf"|^\W*(?:does|did|do) {_SAID_BY} (?:talk about|say anything about|mention|"
     r"discuss|cover|get into|touch on)\s+(?P<g>.+?)\W*$",
     re.I,
 )

@@ -282,6 +282,8 @@ def test_a_question_that_states_a_condition(question: str, states: bool) -> None
         ("How does the report describe the dam?", "the dam"),
         ("Does the piece talk about the town going bankrupt?", "the town going bankrupt"),
         ("Does the report mention tolls?", "tolls"),
+        ("what does the harbor permit license say about fees?", "fees"),  # a document's name
+        ("How does the harbor charter describe the dam?", "the dam"),
         ("Does the report say when the dam opened?", None),  # a question of its own
         ("What about Israel?", None),  # a follow-up, resolved from the conversation
         ("Who leads Iran?", None),

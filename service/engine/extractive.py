@@ -92,6 +92,7 @@ _SUBJECT_WORDS = 4
 # do both of the following:", may answer on its own).
 _ITEMS = 4
 _SHORT_ANNOUNCEMENT = 25
+_OPENS_WITH_PRONOUN = re.compile(r"^\W*(?:it|its|they|their|he|his|she|her)\b", re.I)
 _MARK_BEFORE = 8  # characters before a sentence where its list item mark may stand
 # A sentence this similar to one already chosen repeats it.
 _DUPLICATE_SIMILARITY = 0.9
@@ -625,7 +626,7 @@ class ExtractiveAnswerer:
         candidates = [
             replace(c, score=c.score + _ABOUT_SUBJECT_BONUS * _opens_with(topic, c))
             for c in self._candidates(query, hits)
-            if _names_topic(topic, self.corpus.sentence_terms[c.scored.sentence.id])
+            if self._speaks_of(topic, c.chunk, c.scored.sentence)
         ]
         candidates.sort(key=lambda c: -c.score)
         if not candidates or not self._is_supported(query, candidates[0]):
@@ -651,6 +652,17 @@ class ExtractiveAnswerer:
             chosen.append(best)
             words += len(best.scored.sentence.text.split())
         return chosen
+
+    def _speaks_of(self, topic: list[frozenset[str]], chunk: Chunk, sentence: Sentence) -> bool:
+        """Whether a sentence names the topic, or opens with "it", "they", "he"… right after
+        one that names it ("Jordan, for one, … It followed the United States' lead…")."""
+        said = self.corpus.sentence_terms
+        if _names_topic(topic, said[sentence.id]):
+            return True
+        if sentence.index == 0 or not _OPENS_WITH_PRONOUN.match(sentence.text):
+            return False
+        before = self.corpus.sentences[chunk.id][sentence.index - 1]
+        return _names_topic(topic, said[before.id])
 
     def _topic_names(self, topic: str) -> list[frozenset[str]]:
         """The ways a sentence names a topic: by any of its terms, or by all the terms of

@@ -351,7 +351,7 @@ class Corpus:
                 for sentence in self.sentences.get(chunk.id, []):
                     for key in (sentence.text, *_ends(sentence.text)):
                         self._places.setdefault(key, (position, sentence.index))
-        for key in (sentence_text, *_ends(sentence_text)):
+        for key in (sentence_text, *_ends(sentence_text, least=_END_WORDS)):
             if key in self._places:
                 return self._places[key]
         return None
@@ -572,11 +572,12 @@ def _file_words(document_id: str) -> str:
     return " ".join(part for part in document_id.split("-") if part.isalpha())
 
 
-def _ends(sentence: str) -> tuple[str, ...]:
-    """Keys for a sentence quoted in part: its first and its last words, when it has enough
-    of them to be told apart from others."""
+def _ends(sentence: str, least: int = 2 * _END_WORDS) -> tuple[str, ...]:
+    """Keys for a sentence quoted in part: its first and its last words, when it has at
+    least `least` words: a sentence needs twice as many as are compared to be told apart
+    from others, a quote of it only as many ("An Israeli incursion into Rafah could…")."""
     found = sentence.split()
-    if len(found) < 2 * _END_WORDS:
+    if len(found) < least:
         return ()
     return ("<" + " ".join(found[:_END_WORDS]), ">" + " ".join(found[-_END_WORDS:]))
 

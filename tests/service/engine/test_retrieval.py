@@ -68,6 +68,9 @@ def test_a_quote_wrapped_in_words_of_an_answers_own_is_found(engine: Engine) -> 
     place = (corpus.position[chunk.id], first.index)
     assert corpus.places_told(f'In short: "{first.text}" [1]') == [place]
     assert corpus.places_told(f"In short: “{first.text}”") == [place]
+    # Its first words only, fewer than twice the words compared at a quote's end.
+    opening = " ".join(first.text.split()[:7])
+    assert corpus.places_told(f'For one, "{opening}" [1]') == [place]
 
 
 def test_each_sentence_an_answer_gave_is_told_as_the_passage_writes_it(engine: Engine) -> None:

@@ -321,11 +321,17 @@ class ExtractiveAnswerer:
         candidates = []
         corpus = self.corpus
         told_at = dict(corpus.quotes_told(query.seen)) if query.seen else {}
+        marked = corpus.quoted_in_marks(query.seen) if query.seen else []
         after = self._after_told(told_at)
         for hit in hits:
             if _is_byline(hit.chunk):
                 continue
             position = corpus.position[hit.chunk.id]
+            for s in hit.sentences:  # a quote from its middle, which no place was found for
+                place = (position, s.sentence.index)
+                quote = next((q for q in marked if q in s.sentence.text), None)
+                if place not in told_at and quote is not None:
+                    told_at[place] = quote
             told = [
                 _quoted(told_at.get((position, s.sentence.index)), s.sentence.text)
                 for s in hit.sentences

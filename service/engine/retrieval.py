@@ -396,6 +396,12 @@ class Corpus:
             found += in_line
         return found
 
+    def quoted_in_marks(self, told: str) -> list[str]:
+        """What `told` (earlier answers) has in quotation marks, of at least as many words as
+        a quote is known by: a sentence's middle, which `quotes_told` cannot place ('It
+        killed "Mohammad Reza Zahedi, the … commander who coordinated…"')."""
+        return [q for q in _IN_QUOTATION_MARKS.findall(told) if len(q.split()) >= _END_WORDS]
+
     def _quotes_in(self, text: str) -> list[tuple[tuple[int, int], str]]:
         found = []
         for span in split_sentences(text):

@@ -170,6 +170,24 @@ def test_a_follow_up_answered_by_a_sentence_already_given_quotes_its_clause(
     assert document[citation["start"] : citation["end"]] == citation["quote"]
 
 
+def test_a_sentence_quoted_from_its_middle_is_not_given_again_as_new(client: TestClient) -> None:
+    """An earlier answer that quoted a sentence's middle in quotation marks gave it: the
+    follow-up gets what it newly asks, not that sentence whole."""
+    messages = [
+        {"role": "user", "content": "Who was the main target of the Damascus strike?"},
+        {
+            "role": "assistant",
+            "content": 'It killed "Mohammad Reza Zahedi, the Revolutionary Guard commander who '
+            'coordinated the military operations of Hezbollah in Lebanon" [1]',
+        },
+        {"role": "user", "content": "what was israel signalling by killing him in a consulate?"},
+    ]
+    body = client.post("/v1/chat", json={"messages": messages}).json()
+    assert body["answered"] is True
+    assert "The strike killed" not in body["answer"]
+    assert "commander who coordinated" not in body["answer"]
+
+
 def test_what_a_partly_quoted_sentence_left_out_is_given_only_when_it_stands_apart(
     client: TestClient,
 ) -> None:

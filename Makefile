@@ -67,7 +67,7 @@ eval-gate: install
 		--fail-over false_refusal_rate=0.05
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
-		--fail-under key_fact_accuracy=0.81 --fail-under hit@3=0.75
+		--fail-under key_fact_accuracy=0.87 --fail-under hit@3=0.75
 	$(BIN)/citeqa eval eval/datasets/article-whole.jsonl --docs seeds \
 		--report build/eval-gate-whole \
 		--fail-under key_fact_accuracy=0.9 --fail-over false_refusal_rate=0.1
@@ -165,20 +165,20 @@ eval-gate: install
 	# and evaluated once before any rule was made from them (docs/quality.md); read since,
 	# and gated at their level.
 	$(BIN)/citeqa eval eval/datasets/article-users-2.jsonl --docs seeds \
-		--report build/eval-gate-article-users-2 --fail-under key_fact_accuracy=0.63 \
+		--report build/eval-gate-article-users-2 --fail-under key_fact_accuracy=0.73 \
 		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.06
 	$(BIN)/citeqa eval eval/datasets/founding-users.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-users --fail-under key_fact_accuracy=0.49 \
 		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.17
 	$(BIN)/citeqa eval eval/datasets/licenses-users.jsonl --docs eval/datasets/licenses \
-		--report build/eval-gate-licenses-users --fail-under key_fact_accuracy=0.66 \
+		--report build/eval-gate-licenses-users --fail-under key_fact_accuracy=0.74 \
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/constitution-users.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-users \
 		--fail-under key_fact_accuracy=0.66 --fail-under refusal_rate=0.33 \
 		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat-2.jsonl --docs seeds \
-		--report build/eval-gate-article-chat-2 --fail-under key_fact_accuracy=0.49 \
+		--report build/eval-gate-article-chat-2 --fail-under key_fact_accuracy=0.74 \
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding-chat-2.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-chat-2 --fail-under key_fact_accuracy=0.71 \
@@ -213,17 +213,17 @@ eval-gate: install
 		--report build/eval-gate-founding-users-2 --fail-under key_fact_accuracy=0.42 \
 		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.08
 	$(BIN)/citeqa eval eval/datasets/licenses-users-2.jsonl --docs eval/datasets/licenses \
-		--report build/eval-gate-licenses-users-2 --fail-under key_fact_accuracy=0.64 \
+		--report build/eval-gate-licenses-users-2 --fail-under key_fact_accuracy=0.78 \
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.08
 	$(BIN)/citeqa eval eval/datasets/constitution-users-2.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-users-2 \
 		--fail-under key_fact_accuracy=0.66 --fail-under refusal_rate=0.49 \
 		--fail-over false_refusal_rate=0.09
 	$(BIN)/citeqa eval eval/datasets/article-chat-3.jsonl --docs seeds \
-		--report build/eval-gate-article-chat-3 --fail-under key_fact_accuracy=0.79 \
-		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.11
+		--report build/eval-gate-article-chat-3 --fail-under key_fact_accuracy=0.89 \
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding-chat-3.jsonl --docs eval/datasets/corpus \
-		--report build/eval-gate-founding-chat-3 --fail-under key_fact_accuracy=0.33 \
+		--report build/eval-gate-founding-chat-3 --fail-under key_fact_accuracy=0.49 \
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.17
 	$(BIN)/citeqa eval eval/datasets/licenses-chat-3.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-chat-3 --fail-under key_fact_accuracy=0.83 \

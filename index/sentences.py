@@ -52,14 +52,26 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
         for start, piece in _pieces(line.group()):
             at = offset + line.start() + start
             for begin, end in _tokenizer().span_tokenize(piece):
-                marked = _MARK_AFTER_COLON.search(piece, begin, end)
-                spans.append(Span(at + begin, at + (marked.start() + 1 if marked else end)))
+                spans.append(Span(at + begin, at + _before_first_mark(piece, begin, end)))
     return spans
 
 
-# "…the following conditions are met: 1." is Punkt's sentence; the "1." opens the next one,
-# an item of the list, and is left between the two like the marks of the items after it.
-_MARK_AFTER_COLON = re.compile(r":\s+\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]$", re.I)
+# "…the following conditions are met: 1." is Punkt's sentence when a list runs on in one
+# line; the "1." opens the first item. Only a first mark ("1.", "a)", "(i)"), and only when
+# the second follows: "Deaths in the first week: 12." keeps its number.
+_FIRST_MARK_AFTER_COLON = re.compile(r":\s+(\(?)(1|a|i)([.)])$")
+_SECOND_MARK = {"1": "2", "a": "b", "i": "ii"}
+
+
+def _before_first_mark(piece: str, begin: int, end: int) -> int:
+    """Where the sentence `piece[begin:end]` ends: before a list's first mark after its
+    colon, when the list's second mark follows in `piece`; else at `end`."""
+    mark = _FIRST_MARK_AFTER_COLON.search(piece, begin, end)
+    if mark is None:
+        return end
+    opening, first, closing = mark.groups()
+    second = rf"\s{re.escape(opening)}{_SECOND_MARK[first]}{re.escape(closing)}(?:\s|$)"
+    return mark.start() + 1 if re.search(second, piece[end:]) else end
 
 
 # NLTK gives each regular-expression match a few seconds and raises past that: a line of

@@ -82,6 +82,8 @@ NAME = re.compile(_NOT_SENTENCE_START + _NAME_WORD)
 NAME_RUN = re.compile(rf"{_NOT_SENTENCE_START}{_NAME_WORD}(?:\s+{_NAME_WORD})*")
 
 # Pronouns that stand for a person, and those that stand for a thing or a group.
+# Verbs that open a yes-no question or stand before a main verb ("Is that…", "…can start").
+AUXILIARIES = "is are was were do does did can could should will would has have had must may might"
 PERSON_PRONOUNS = "he she him his her hers"
 THING_PRONOUNS = "it its they them their theirs"
 
@@ -89,4 +91,13 @@ THING_PRONOUNS = "it its they them their theirs"
 MARKER = re.compile(r"\s*\[(\d+)\]")
 
 # An item of a list: "(b) …", "b) …", "2. …", "ii. …", "• …".
-LIST_ITEM = re.compile(r"\s*(?:\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]\s|[-•*–]\s)", re.IGNORECASE)
+# The mark of a list item: "(b)", "2.", "iv)", or a bullet.
+LIST_MARK = r"(?:\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]|[-•*–])"
+LIST_ITEM = re.compile(rf"\s*{LIST_MARK}\s", re.IGNORECASE)
+# Kinds of document a question may name one by ("the harbor deed", "the mayor's speech",
+# "the Velor License").
+DOCUMENT_KINDS = frozenset(
+    """document doc text article essay piece paper report memo letter note post page book
+    chapter story speech address statement declaration deed licence license charter code
+    act law bill agreement contract policy terms rules guide manual""".split()
+)

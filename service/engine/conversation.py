@@ -14,11 +14,17 @@ from dataclasses import dataclass
 
 from citeqa.index.documents import normalise_spaces
 from citeqa.index.terms import terms
-from citeqa.index.vocabulary import MARKER, NAME_RUN, PERSON_PRONOUNS, THING_PRONOUNS, any_of
+from citeqa.index.vocabulary import (
+    AUXILIARIES,
+    DOCUMENT_KINDS,
+    MARKER,
+    NAME_RUN,
+    PERSON_PRONOUNS,
+    THING_PRONOUNS,
+    any_of,
+)
 from citeqa.prompts import load_prompt
-from citeqa.service.engine.intents import DOCUMENT_KINDS
 
-_AUXILIARIES = "is was are were does did do will would can could should may might has had"
 _DOCUMENT_KIND = any_of(" ".join(sorted(DOCUMENT_KINDS)))
 _CONNECTIVE = re.compile(
     r"^\s*(and|but|so|also|then|what about|how about|and what|and why|and how|why not)\b", re.I
@@ -38,11 +44,11 @@ _THAT_SAID = re.compile(
 )
 # "Is that likely to grow?", "What has to happen before that can start?": "this" or "that"
 # standing for what was said, as the subject after an opening auxiliary or between a
-# conjunction and a verb. Not "Is this article…?", which names the document.
+# conjunction and an auxiliary. Not "Is this article…?", which names the document.
 _THAT_STANDS_FOR = re.compile(
-    rf"^\W*(?:(?:so|and|but)\s+)?{any_of(_AUXILIARIES)}\s+(?:this|that)\b"
+    rf"^\W*(?:(?:so|and|but)\s+)?{any_of(AUXILIARIES)}\s+(?:this|that)\b"
     rf"(?!\s+{_DOCUMENT_KIND}\b)"
-    rf"|\b(?:before|after|until|unless|once|if|when|because)\s+(?:this|that)\s+{any_of(_AUXILIARIES)}\b",
+    rf"|\b(?:before|after|until|unless|once|if|when|because)\s+(?:this|that)\s+{any_of(AUXILIARIES)}\b",
     re.I,
 )
 # "What has happened since?": a question that ends pointing back at a time said before.

@@ -21,7 +21,7 @@ from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Vectors
 from citeqa.index.sentences import states_something
 from citeqa.index.terms import same_word, terms
-from citeqa.index.vocabulary import LIST_ITEM
+from citeqa.index.vocabulary import LIST_ITEM, PERSON_PRONOUNS, THING_PRONOUNS, any_of
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
 from citeqa.service.engine.conversation import Resolved, Turn, asks_for_more, resolve
@@ -92,7 +92,7 @@ _SUBJECT_WORDS = 4
 # do both of the following:", may answer on its own).
 _ITEMS = 4
 _SHORT_ANNOUNCEMENT = 25
-_OPENS_WITH_PRONOUN = re.compile(r"^\W*(?:it|its|they|their|he|his|she|her)\b", re.I)
+_OPENS_WITH_PRONOUN = re.compile(rf"^\W*{any_of(f'{PERSON_PRONOUNS} {THING_PRONOUNS}')}\b", re.I)
 _MARK_BEFORE = 8  # characters before a sentence where its list item mark may stand
 # A sentence this similar to one already chosen repeats it.
 _DUPLICATE_SIMILARITY = 0.9
@@ -322,6 +322,10 @@ class ExtractiveAnswerer:
         corpus = self.corpus
         told_at = dict(corpus.quotes_told(query.seen)) if query.seen else {}
         marked = corpus.quoted_in_marks(query.seen) if query.seen else []
+        # A phrase that several sentences hold says nothing of which one was given.
+        holding = {
+            q: sum(q in s.sentence.text for hit in hits for s in hit.sentences) for q in marked
+        }
         after = self._after_told(told_at)
         for hit in hits:
             if _is_byline(hit.chunk):
@@ -330,7 +334,7 @@ class ExtractiveAnswerer:
             for s in hit.sentences:  # a quote from its middle, which no place was found for
                 place = (position, s.sentence.index)
                 quote = next((q for q in marked if q in s.sentence.text), None)
-                if place not in told_at and quote is not None:
+                if place not in told_at and quote is not None and holding[quote] == 1:
                     told_at[place] = quote
             told = [
                 _quoted(told_at.get((position, s.sentence.index)), s.sentence.text)
@@ -429,11 +433,13 @@ class ExtractiveAnswerer:
         first = chosen[0].scored.sentence.text
         if ANNOUNCES.search(first) and len(first.split()) <= _SHORT_ANNOUNCEMENT:
             return self._with_items(chosen[0])
-        # Asked for several things, the best sentence one item of a list: the list.
+        # Asked for several things, the best sentence one item of a list: the list, when
+        # that item fits in it.
         if ASKS_FOR_ITEMS.search(query.own or query.text):
             announcement = self._announcement(chosen[0])
-            if announcement is not None:
-                return self._with_items(announcement)
+            listed = self._with_items(announcement) if announcement is not None else []
+            if any(c.scored.sentence.id == chosen[0].scored.sentence.id for c in listed):
+                return listed
         if LEANS_ON_PREVIOUS.search(chosen[0].scored.sentence.text):
             chosen = self._joined(candidates, chosen, offset=-1)
         if EXPLANATION_QUESTION.search(query.text):
@@ -451,7 +457,7 @@ class ExtractiveAnswerer:
         for chunk, sentence in corpus.sentences_following(place, _ITEMS):
             length = len(sentence.text.split())
             if len(kept) > 1 and (
-                not _is_item(chunk, sentence) or words + length > 2 * self.policy.max_words
+                not self._is_item(chunk, sentence) or words + length > 2 * self.policy.max_words
             ):
                 break
             scored = replace(first.scored, sentence=sentence, lexical=0.0)
@@ -463,7 +469,7 @@ class ExtractiveAnswerer:
         """The short sentence that announces the list `item` is an item of ("…provided
         that the following conditions are met:"), when the ones between are items too."""
         corpus = self.corpus
-        if not _is_item(item.chunk, item.scored.sentence):
+        if not self._is_item(item.chunk, item.scored.sentence):
             return None
         place = (corpus.position[item.chunk.id], item.scored.sentence.index)
         before = ((c, s) for c, s in corpus.sentences_before(*place) if states_something(s.text))
@@ -473,9 +479,22 @@ class ExtractiveAnswerer:
                     return None
                 scored = replace(item.scored, sentence=sentence, lexical=0.0)
                 return _Candidate(chunk, scored, item.score)
-            if not _is_item(chunk, sentence):
+            if not self._is_item(chunk, sentence):
                 return None
         return None
+
+    def _is_item(self, chunk: Chunk, sentence: Sentence) -> bool:
+        """Whether a sentence is an item of a list: marked "(b)" or "2." at its start, or
+        just before it, in its passage or at the end of the one before."""
+        if LIST_ITEM.match(sentence.text):
+            return True
+        before = chunk.text[: sentence.start - chunk.start][-_MARK_BEFORE:]
+        position = self.corpus.position[chunk.id]
+        if not before.strip() and position:
+            previous = self.corpus.chunks[position - 1]
+            if previous.document_id == chunk.document_id:
+                before = previous.text[-_MARK_BEFORE:] + before
+        return bool(ITEM_MARK_BEFORE.search(before))
 
     def _joined(
         self, candidates: list[_Candidate], chosen: list[_Candidate], offset: int
@@ -661,7 +680,7 @@ class ExtractiveAnswerer:
 
     def _speaks_of(self, topic: list[frozenset[str]], chunk: Chunk, sentence: Sentence) -> bool:
         """Whether a sentence names the topic, or opens with "it", "they", "he"… right after
-        one that names it ("Jordan, for one, … It followed the United States' lead…")."""
+        one that names it ("Velor, for one, … It followed the council's lead…")."""
         said = self.corpus.sentence_terms
         if _names_topic(topic, said[sentence.id]):
             return True
@@ -787,15 +806,6 @@ class ExtractiveAnswerer:
         return None
 
 
-def _is_item(chunk: Chunk, sentence: Sentence) -> bool:
-    """Whether a sentence is an item of a list: marked "(b)" or "2." at its start, or just
-    before it in its passage."""
-    before = chunk.text[
-        max(0, sentence.start - chunk.start - _MARK_BEFORE) : sentence.start - chunk.start
-    ]
-    return bool(LIST_ITEM.match(sentence.text) or ITEM_MARK_BEFORE.search(before))
-
-
 def _clause(
     candidate: _Candidate, value: Callable[[str], float], max_words: int, asked_if: bool = False
 ) -> _Candidate:
@@ -821,7 +831,7 @@ def _cut(
     """The candidate cut to the run of pieces between `cuts` that `value`s highest, within
     `max_words`; its offsets still point at the exact text in the document. `asked_if`:
     the question states a condition, so a run does not end on one the sentence goes on
-    from ("and when so suspended," is not what happens then), unless no other run fits."""
+    from ("and when so paused," is not what happens then), unless no other run fits."""
     sentence = candidate.scored.sentence
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if sentence.text[a:b].strip()]
     open_ends = {

@@ -15,7 +15,7 @@ import numpy as np
 
 from citeqa.index.embedding import Embedder, Vectors
 from citeqa.index.terms import STOP_WORDS, terms
-from citeqa.index.vocabulary import NAME_RUN
+from citeqa.index.vocabulary import DOCUMENT_KINDS, NAME_RUN
 from citeqa.prompts import load_prompt
 
 # Least cosine similarity to the nearest example, with the bundled model, for a question
@@ -37,14 +37,6 @@ ONLY_ASKING_SIMILARITY = 0.50
 # with a reading score below 0.2.
 READING_FLOOR = 0.2
 _BEFORE_A_NAME = frozenset({"the", "this", "that"})
-# Kinds of document a question may put after a document's name ("the CC0 deed", "Lincoln's
-# speech"): read with the name as "it". Any other word there is the question's own ("What
-# does the CC0 waive?").
-DOCUMENT_KINDS = frozenset(
-    """document doc text article essay piece paper report memo letter note post page book
-    chapter story speech address statement declaration deed licence license charter code
-    act law bill agreement contract policy terms rules guide manual""".split()
-)
 # A sentence's end inside a message: a mark after a lowercase letter or a digit ("CC0?"; "U.S."
 # does not end one); after "?" or "!" the next may open in lower case, as users type ("…
 # inaugural? explain it like i'm 12").
@@ -240,6 +232,8 @@ def _kind_of_document(words: list[str], i: int) -> int:
     for taken in (1, 2):
         if i + taken > len(words):
             break
+        # A kind after the name ("the CC0 deed") is read with it as "it"; any other word
+        # there is the question's own ("What does the CC0 waive?").
         if words[i + taken - 1].lower().rstrip("?!.,;:") in DOCUMENT_KINDS:
             return taken
         if words[i].lower() in STOP_WORDS:

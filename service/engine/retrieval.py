@@ -397,10 +397,16 @@ class Corpus:
         return found
 
     def quoted_in_marks(self, told: str) -> list[str]:
-        """What `told` (earlier answers) has in quotation marks, of at least as many words as
-        a quote is known by: a sentence's middle, which `quotes_told` cannot place ('It
-        killed "Mohammad Reza Zahedi, the … commander who coordinated…"')."""
-        return [q for q in _IN_QUOTATION_MARKS.findall(told) if len(q.split()) >= _END_WORDS]
+        """What `told` (earlier answers) has in quotation marks, each run between ellipses,
+        of at least as many words as a quote is known by: a sentence's middle, which
+        `quotes_told` cannot place ('It killed "the harbor master who ran the ferries"').
+        """
+        return [
+            part.strip()
+            for quoted in _IN_QUOTATION_MARKS.findall(told)
+            for part in re.split(r"…|\.\.\.", quoted)
+            if len(part.split()) >= _END_WORDS
+        ]
 
     def _quotes_in(self, text: str) -> list[tuple[tuple[int, int], str]]:
         found = []
@@ -581,7 +587,7 @@ def _file_words(document_id: str) -> str:
 def _ends(sentence: str, least: int = 2 * _END_WORDS) -> tuple[str, ...]:
     """Keys for a sentence quoted in part: its first and its last words, when it has at
     least `least` words: a sentence needs twice as many as are compared to be told apart
-    from others, a quote of it only as many ("An Israeli incursion into Rafah could…")."""
+    from others, a quote of it only as many ("A strike on the harbor could…")."""
     found = sentence.split()
     if len(found) < least:
         return ()

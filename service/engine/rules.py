@@ -21,7 +21,10 @@ from types import MappingProxyType
 
 from citeqa.index.terms import STOP_WORDS, terms, words
 from citeqa.index.vocabulary import (
+    AUXILIARIES,
     DATE,
+    DOCUMENT_KINDS,
+    LIST_MARK,
     MONEY,
     MONTH,
     NAME,
@@ -154,7 +157,7 @@ LENGTH = re.compile(
 # "when the senate holds a trial, do the senators swear an oath?", "When the President is
 # tried, who presides?": "when" opens a clause and the question comes after it (not "When
 # was the treaty signed?", nor "when the treaty was signed?").
-_AUXILIARIES = r"(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|must|may)"
+_AUXILIARIES = any_of(AUXILIARIES)
 # The clause has four words at least before its question ("When exactly did…?", "When in
 # 1787 did…?" ask a time), within one sentence.
 _WHEN_CLAUSE_THEN_QUESTION = (
@@ -330,9 +333,13 @@ def metadata_asked(question: str) -> list[str]:
 
 # "Tell me about X", "What does it say about X?", "What role does X play?": the answer is a
 # few sentences about X, and X alone is searched.
-# What a question asks about a document says it of: "it", "they", "the article", "the
-# Apache License", "the bill of rights".
-_SAID_BY = r"(?:it|this|they|the (?:[\w.'’-]+ ){0,3}[\w.'’-]+)"
+# What a question asks about a document says it of: "it", "they", "the article", or a few
+# words with a kind of document among them ("the Velor License", "the bill of fares"),
+# not a speaker ("What did the foreign minister say about…?" asks what the minister said).
+_SAID_BY = (
+    r"(?:it|this|they|the [\w’'-]+"
+    rf"|the (?:[\w.'’-]+ ){{0,3}}?{any_of(' '.join(sorted(DOCUMENT_KINDS)))}(?: [\w.'’-]+){{0,3}}?)"
+)
 ABOUT_QUESTION = re.compile(
     r"^\W*(?:(?:can|could) you |please )?(?:tell me|talk) (?:more )?about\s+(?P<a>.+?)\W*$"
     rf"|^\W*what (?:does|do|did) {_SAID_BY} (?:say|tell us|write|mention) "
@@ -465,12 +472,15 @@ ANNOUNCES = re.compile(r":\W*$")
 # "What are the 3 conditions…?", "…in which cases? list them": a question that asks for
 # several things.
 ASKS_FOR_ITEMS = re.compile(
-    rf"\b(?:list|enumerate)\b|\b(?:\d{{1,2}}|{any_of(SMALL_CARDINALS)})\s+(?:\w+\s+)?\w+s\b"
+    r"^\W*(?:(?:please|can you|could you)\s+)?(?:list|enumerate)\b"
+    r"|\b(?:list|enumerate) (?:them|all|every|each)\b"
+    rf"|\b(?:\d{{1,2}}|{any_of(SMALL_CARDINALS.replace('one ', ''))})\s+(?:\w+\s+)?"
+    r"(?!(?:this|his|is|was|has|its|us|as)\b)\w{2,}s\b"
     r"|^\W*(?:what|which)\s+(?:are|were)\s+the\b",
     re.I,
 )
-# A list item's mark left before its sentence ("…are met: 1. Redistributions…").
-ITEM_MARK_BEFORE = re.compile(r"(?:^|\s)(?:\(?(?:[a-z]|\d{1,2}|[ivx]{1,4})[.)]|[-•*–])\s*$", re.I)
+# A list item's mark left before its sentence ("…are met: 1. Pay the fee.").
+ITEM_MARK_BEFORE = re.compile(rf"(?:^|\s){LIST_MARK}\s*$", re.I)
 # A sentence that opens by pointing back ("They crave such an assurance, but…") carries on
 # the one before it: an explanation often follows the sentence that names the topic.
 CARRIES_ON = re.compile(
@@ -508,17 +518,21 @@ def asks_why_of_it(question: str) -> bool:
 # Where a long sentence may be cut: after a semicolon, colon or dash, or before a comma that
 # opens a new clause.
 CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|where|when)\b)")
-# A clause that states a condition ("and when so suspended,", "Yet, if God wills…"): to a
-# question that states one ("What did he do once they were suspended?"), what follows it
-# is the answer, so a quote does not stop after it.
+# A clause that states a condition ("and when so paused,", "Yet, if the tide turns,"): to a
+# question that states one ("What did the board do once they were paused?"), what follows
+# it is the answer, so a quote does not stop after it.
 CONDITION = re.compile(
     r"^\W*(?:(?:and|but|yet|so|or)\W+)?(?:if|unless|once|when|whenever|until|till|provided)\b",
     re.I,
 )
-# "…once they were suspended?", "And if God wants it to go on?", "What happens when…?"; not
-# "When did…?" nor "And when…?", which ask for a time.
+# "…once they were paused?", "And if the tide turns?", "What happens when…?", "When they
+# were paused, what…?"; not "When did…?", "And when…?", "Since when…?" nor "Tell me when…",
+# which ask for a time.
 STATES_CONDITION = re.compile(
-    r"\b(?:if|unless|once|whenever|provided)\b|\b(?!(?:and|but|so|or)\b)\w+\s+when\b", re.I
+    r"\b(?:if|unless|once|whenever|provided)\b"
+    r"|\b(?!(?:and|but|so|or|since|until|till|from|know|me|say|said|asked)\b)\w+\s+when\b"
+    r"|^\W*when\s[^,?]+,\s*\w",
+    re.I,
 )
 
 

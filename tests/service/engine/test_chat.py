@@ -317,3 +317,24 @@ def test_a_follow_up_that_states_a_condition_gets_what_happens_then(board: Engin
     )
     assert then.answered
     assert "forgot about the licence" in then.answer
+
+
+PORT = (
+    "The port grants every fisher a free and perpetual right to moor in the inner basin.\n\n"
+    "The port grants every fisher a free and perpetual right to dry nets on the north quay.\n\n"
+    "The harbor office sells ice to the fishers every morning before dawn.\n"
+)
+
+
+def test_a_phrase_quoted_that_two_sentences_hold_marks_neither_as_given(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    engine = library_of(tmp_path_factory.mktemp("port"), {"port": ("Port Rules", PORT)})
+    turns = [
+        Turn("user", "What rights does the port grant every fisher?"),
+        Turn("assistant", 'Every fisher gets "a free and perpetual right" [1]'),
+        Turn("user", "anything else?"),
+    ]
+    reply = engine.chat(turns)
+    assert reply.answered
+    assert "free and perpetual right to" in reply.answer

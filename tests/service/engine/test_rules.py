@@ -11,6 +11,7 @@ from citeqa.index.chunking import Chunk, Sentence
 from citeqa.service.engine.extractive import ExtractiveAnswerer, _Candidate
 from citeqa.service.engine.retrieval import Query, ScoredSentence
 from citeqa.service.engine.rules import (
+    ASKS_FOR_ITEMS,
     CARRIES_ON,
     CLAUSE_END,
     CONDITION,
@@ -258,11 +259,31 @@ def test_a_clause_that_states_a_condition(text: str, condition: bool) -> None:
         ("What happens when the gates close?", True),
         ("When did the gates close?", False),  # asks for a time
         ("and when did they open?", False),
+        ("Since when have the gates been closed?", False),
+        ("Do you know when the gates opened?", False),
+        ("When the gates were closed, what did the pilots do?", True),  # condition first
         ("Who closed the gates?", False),
     ],
 )
 def test_a_question_that_states_a_condition(question: str, states: bool) -> None:
     assert bool(STATES_CONDITION.search(question)) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("what are the 3 conditions of the harbor permit", True),
+        ("in which cases is no permit granted? list them", True),
+        ("list the conditions", True),
+        ("which three goals did the council pursue", True),
+        ("Is the ferry on the sanctions list?", False),  # "list" as a noun
+        ("What happened on 1 April this year?", False),
+        ("What was one of his goals?", False),
+        ("Who closed the gates?", False),
+    ],
+)
+def test_a_question_that_asks_for_several_things(question: str, several: bool) -> None:
+    assert bool(ASKS_FOR_ITEMS.search(question)) is several
 
 
 @pytest.mark.parametrize(
@@ -284,6 +305,7 @@ def test_a_question_that_states_a_condition(question: str, states: bool) -> None
         ("Does the report mention tolls?", "tolls"),
         ("what does the harbor permit license say about fees?", "fees"),  # a document's name
         ("How does the harbor charter describe the dam?", "the dam"),
+        ("What did the harbor master of Velor say about the flood?", None),  # a speaker
         ("Does the report say when the dam opened?", None),  # a question of its own
         ("What about Israel?", None),  # a follow-up, resolved from the conversation
         ("Who leads Iran?", None),

@@ -401,6 +401,41 @@ CROSSING = (
 )
 
 
+# A list too long for one passage: its second item opens the next passage, its mark "2."
+# ends the one before.
+LONG_LIST = (
+    "Fishing boats may stay out after dark provided that the following rules are met: "
+    "1. The skipper must have logged at least two hundred trips by daylight in the previous "
+    "year, each of them entered in the harbor book with the date, the hour of leaving, the "
+    "hour of coming back, the weather on the way out and the names of every member of the "
+    "crew who sailed that day. "
+    "2. Every member of the crew must have passed the council's course on first aid at sea "
+    "within the last three years, and must carry the card that proves it, signed by the "
+    "instructor, in a waterproof case that is kept on deck and shown to the harbor master "
+    "whenever he asks to see it. "
+    "3. Every boat must show a white lamp at the masthead from sunset to sunrise.\n\n"
+    "The harbor office closes at midnight.\n"
+)
+
+
+def test_a_list_item_that_opens_a_passage_is_an_item_and_is_never_crowded_out(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    engine = library_of(tmp_path_factory.mktemp("fleet"), {"fleet": ("Fleet", LONG_LIST)})
+    corpus = engine.retriever.corpus
+    [second] = [
+        (chunk, s)
+        for chunk in corpus.chunks
+        for s in corpus.sentences[chunk.id]
+        if s.text.startswith("Every member of the crew")
+    ]
+    assert second[1].index == 0  # it opens its passage
+    assert engine.extractive._is_item(*second)
+    # The list does not fit twice the answer limit with this item in it: the item alone.
+    reply = engine.ask("what are the rules on first aid for crews?")
+    assert "first aid at sea" in reply.answer
+
+
 @pytest.mark.parametrize(
     "question",
     [

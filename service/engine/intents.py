@@ -56,6 +56,8 @@ _ASKS = re.compile(
 # high level?").
 _SAYS = re.compile(r"\b(?:say|says|saying)\s+(?P<said>[^,;:?!.–—]+)", re.I)
 _SAID_OF_SOMETHING_TERMS = 2
+# The reader a request is meant for, at its end: "… for a non-lawyer", "… for a beginner".
+_FOR_SOMEONE = re.compile(r"\s+for (?:a|an) [\w’'-]+(?: [\w’'-]+)?\W*$", re.I)
 # Readings of a message embedded at most: a 2,000-character message of many short
 # sentences would otherwise cost an embedding each.
 _MOST_READINGS = 6
@@ -159,12 +161,13 @@ def _clauses(sentence: str) -> list[str]:
     """A sentence, and its last clause after a comma or a dash when that has two words or
     more: the request often comes after what it is for ("I'm linking against it in my app,
     what does it cover overall?", "…, short version", "explain the LGPL to me like I'm a
-    junior dev – what's it for?")."""
+    junior dev – what's it for?"). Each without the reader it is meant for, when it ends
+    with one ("summarize the LGPL for a non-lawyer")."""
     cuts = list(_CLAUSE_MARK.finditer(sentence))
-    if not cuts:
-        return [sentence]
-    head, last = sentence[: cuts[-1].start()], sentence[cuts[-1].end() :]
-    return [sentence, last] if head.strip() and len(last.split()) > 1 else [sentence]
+    head, last = (sentence[: cuts[-1].start()], sentence[cuts[-1].end() :]) if cuts else ("", "")
+    clauses = [sentence, last] if head.strip() and len(last.split()) > 1 else [sentence]
+    for_whom = [_FOR_SOMEONE.sub("", c) for c in clauses if _FOR_SOMEONE.search(c)]
+    return clauses + [c for c in for_whom if c.strip()]
 
 
 def _sentences(question: str) -> list[str]:

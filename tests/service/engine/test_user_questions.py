@@ -35,6 +35,8 @@ TITLE = "Why Iran and Israel Stepped Back From the Brink"
         (f"{TITLE} in a few sentences?", True),
         ("What is the point of the strike?", False),  # 0.503, and it may be about the strike
         ("ok so what's the short version", True),
+        ("summarize the Brink paper for a strike analyst", True),  # the reader it is for
+        ("What does the strike mean for a small country?", False),
         # A sentence that names something is not the request; another may be.
         (
             "I read about Jordan and skimmed this one. Could you lay out the article's "

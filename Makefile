@@ -79,7 +79,7 @@ eval-gate: install
 		--report build/eval-gate-whole-document-founding --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-document-licenses.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-whole-document-licenses \
-		--fail-under key_fact_accuracy=0.69 --fail-over false_refusal_rate=0.01
+		--fail-under key_fact_accuracy=0.79 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-document-constitution.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-whole-document-constitution \
 		--fail-under key_fact_accuracy=0.49 --fail-over false_refusal_rate=0.01

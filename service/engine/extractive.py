@@ -30,19 +30,19 @@ from citeqa.service.engine.questions import Prepared
 from citeqa.service.engine.retrieval import Corpus, Hit, Query, Retriever, ScoredSentence
 from citeqa.service.engine.rules import (
     ANNOUNCES,
+    ASKED_ON_CONDITION,
     ASKS_FOR_ITEMS,
     ASKS_WHAT_NEXT,
     CARRIES_ON,
     CLAUSE_END,
     CONCLUDES,
-    CONDITION,
     EXPLANATION_QUESTION,
     GIVES_REASON,
     ITEM_MARK_BEFORE,
     LEANS_ON_PREVIOUS,
+    OPENS_WITH_CONDITION,
     QUOTED_PHRASE,
     RECALLS_ANSWER,
-    STATES_CONDITION,
     YEAR,
     Evidence,
     asks_why_of_it,
@@ -541,7 +541,7 @@ class ExtractiveAnswerer:
             return _cut(
                 candidate, cuts, lambda p: len(p.split()) if text.startswith(p) else 0, limit
             )
-        asked_if = bool(STATES_CONDITION.search(query.own or query.text))
+        asked_if = bool(ASKED_ON_CONDITION.search(query.own or query.text))
         return _cut(candidate, cuts, weight, limit, asked_if)
 
     def _recited(self, query: Query, hits: list[Hit], fresh: list[_Candidate]) -> _Candidate | None:
@@ -579,7 +579,7 @@ class ExtractiveAnswerer:
             _Candidate(hit.chunk, scored, scored.similarity),
             holds,
             self.policy.max_words,
-            bool(STATES_CONDITION.search(query.own or query.text)),
+            bool(ASKED_ON_CONDITION.search(query.own or query.text)),
         )
 
     def _reason_told(self, query: Query, hits: list[Hit]) -> list[_Candidate] | None:
@@ -835,7 +835,9 @@ def _cut(
     sentence = candidate.scored.sentence
     spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if sentence.text[a:b].strip()]
     open_ends = {
-        j for j, (a, b) in enumerate(spans[:-1]) if asked_if and CONDITION.match(sentence.text[a:b])
+        j
+        for j, (a, b) in enumerate(spans[:-1])
+        if asked_if and OPENS_WITH_CONDITION.match(sentence.text[a:b])
     }
     best = _best_run(sentence.text, spans, value, max_words, open_ends)
     if best is None and open_ends:

@@ -521,14 +521,14 @@ CLAUSE_END = re.compile(r"[;:—–]\s*|,\s+(?=(and|but|which|while|whereas|who|
 # A clause that states a condition ("and when so paused,", "Yet, if the tide turns,"): to a
 # question that states one ("What did the board do once they were paused?"), what follows
 # it is the answer, so a quote does not stop after it.
-CONDITION = re.compile(
+OPENS_WITH_CONDITION = re.compile(
     r"^\W*(?:(?:and|but|yet|so|or)\W+)?(?:if|unless|once|when|whenever|until|till|provided)\b",
     re.I,
 )
 # "…once they were paused?", "And if the tide turns?", "What happens when…?", "When they
 # were paused, what…?"; not "When did…?", "And when…?", "Since when…?" nor "Tell me when…",
 # which ask for a time.
-STATES_CONDITION = re.compile(
+ASKED_ON_CONDITION = re.compile(
     r"\b(?:if|unless|once|whenever|provided)\b"
     r"|\b(?!(?:and|but|so|or|since|until|till|from|know|me|say|said|asked)\b)\w+\s+when\b"
     r"|^\W*when\s[^,?]+,\s*\w",

@@ -11,15 +11,15 @@ from citeqa.index.chunking import Chunk, Sentence
 from citeqa.service.engine.extractive import ExtractiveAnswerer, _Candidate
 from citeqa.service.engine.retrieval import Query, ScoredSentence
 from citeqa.service.engine.rules import (
+    ASKED_ON_CONDITION,
     ASKS_FOR_ITEMS,
     CARRIES_ON,
     CLAUSE_END,
-    CONDITION,
     EXPLANATION_QUESTION,
     GIVES_REASON,
     LEANS_ON_PREVIOUS,
+    OPENS_WITH_CONDITION,
     QUESTION_TYPES,
-    STATES_CONDITION,
     Evidence,
     about_topic,
     asks_why_of_it,
@@ -248,7 +248,7 @@ def test_a_long_sentence_is_cut_after_clause_ends(sentence: str, cuts: list[str]
     ],
 )
 def test_a_clause_that_states_a_condition(text: str, condition: bool) -> None:
-    assert bool(CONDITION.match(text)) is condition
+    assert bool(OPENS_WITH_CONDITION.match(text)) is condition
 
 
 @pytest.mark.parametrize(
@@ -266,7 +266,7 @@ def test_a_clause_that_states_a_condition(text: str, condition: bool) -> None:
     ],
 )
 def test_a_question_that_states_a_condition(question: str, states: bool) -> None:
-    assert bool(STATES_CONDITION.search(question)) is states
+    assert bool(ASKED_ON_CONDITION.search(question)) is states
 
 
 @pytest.mark.parametrize(

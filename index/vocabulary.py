@@ -81,9 +81,9 @@ _NOT_SENTENCE_START = r"(?<=[\w,;:’'”)] )"
 NAME = re.compile(_NOT_SENTENCE_START + _NAME_WORD)
 NAME_RUN = re.compile(rf"{_NOT_SENTENCE_START}{_NAME_WORD}(?:\s+{_NAME_WORD})*")
 
-# Pronouns that stand for a person, and those that stand for a thing or a group.
 # Verbs that open a yes-no question or stand before a main verb ("Is that…", "…can start").
 AUXILIARIES = "is are was were do does did can could should will would has have had must may might"
+# Pronouns that stand for a person, and those that stand for a thing or a group.
 PERSON_PRONOUNS = "he she him his her hers"
 THING_PRONOUNS = "it its they them their theirs"
 

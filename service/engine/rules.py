@@ -331,8 +331,6 @@ def metadata_asked(question: str) -> list[str]:
     return [field for field, pattern in METADATA_QUESTIONS if pattern.search(question)]
 
 
-# "Tell me about X", "What does it say about X?", "What role does X play?": the answer is a
-# few sentences about X, and X alone is searched.
 # What a question asks about a document says it of: "it", "they", "the article", or a few
 # words with a kind of document among them ("the Velor License", "the bill of fares"),
 # not a speaker ("What did the foreign minister say about…?" asks what the minister said).
@@ -340,6 +338,8 @@ _SAID_BY = (
     r"(?:it|this|they|the [\w’'-]+"
     rf"|the (?:[\w.'’-]+ ){{0,3}}?{any_of(' '.join(sorted(DOCUMENT_KINDS)))}(?: [\w.'’-]+){{0,3}}?)"
 )
+# "Tell me about X", "What does it say about X?", "What role does X play?": the answer is a
+# few sentences about X, and X alone is searched.
 ABOUT_QUESTION = re.compile(
     r"^\W*(?:(?:can|could) you |please )?(?:tell me|talk) (?:more )?about\s+(?P<a>.+?)\W*$"
     rf"|^\W*what (?:does|do|did) {_SAID_BY} (?:say|tell us|write|mention) "

@@ -101,3 +101,4 @@ DOCUMENT_KINDS = frozenset(
     chapter story speech address statement declaration deed licence license charter code
     act law bill agreement contract policy terms rules guide manual""".split()
 )
+DOCUMENT_KIND = any_of(" ".join(sorted(DOCUMENT_KINDS)))  # one of them, in a pattern

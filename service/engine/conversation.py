@@ -16,7 +16,7 @@ from citeqa.index.documents import normalise_spaces
 from citeqa.index.terms import terms
 from citeqa.index.vocabulary import (
     AUXILIARIES,
-    DOCUMENT_KINDS,
+    DOCUMENT_KIND,
     MARKER,
     NAME_RUN,
     PERSON_PRONOUNS,
@@ -25,7 +25,6 @@ from citeqa.index.vocabulary import (
 )
 from citeqa.prompts import load_prompt
 
-_DOCUMENT_KIND = any_of(" ".join(sorted(DOCUMENT_KINDS)))
 _CONNECTIVE = re.compile(
     r"^\s*(and|but|so|also|then|what about|how about|and what|and why|and how|why not)\b", re.I
 )
@@ -47,7 +46,7 @@ _THAT_SAID = re.compile(
 # conjunction and an auxiliary. Not "Is this article…?", which names the document.
 _THAT_STANDS_FOR = re.compile(
     rf"^\W*(?:(?:so|and|but)\s+)?{any_of(AUXILIARIES)}\s+(?:this|that)\b"
-    rf"(?!\s+{_DOCUMENT_KIND}\b)"
+    rf"(?!\s+{DOCUMENT_KIND}\b)"
     rf"|\b(?:before|after|until|unless|once|if|when|because)\s+(?:this|that)\s+{any_of(AUXILIARIES)}\b",
     re.I,
 )

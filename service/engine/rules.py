@@ -23,7 +23,7 @@ from citeqa.index.terms import STOP_WORDS, terms, words
 from citeqa.index.vocabulary import (
     AUXILIARIES,
     DATE,
-    DOCUMENT_KINDS,
+    DOCUMENT_KIND,
     LIST_MARK,
     MONEY,
     MONTH,
@@ -336,7 +336,7 @@ def metadata_asked(question: str) -> list[str]:
 # not a speaker ("What did the foreign minister say about…?" asks what the minister said).
 _SAID_BY = (
     r"(?:it|this|they|the [\w’'-]+"
-    rf"|the (?:[\w.'’-]+ ){{0,3}}?{any_of(' '.join(sorted(DOCUMENT_KINDS)))}(?: [\w.'’-]+){{0,3}}?)"
+    rf"|the (?:[\w.'’-]+ ){{0,3}}?{DOCUMENT_KIND}(?: [\w.'’-]+){{0,3}}?)"
 )
 # "Tell me about X", "What does it say about X?", "What role does X play?": the answer is a
 # few sentences about X, and X alone is searched.

@@ -82,7 +82,7 @@ eval-gate: install
 		--fail-under key_fact_accuracy=0.79 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-document-constitution.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-whole-document-constitution \
-		--fail-under key_fact_accuracy=0.49 --fail-over false_refusal_rate=0.01
+		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-users.jsonl --docs seeds \
 		--report build/eval-gate-users \
 		--fail-under key_fact_accuracy=0.85 --fail-under refusal_rate=0.44 \
@@ -217,7 +217,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.08
 	$(BIN)/citeqa eval eval/datasets/constitution-users-2.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-users-2 \
-		--fail-under key_fact_accuracy=0.66 --fail-under refusal_rate=0.49 \
+		--fail-under key_fact_accuracy=0.74 --fail-under refusal_rate=0.49 \
 		--fail-over false_refusal_rate=0.09
 	$(BIN)/citeqa eval eval/datasets/article-chat-3.jsonl --docs seeds \
 		--report build/eval-gate-article-chat-3 --fail-under key_fact_accuracy=0.89 \

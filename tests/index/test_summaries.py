@@ -24,7 +24,7 @@ def test_the_lead_and_the_central_sentences_are_chosen_without_repeats_in_order(
     rows += [[0.6, 0.6, 0.5], [0, 1, 0], [0, 0, 1]]
     texts = [f"Sentence {n} says something about the harbour and its ships." for n in range(8)]
     chosen = summarise(_sentences(texts), _unit(rows))
-    assert chosen[0] == "c:1"  # the most central of the first three sentences
+    assert chosen[0] == "c:1"  # the more central of the first two sentences
     assert chosen == sorted(chosen, key=lambda sid: int(sid.split(":")[1]))
     assert not {"c:1", "c:2"} <= set(chosen)  # two identical sentences: one at most
     assert "c:7" not in chosen  # the least central
@@ -49,4 +49,25 @@ def test_a_notice_before_the_lead_is_passed_over() -> None:
     ]
     rows = [[0, 0, 1], [1, 0.1, 0], [0.8, 0.6, 0], [0.9, -0.3, 0], [0.9, 0.3, 0]]
     chosen = summarise(_sentences(texts), _unit(rows))
-    assert chosen[0] == "c:1"  # the most central of the first three
+    assert chosen[0] == "c:1"  # the more central of the first two
+
+
+def test_a_heading_is_no_summary_sentence_and_the_lead_opens_the_document() -> None:
+    texts = [
+        "VELOR HARBOUR RULES Version 3, 12 June 2001 as amended",  # a title line: no stop
+        "The harbour of Velor shelters forty fishing boats through the winter storms.",
+        "Every boat in the harbour pays its berth fee to the harbour master.",
+        "Pilots guide every ship through the narrow channel at high tide.",
+        "The harbour master keeps a list of the boats waiting for a berth.",
+    ]
+    rows = [[1, 0.2, 0], [0.9, 0.1, 0.3], [1, 0, 0], [0.2, 1, 0], [0.95, 0.2, 0]]
+    chosen = summarise(_sentences(texts), _unit(rows))
+    assert "c:0" not in chosen  # says what the document is called, not what it says
+    # The opening statement leads, though the sentence after it is more central.
+    assert chosen[0] == "c:1"
+
+
+def test_a_document_of_headings_alone_still_has_a_summary() -> None:
+    texts = [f"Part {n} of the harbour rules for boats and their crews" for n in range(3)]
+    chosen = summarise(_sentences(texts), _unit([[1, 0], [0.9, 0.3], [0.3, 0.9]]))
+    assert chosen

@@ -60,6 +60,23 @@ def gives_count(asked: re.Match[str], question: str, text: str) -> bool:
     return any(word.startswith(thing[:_NAME_STEM]) for word in words(text))
 
 
+# What may be charged, said in words: "at a charge no more than the cost of distribution",
+# "free of charge", "royalty-free".
+_PRICE_IN_WORDS = re.compile(
+    r"\b(?:charge|fee|price|cost)s? (?:no more than|not (?:more than|exceeding|to exceed)|"
+    r"at most|up to|equal to)\b"
+    r"|\b(?:free of charge|no[- ]charge|royalty[- ]free|at no (?:charge|cost)|for free|"
+    r"without (?:charge|fee|payment))\b",
+    re.I,
+)
+
+
+def _gives_money(asked: re.Match[str], question: str, text: str) -> bool:
+    """Whether `text` gives an amount of money the question lacks, or says in words what
+    may be charged."""
+    return bool(new_matches(MONEY, question, text)) or bool(_PRICE_IN_WORDS.search(text))
+
+
 # "When is it justified?", "When can the lock close?": asked in the present or with a modal,
 # "when" asks the condition as well as the time ("if a ship…", "when the tide…"); "When did…?",
 # "When will…?" and "When is the election?" (a thing's time) ask a time.
@@ -185,8 +202,8 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
             r"\bwhat (was|is|were|are) the (cost|price|budget|bill)\b",
             re.I,
         ),
-        gives_new(MONEY),
-        "an amount of money the question does not name",
+        _gives_money,
+        "an amount of money the question does not name, or what may be charged, in words",
     ),
     QuestionType(
         "count",

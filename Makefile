@@ -85,7 +85,7 @@ eval-gate: install
 		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-users.jsonl --docs seeds \
 		--report build/eval-gate-users \
-		--fail-under key_fact_accuracy=0.85 --fail-under refusal_rate=0.44 \
+		--fail-under key_fact_accuracy=0.88 --fail-under refusal_rate=0.44 \
 		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat.jsonl --docs seeds \
 		--report build/eval-gate-article-chat --fail-under key_fact_accuracy=0.78 \

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Vectors
 from citeqa.index.sentences import states_something
-from citeqa.index.terms import same_word, terms
+from citeqa.index.terms import same_word, terms, words
 from citeqa.index.vocabulary import LIST_ITEM, PERSON_PRONOUNS, THING_PRONOUNS, any_of
 from citeqa.service.config import AnswerSettings
 from citeqa.service.engine.answers import Answer, Draft, Quote, refusal
@@ -128,6 +128,15 @@ _CLAUSE_JOINTS = ",;:—–.!?"
 _ANY_CLAUSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+")
 
 
+# A part of a comparison asked of one thing ("…Iran's launch positions…") is answered by a
+# sentence about that thing, when one of this many of the best names it within its first
+# few words, and not the other thing ("Iran's drones and missiles had to traverse…"), rather
+# than by one about both ("…of Iranian and Israeli strikes depended…").
+_SIDE_CANDIDATES = 5
+_SIDE_OPENING_WORDS = 4
+_SIDE_SHARE = 0.75
+
+
 @dataclass(frozen=True)
 class _Candidate:
     chunk: Chunk
@@ -206,6 +215,8 @@ class ExtractiveAnswerer:
         if about:
             return [] if self.policy.check_specifics and self._contradicted(query, about) else about
         candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
+        if query.sides is not None:
+            candidates = _about_side_first(candidates, *query.sides)
         if len(query.documents) > 1 and not taken:
             return self._compared(query, candidates)
         if query.seen and ASKS_WHAT_NEXT.search(query.own or query.text) and not taken:
@@ -875,6 +886,31 @@ def _best_run(
             if best is None or score > best[0]:
                 best = (score, start, end)
     return best
+
+
+def _about_side_first(candidates: list[_Candidate], side: str, other: str) -> list[_Candidate]:
+    """The best candidates that speak of `side`, nearly as good as the best, first; then the
+    rest, each in their order."""
+    if not candidates:
+        return candidates
+    floor = _SIDE_SHARE * candidates[0].score
+    about = [
+        c
+        for c in candidates[:_SIDE_CANDIDATES]
+        if c.score >= floor and _opens_on(c.scored.sentence.text, side, other)
+    ]
+    return about + [c for c in candidates if c not in about]
+
+
+def _opens_on(text: str, name: str, other: str) -> bool:
+    """Whether a sentence names `name` ("Iran", "Iran's", "Iranian"; "senate": "Senator")
+    among its first words, and not `other` ("Because Iran and Israel do not…" speaks of
+    both)."""
+    opening = terms(" ".join(words(text)[:_SIDE_OPENING_WORDS]))
+    name_stem, other_stem = terms(name) or [name], terms(other) or [other]
+    return any(t.startswith(name_stem[0]) for t in opening) and not any(
+        t.startswith(other_stem[0]) for t in opening
+    )
 
 
 def compose(chosen: list[_Candidate]) -> Answer:

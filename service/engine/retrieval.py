@@ -71,6 +71,9 @@ class Query:
     # The documents a request limits the answer to (its `documents` filter): nothing else
     # is searched. Empty: every document of the collection.
     only: frozenset[str] = frozenset()
+    # In a comparison asked of two things ("How did Iran's and Israel's launch positions
+    # compare?"), the thing this part asks of and the other, as names in lower case.
+    sides: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

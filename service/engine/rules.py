@@ -483,6 +483,13 @@ LEANS_ON_PREVIOUS = re.compile(
     r"|^\W*both (of )?(the |these |those )?[a-z]+s\b",
     re.I,
 )
+# "How did Iran's and Israel's launch positions compare?", "what holds X back, versus what
+# holds Y back?", "how do the two sides differ?": a question that sets things side by side.
+COMPARES = re.compile(
+    r"\b(?:compar\w*|versus|vs\.?|differ\w*|contrast\w*|each (?:one|side|of them)|"
+    r"(?:the|both) (?:two )?sides)\b",
+    re.I,
+)
 # A sentence that announces what follows it: "…no patent license is granted by a
 # Contributor:", "The rights include the following:".
 ANNOUNCES = re.compile(r":\W*$")

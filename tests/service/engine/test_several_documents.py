@@ -285,3 +285,32 @@ def test_x_versus_y_quotes_a_sentence_for_each_side(
     library = library_of(tmp_path_factory.mktemp("versus"), texts)
     reply = library.ask("pilot vs deckhand: how old must they be?")
     assert "thirty years old" in reply.answer and "eighteen years old" in reply.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how did the harbour positions of velor's and ardenia's fleets compare?",
+        "How did the harbour positions of Velor and Ardenia compare?",
+    ],
+)
+def test_a_comparison_of_two_names_quotes_a_sentence_about_each(
+    tmp_path_factory: pytest.TempPathFactory, question: str
+) -> None:
+    """Each side gets the sentence that speaks of it, not the one that names both."""
+    texts = {
+        "fleets": (
+            "The Two Fleets",
+            "In the war, the strength of the Velor and Ardenia fleets depended on the "
+            "positions of their harbours.\n\n"
+            "Velor's ships had to sail around the northern cape from their harbour to reach "
+            "open water, which slowed every patrol.\n\n"
+            "The winters were long, and the ice closed the rivers for months.\n\n"
+            "Ardenia, by contrast, launched its ships straight from harbour positions on the "
+            "open sea.",
+        )
+    }
+    library = library_of(tmp_path_factory.mktemp("sides"), texts)
+    reply = library.ask(question)
+    assert "around the northern cape" in reply.answer
+    assert "straight from harbour positions" in reply.answer

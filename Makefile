@@ -125,7 +125,7 @@ eval-gate: install
 		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-held-out-founding.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-whole-held-out-founding \
-		--fail-under key_fact_accuracy=0.49 --fail-over false_refusal_rate=0.01
+		--fail-under key_fact_accuracy=0.74 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/whole-held-out-licenses.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-whole-held-out-licenses \
 		--fail-under key_fact_accuracy=0.99 --fail-over false_refusal_rate=0.01
@@ -159,7 +159,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.66 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/constitution-held-out-2.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-held-out-2 \
-		--fail-under key_fact_accuracy=0.62 --fail-under refusal_rate=0.99 \
+		--fail-under key_fact_accuracy=0.74 --fail-under refusal_rate=0.99 \
 		--fail-over false_refusal_rate=0.13
 	# The fourth sets, written by another hand from the documents alone in the eighth session
 	# and evaluated once before any rule was made from them (docs/quality.md); read since,

@@ -42,7 +42,9 @@ _LEAD_SHARE = 0.75
 # A sentence ends on a stop; a line that does not is a heading or a title line ("GNU LESSER
 # GENERAL PUBLIC LICENSE Version 3, 29 June 2007"), which says what the document is called,
 # not what it says. Left out, unless the document has nothing else.
-_ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*\s*$")
+# A stop may be followed by closing quotes or brackets and by a footnote's mark ("…in
+# 1901.[1]"); an ellipsis is a stop.
+_ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?:;…][\"'”’)\]]*(?:\[\d+\])*\s*$")
 
 
 def summarise(sentences: list[Sentence], vectors: Vectors) -> list[str]:

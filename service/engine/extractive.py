@@ -135,6 +135,7 @@ _ANY_CLAUSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+")
 _SIDE_CANDIDATES = 5
 _SIDE_OPENING_WORDS = 4
 _SIDE_SHARE = 0.75
+_NAME_ENDING = 3  # letters a name's own word may add: "Israeli", "Iranian"
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ class ExtractiveAnswerer:
             return [] if self.policy.check_specifics and self._contradicted(query, about) else about
         candidates = [c for c in self._candidates(query, hits) if c.scored.sentence.id not in taken]
         if query.sides is not None:
-            candidates = _about_side_first(candidates, *query.sides)
+            candidates = self._about_side_first(query, candidates)
         if len(query.documents) > 1 and not taken:
             return self._compared(query, candidates)
         if query.seen and ASKS_WHAT_NEXT.search(query.own or query.text) and not taken:
@@ -276,6 +277,22 @@ class ExtractiveAnswerer:
                 return []
             chosen.append(self._shorten(query, best))
         return self._checked(query, chosen)
+
+    def _about_side_first(self, query: Query, candidates: list[_Candidate]) -> list[_Candidate]:
+        """In a comparison's part asked of one thing, the best candidates that speak of it
+        and would answer on their own, nearly as good as the best, first; then the rest,
+        each in their order."""
+        if not candidates or query.sides is None:
+            return candidates
+        floor = _SIDE_SHARE * candidates[0].score
+        about = [
+            c
+            for c in candidates[:_SIDE_CANDIDATES]
+            if c.score >= floor
+            and _opens_on(c.scored.sentence.text, *query.sides)
+            and self._is_supported(query, c)
+        ]
+        return about + [c for c in candidates if c not in about]
 
     def _after_told(self, told_at: dict[tuple[int, int], str]) -> set[str]:
         """The sentences right after those the conversation gave, in document order: the
@@ -888,29 +905,25 @@ def _best_run(
     return best
 
 
-def _about_side_first(candidates: list[_Candidate], side: str, other: str) -> list[_Candidate]:
-    """The best candidates that speak of `side`, nearly as good as the best, first; then the
-    rest, each in their order."""
-    if not candidates:
-        return candidates
-    floor = _SIDE_SHARE * candidates[0].score
-    about = [
-        c
-        for c in candidates[:_SIDE_CANDIDATES]
-        if c.score >= floor and _opens_on(c.scored.sentence.text, side, other)
-    ]
-    return about + [c for c in candidates if c not in about]
-
-
 def _opens_on(text: str, name: str, other: str) -> bool:
     """Whether a sentence names `name` ("Iran", "Iran's", "Iranian"; "senate": "Senator")
     among its first words, and not `other` ("Because Iran and Israel do not…" speaks of
     both)."""
-    opening = terms(" ".join(words(text)[:_SIDE_OPENING_WORDS]))
-    name_stem, other_stem = terms(name) or [name], terms(other) or [other]
-    return any(t.startswith(name_stem[0]) for t in opening) and not any(
-        t.startswith(other_stem[0]) for t in opening
-    )
+    sides = [_side_named(word, name, other) for word in words(text)[:_SIDE_OPENING_WORDS]]
+    return name in sides and other not in sides
+
+
+def _side_named(word: str, name: str, other: str) -> str | None:
+    """Which of two names a word is: the name itself, one with a short ending ("Israeli",
+    "Iranian") or of the same stem ("Senator"); of two that fit ("Nigeria" for Niger and
+    Nigeria), the longer."""
+    fits = [
+        side
+        for side in (name, other)
+        if (word.startswith(side) and len(word) - len(side) <= _NAME_ENDING)
+        or terms(word) == terms(side) != []
+    ]
+    return max(fits, key=len) if fits else None
 
 
 def compose(chosen: list[_Candidate]) -> Answer:

@@ -42,8 +42,6 @@ _POSSESSIVE_PAIR = re.compile(
     r"(?P<b>(?:the )?(?:(?-i:[A-Z])[\w-]* )*[\w-]+['’]s?)(?=\s)",
     re.IGNORECASE,
 )
-# "Iran and Israel": two single words joined by "and" (names, where the documents say so).
-_NAME_PAIR = re.compile(r"(?<![\w'’-])(?P<a>[\w-]+) and (?P<b>[\w-]+)(?![\w'’-])", re.I)
 # A follow-up's answer most often stands within this many sentences after the last one the
 # conversation gave. Measured on the dialogue sets (last turns answered, of 53, with the
 # bonus in `extractive.py`): 1 -> 38, 2 -> 39, 3 -> 40, 5 -> 40.
@@ -125,8 +123,6 @@ class QuestionReader:
         k = top_k or self.top_k
         parts, previous = [], ""
         pieces = split_parts(searched)
-        if len(pieces) == 1 and COMPARES.search(searched):
-            pieces = self._names_compared(searched)
         sides = self._sides(searched, pieces)
         for i, part in enumerate(pieces):
             leans = previous and is_follow_up(part)
@@ -148,17 +144,6 @@ class QuestionReader:
             parts.append((query, self.retriever.search(query, k) if query.terms else []))
             previous = part
         return Prepared(asked, searched, parts, started, time.perf_counter())
-
-    def _names_compared(self, question: str) -> list[str]:
-        """ "How did the launch positions of Iran and Israel compare?": two names the
-        documents write capitalised, joined by "and", compared; the question once with each
-        in place of the two. The question alone when it joins no two names."""
-        names = self.retriever.corpus.proper_names()
-        for match in _NAME_PAIR.finditer(question):
-            if {w for w in words(match.group()) if w != "and"} <= names:
-                before, after = question[: match.start()], question[match.end() :]
-                return [f"{before}{match[side]}{after}" for side in ("a", "b")]
-        return [question]
 
     def _sides(self, question: str, pieces: list[str]) -> tuple[str, str] | None:
         """The two things a comparison asks of, one in each part ("what holds Iran back from

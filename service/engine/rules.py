@@ -60,21 +60,24 @@ def gives_count(asked: re.Match[str], question: str, text: str) -> bool:
     return any(word.startswith(thing[:_NAME_STEM]) for word in words(text))
 
 
-# What may be charged, said in words: "at a charge no more than the cost of distribution",
-# "free of charge", "royalty-free".
+# What may be charged, said in words, as a limit: "at a charge no more than the cost of
+# distribution", "free of charge". Only for a question about charging ("How much may I
+# charge…?"): a grant's "royalty-free" or a "cost of…" answers no "How much does it cost?".
+_ASKS_WHAT_MAY_BE_CHARGED = re.compile(r"\b(?:charg\w*|fees?)\b", re.I)
 _PRICE_IN_WORDS = re.compile(
-    r"\b(?:charge|fee|price|cost)s? (?:no more than|not (?:more than|exceeding|to exceed)|"
-    r"at most|up to|equal to)\b"
-    r"|\b(?:free of charge|no[- ]charge|royalty[- ]free|at no (?:charge|cost)|for free|"
-    r"without (?:charge|fee|payment))\b",
+    r"\b(?:charge|fee|price)s? (?:no more than|not (?:more than|exceeding|to exceed)|"
+    r"at most|up to)\b"
+    r"|\b(?:free of charge|at no (?:charge|cost)|without (?:charge|fee|payment))\b",
     re.I,
 )
 
 
 def _gives_money(asked: re.Match[str], question: str, text: str) -> bool:
-    """Whether `text` gives an amount of money the question lacks, or says in words what
-    may be charged."""
-    return bool(new_matches(MONEY, question, text)) or bool(_PRICE_IN_WORDS.search(text))
+    """Whether `text` gives an amount of money the question lacks, or, asked what may be
+    charged, says in words what may be."""
+    if new_matches(MONEY, question, text):
+        return True
+    return bool(_ASKS_WHAT_MAY_BE_CHARGED.search(question) and _PRICE_IN_WORDS.search(text))
 
 
 # "When is it justified?", "When can the lock close?": asked in the present or with a modal,

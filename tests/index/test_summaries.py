@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from citeqa.index.chunking import Sentence
 from citeqa.index.summaries import SUMMARY_MAX_WORDS, summarise
@@ -71,3 +72,14 @@ def test_a_document_of_headings_alone_still_has_a_summary() -> None:
     texts = [f"Part {n} of the harbour rules for boats and their crews" for n in range(3)]
     chosen = summarise(_sentences(texts), _unit([[1, 0], [0.9, 0.3], [0.3, 0.9]]))
     assert chosen
+
+
+@pytest.mark.parametrize("ending", [".[1]", "…", ".”", "?"])
+def test_a_sentence_ending_on_a_footnote_mark_or_an_ellipsis_is_no_heading(ending: str) -> None:
+    texts = [
+        "VELOR HARBOUR RULES Version 3, 12 June 2001 as amended",
+        f"The harbour of Velor shelters forty fishing boats through the winter{ending}",
+        "Pilots guide every ship through the narrow channel at high tide.",
+    ]
+    chosen = summarise(_sentences(texts), _unit([[1, 0], [1, 0.1], [0.2, 1]]))
+    assert chosen[0] == "c:1"

@@ -69,8 +69,11 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("How much did the bridge cost?", "Two bridges were built.", False),
         # ... or what may be charged, in words
         ("How much may I charge for a copy?", "At a charge no more than the cost of it.", True),
-        ("How much do I pay for the source?", "The source is free of charge.", True),
+        ("How much do they charge for the source?", "The source is free of charge.", True),
         ("How much may I charge for a copy?", "You may charge for a copy.", False),
+        # ... but only when asked what may be charged
+        ("How much will it cost me?", "At a charge no more than the cost of it.", False),
+        ("How much may I charge for a copy?", "It grants a royalty-free license.", False),
         # count: a number or quantity the question lacks
         ("How many ships wait in the basin?", "Nine ships wait in the outer basin.", True),
         ("How many ships wait in the basin?", "Most ships wait for the tide.", True),

@@ -12,6 +12,7 @@ import pytest
 from citeqa.index.sentences import split_sentences
 from citeqa.service.config import Settings
 from citeqa.service.engine.engine import Engine
+from citeqa.service.engine.extractive import _opens_on
 from tests.conftest import REPO
 from tests.libraries import library_of
 
@@ -291,7 +292,7 @@ def test_x_versus_y_quotes_a_sentence_for_each_side(
     "question",
     [
         "how did the harbour positions of velor's and ardenia's fleets compare?",
-        "How did the harbour positions of Velor and Ardenia compare?",
+        "how did velor's harbour positions shape its fleet, versus how did ardenia's?",
     ],
 )
 def test_a_comparison_of_two_names_quotes_a_sentence_about_each(
@@ -314,3 +315,22 @@ def test_a_comparison_of_two_names_quotes_a_sentence_about_each(
     reply = library.ask(question)
     assert "around the northern cape" in reply.answer
     assert "straight from harbour positions" in reply.answer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "other", "about"),
+    [
+        ("Iran's drones had to cross Iraq.", "iran", "israel", True),
+        ("Israeli jets launched from the north.", "israel", "iran", True),  # a name's word
+        ("No Person shall be a Senator who…", "senate", "house", False),  # past four words
+        ("A Senator shall be thirty years old.", "senate", "house", True),  # the same stem
+        ("Because Iran and Israel share no border…", "iran", "israel", False),  # both
+        ("Nigeria exports oil.", "nigeria", "niger", True),  # the longer name that fits
+        ("Niger exports uranium.", "nigeria", "niger", False),
+        ("Ukraine fought on.", "uk", "france", False),  # not a short name's ending
+    ],
+)
+def test_a_sentence_is_about_the_side_it_names_first(
+    sentence: str, name: str, other: str, about: bool
+) -> None:
+    assert _opens_on(sentence, name, other) is about

@@ -83,3 +83,25 @@ def test_a_sentence_ending_on_a_footnote_mark_or_an_ellipsis_is_no_heading(endin
     ]
     chosen = summarise(_sentences(texts), _unit([[1, 0], [1, 0.1], [0.2, 1]]))
     assert chosen[0] == "c:1"
+
+
+def test_a_short_sentence_is_quoted_with_the_one_before_it_in_its_passage() -> None:
+    texts = [
+        "The harbour of Velor shelters forty fishing boats through the winter storms.",
+        "The harbour master keeps a list of the boats waiting for a berth.",
+        "Pilots guide every ship through the narrow channel at high tide.",
+        "Four years ago every captain feared a storm that would close the channel.",
+        "All dreaded it, all sought to avoid it.",  # short: its window says what "it" is
+        "Every boat in the harbour pays its berth fee to the harbour master.",
+    ]
+    rows = [[1, 0, 0], [0.9, 0.4, 0], [0.7, 0, 0.7], [-1, 0, 0.1], [0.8, -0.5, 0.3], [1, 0.1, 0]]
+    vectors = _unit(rows)
+    chosen = summarise(_sentences(texts), vectors)
+    assert "c:4" in chosen
+    assert "c:3" in chosen  # what "it" is, though far from what the document is about
+
+
+def test_a_lead_over_the_word_limit_is_still_a_summary() -> None:
+    texts = [("word " * 130).strip() + ".", "The harbour of Velor shelters forty boats in winter."]
+    chosen = summarise(_sentences(texts), _unit([[1, 0], [0.9, 0.4]]))
+    assert chosen == ["c:0"]

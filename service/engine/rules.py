@@ -597,6 +597,15 @@ _NUMBERED_PART = re.compile(
     re.I,
 )
 _DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
+# "MPL 3.0", "Apache License v1.1", "CC0 version 2.0": a version written after a name, which
+# a document must give after that name, not only after another's.
+_NAMED_VERSION = re.compile(
+    r"(?P<name>\b(?-i:[A-Z])[\w’'-]*(?:\s+(?-i:[A-Z])[\w’'-]*){0,3})\s+"
+    r"(?:v\.?\s?|version\s+)?(?P<number>\d+\.\d+)(?!\.?\d)",
+    re.I,
+)
+# How far before a version number its name may stand ("Mozilla Public License, v. 2.0").
+_VERSION_REACH = 60
 # A question that asks what did not happen, and the words an answer to it would use.
 _ASKS_NEGATED = re.compile(
     r"\b(not|never|no longer|fail(s|ed)? to|refus(e|es|ed) to)\b|n[’']t\b", re.I
@@ -706,7 +715,28 @@ def other_number(question: str, evidence: Evidence) -> bool:
     numbers = _numbers(evidence.documents)
     named = [m["number"] for m in _NUMBERED_PART.finditer(question)]
     named += _DECIMAL.findall(question)  # "Apache License 1.1"
-    return any(number not in numbers for number in named)
+    if any(number not in numbers for number in named):
+        return True
+    return any(
+        not _version_given(m["name"], m["number"], evidence.documents)
+        for m in _NAMED_VERSION.finditer(question)
+    )
+
+
+def _version_given(name: str, number: str, text: str) -> bool:
+    """Whether `text` gives version `number` of what `name` names: the number stands a few
+    words after the name's words that the text does not also write in lower case, or their
+    initials ("MPL": Mozilla Public License). "MPL 3.0" is not given by "…the GNU Affero
+    General Public License, Version 3.0" in the MPL's own text."""
+    common = _names(text).common
+    said = [w.lower() for w in name.split() if w not in common and w.lower() not in STOP_WORDS]
+    if not said:
+        return True  # nothing in particular named ("Version 2.0")
+    for found in re.finditer(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)", text):
+        before = _names(text[max(0, found.start() - _VERSION_REACH) : found.start()])
+        if all(w in before.known or w in before.initials for w in said):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -326,6 +326,10 @@ _CROSSING = "Velor troops crossed into Ardenia on April 9, after the March talks
 _STRIKE = "The strike in Ardenia killed seven Velor commanders."
 _CLAUSE = "Clause 4 says the tenant pays the rent."
 _VERSION = "Version 2.0 added the tenant rules."
+_OTHER_VERSION = (
+    "This text is subject to the Velor Public License, v. 2.0; it may be combined with "
+    "works under the Ardenia Public License, Version 3.0."
+)
 _INVASION = "Velor troops crossed into Ardenia."
 
 
@@ -364,6 +368,12 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("What changed in version 2.1?", _VERSION, "", "number"),
         ("What changed in version 2.1?", _VERSION, "Version 2.1 fixed typos.", None),
         ("What does Velor License 1.1 say?", "Velor License 2.0 sets the fees.", "", "number"),
+        # a version the documents give only of something else ("Ardenia Public License 3.0")
+        ("Is there a VPL 3.0 yet?", _OTHER_VERSION, "", "number"),
+        ("Is the Velor Public License 3.0 out?", _OTHER_VERSION, "", "number"),
+        ("What does VPL 2.0 say of fees?", _OTHER_VERSION, "", None),
+        ("Is it compatible with APL 3.0?", _OTHER_VERSION, "", None),
+        ("What changed in Version 3.0?", _OTHER_VERSION, "", None),  # nothing named
         ("What does Velor License 2.0 say?", "Velor License 2.0 sets the fees.", "", None),
         ("Is version 2 the latest?", "Velor License version 2.0 sets the fees.", "", None),
         # a year is not a count, and a month opening the question is a verb

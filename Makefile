@@ -227,7 +227,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.17
 	$(BIN)/citeqa eval eval/datasets/licenses-chat-3.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-chat-3 --fail-under key_fact_accuracy=0.83 \
-		--fail-over false_refusal_rate=0.01
+		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	# The fourth held-out parts, written the same way and evaluated once, at 537913e, after
 	# every rule of the ninth session (docs/quality.md): gated at that measurement.
 	$(BIN)/citeqa eval eval/datasets/article-held-out-4.jsonl --docs seeds \

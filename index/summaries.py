@@ -82,8 +82,8 @@ def summarise(sentences: list[Sentence], vectors: Vectors) -> list[str]:
     first = centrality[:_LEAD_SENTENCES]
     most = float(first.max())
     lead = int(np.flatnonzero(first >= (_LEAD_SHARE * most if most > 0 else most))[0])
-    chosen: list[int] = []
-    quoted: list[Sentence] = []
+    # The lead comes alone, even over the limit: what stands before it was passed over.
+    chosen, quoted = [lead], [sentences[lead]]
 
     def unit(k: int) -> list[Sentence]:
         """Sentence `k` and what it brings with it that is not quoted yet."""
@@ -93,17 +93,15 @@ def summarise(sentences: list[Sentence], vectors: Vectors) -> list[str]:
     def fits(k: int) -> bool:
         return sum(len(s.text.split()) for s in quoted + unit(k)) <= SUMMARY_MAX_WORDS
 
-    best: int | None = lead  # even when it alone is over the limit
-    while best is not None:
-        quoted += unit(best)
-        chosen.append(best)
-        if len(chosen) == SUMMARY_SENTENCES:
-            break
+    while len(chosen) < SUMMARY_SENTENCES:
         novelty = (vectors @ vectors[chosen].T).max(axis=1)
         scores = _RELEVANCE * centrality - (1 - _RELEVANCE) * novelty
-        scores[chosen] = -np.inf
-        ranked = (int(k) for k in np.argsort(-scores) if np.isfinite(scores[k]))
+        ranked = (int(k) for k in np.argsort(-scores) if sentences[k] not in quoted)
         best = next((k for k in ranked if fits(k)), None)
+        if best is None:
+            break
+        chosen.append(best)
+        quoted += unit(best)
     order = {s.id: i for i, s in enumerate(every)}
     return sorted({s.id for s in quoted}, key=order.__getitem__)
 

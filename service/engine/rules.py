@@ -725,11 +725,19 @@ def other_number(question: str, evidence: Evidence) -> bool:
 
 def _version_given(name: str, number: str, text: str) -> bool:
     """Whether `text` gives version `number` of what `name` names: the number stands a few
-    words after the name's words that the text does not also write in lower case, or their
-    initials ("MPL": Mozilla Public License). "MPL 3.0" is not given by "…the GNU Affero
-    General Public License, Version 3.0" in the MPL's own text."""
-    common = _names(text).common
-    said = [w.lower() for w in name.split() if w not in common and w.lower() not in STOP_WORDS]
+    words after the name's words, or their initials ("MPL": Mozilla Public License). Of the
+    name, only the words the text uses as names count: not those it also writes in lower
+    case ("Software"), nor those it never uses ("Explain Apache 2.0…", "Per Apache 2.0,…").
+    "MPL 3.0" is not given by "…the GNU Affero General Public License, Version 3.0" in the
+    MPL's own text."""
+    names = _names(text)
+    said = [
+        word
+        for word in (w.lower() for w in name.split())
+        if word not in names.common
+        and word not in STOP_WORDS
+        and (word in names.known or word in names.initials)  # not "Explain", "Per"
+    ]
     if not said:
         return True  # nothing in particular named ("Version 2.0")
     for found in re.finditer(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)", text):

@@ -91,7 +91,7 @@ def test_a_short_sentence_is_quoted_with_the_one_before_it_in_its_passage() -> N
         "The harbour master keeps a list of the boats waiting for a berth.",
         "Pilots guide every ship through the narrow channel at high tide.",
         "Four years ago every captain feared a storm that would close the channel.",
-        "All dreaded it, all sought to avoid it.",  # short: its window says what "it" is
+        "All dreaded it, and all sought to avoid it.",  # 9 words: its window says what "it" is
         "Every boat in the harbour pays its berth fee to the harbour master.",
     ]
     rows = [[1, 0, 0], [0.9, 0.4, 0], [0.7, 0, 0.7], [-1, 0, 0.1], [0.8, -0.5, 0.3], [1, 0.1, 0]]
@@ -105,3 +105,56 @@ def test_a_lead_over_the_word_limit_is_still_a_summary() -> None:
     texts = [("word " * 130).strip() + ".", "The harbour of Velor shelters forty boats in winter."]
     chosen = summarise(_sentences(texts), _unit([[1, 0], [0.9, 0.4]]))
     assert chosen == ["c:0"]
+
+
+def _in_passages(texts: list[tuple[str, str]]) -> list[Sentence]:
+    """Sentences given as (passage id, text), in reading order."""
+    return [
+        Sentence(f"{chunk}:{i}", chunk, i, i * 100, i * 100 + len(t), t, t)
+        for i, (chunk, t) in enumerate(texts)
+    ]
+
+
+_SHORT_CASE_ROWS = [[1, 0, 0], [0.9, 0.4, 0], [0.7, 0, 0.7], [-1, 0, 0.1], [0.8, -0.5, 0.3]]
+
+
+@pytest.mark.parametrize(
+    ("before", "brought"),
+    [
+        (("a", "Four years ago every captain feared a storm that would close the channel."), True),
+        (("b", "Four years ago every captain feared a storm that would close the channel."), False),
+        (("a", "FOUR YEARS AGO EVERY CAPTAIN FEARED THE STORM AND THE CHANNEL"), False),
+        (("a", ("Four years ago every captain feared a storm " * 14).strip() + "."), False),
+    ],
+)
+def test_a_short_sentence_brings_only_a_sentence_of_its_passage_that_fits(
+    before: tuple[str, str], brought: bool
+) -> None:
+    """The sentence before a short one comes with it only from the same passage, only if
+    it is a sentence (not a heading), and only within the word limit."""
+    texts = [
+        ("a", "The harbour of Velor shelters forty fishing boats through the winter storms."),
+        ("a", "The harbour master keeps a list of the boats waiting for a berth."),
+        ("a", "Pilots guide every ship through the narrow channel at high tide."),
+        before,
+        ("a", "All dreaded it, and all sought to avoid it."),
+    ]
+    chosen = summarise(_in_passages(texts), _unit(_SHORT_CASE_ROWS))
+    assert ("a:3" in chosen or "b:3" in chosen) is brought
+    words = sum(len(texts[int(c.split(":")[1])][1].split()) for c in chosen)
+    assert words <= SUMMARY_MAX_WORDS
+
+
+def test_a_sentence_brought_along_is_not_chosen_again() -> None:
+    """A sentence quoted with the short one after it takes none of the four places."""
+    texts = [
+        "The harbour of Velor shelters forty fishing boats through the winter storms.",
+        "Every captain in the harbour feared the storms of the winter months.",
+        "All dreaded it, and all sought to avoid it.",
+        "Pilots guide every ship through the narrow channel at high tide.",
+        "The harbour master keeps a list of the boats waiting for a berth.",
+        "Every boat in the harbour pays its berth fee to the harbour master.",
+    ]
+    rows = [[1, 0, 0], [0.95, 0.3, 0], [0.9, 0.2, 0.3], [0.3, 1, 0], [0.3, 0, 1], [0.6, 0.6, 0.5]]
+    chosen = summarise(_sentences(texts), _unit(rows))
+    assert len(chosen) == 5  # four chosen, and the one brought along

@@ -374,6 +374,10 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("What does VPL 2.0 say of fees?", _OTHER_VERSION, "", None),
         ("Is it compatible with APL 3.0?", _OTHER_VERSION, "", None),
         ("What changed in Version 3.0?", _OTHER_VERSION, "", None),  # nothing named
+        # an opening word is no part of the name, nor a word the text writes in lower case
+        ("Explain VPL 2.0 fees.", _OTHER_VERSION, "", None),
+        ("Per VPL 2.0, what may be combined?", _OTHER_VERSION, "", None),
+        ("Does Velor Combined Public License 2.0 allow it?", _OTHER_VERSION, "", None),
         ("What does Velor License 2.0 say?", "Velor License 2.0 sets the fees.", "", None),
         ("Is version 2 the latest?", "Velor License version 2.0 sets the fees.", "", None),
         # a year is not a count, and a month opening the question is a verb

@@ -741,7 +741,8 @@ def _version_given(name: str, number: str, text: str) -> bool:
     if not said:
         return True  # nothing in particular named ("Version 2.0")
     for found in re.finditer(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)", text):
-        before = _names(text[max(0, found.start() - _VERSION_REACH) : found.start()])
+        # Worked out afresh: the cache keeps whole documents, not these few words.
+        before = _names.__wrapped__(text[max(0, found.start() - _VERSION_REACH) : found.start()])
         if all(w in before.known or w in before.initials for w in said):
             return True
     return False

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from citeqa.index.chunking import Chunk, Sentence
+from citeqa.service.engine import rules
 from citeqa.service.engine.extractive import ExtractiveAnswerer, _Candidate
 from citeqa.service.engine.retrieval import Query, ScoredSentence
 from citeqa.service.engine.rules import (
@@ -496,3 +497,15 @@ def test_a_sentence_nearly_as_good_that_has_the_asked_for_type_answers_instead()
     dated = _candidate("The board last met the pilots in March 2019.", 0.95)
     assert ExtractiveAnswerer._typed(query, [best, dated]) == [dated]
     assert ExtractiveAnswerer._typed(query, [best, replace(dated, score=0.5)]) == []
+
+
+def test_a_versions_names_are_worked_out_without_crowding_out_the_documents() -> None:
+    """The names around each place a version stands are worked out afresh: the cache of
+    names keeps whole documents, which every question reads."""
+
+    document = " ".join(
+        f"Clause {n} of the Velor Public License, v. 2.0, applies." for n in range(9)
+    )
+    rules._names.cache_clear()
+    contradicted_specific("What does VPL 2.0 say?", Evidence(document, document, document))
+    assert rules._names.cache_info().currsize == 1

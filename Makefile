@@ -193,7 +193,7 @@ eval-gate: install
 	$(BIN)/citeqa eval eval/datasets/founding-held-out-3.jsonl \
 		eval/datasets/founding-lookalike-held-out-3.jsonl \
 		eval/datasets/founding-chat-held-out-3.jsonl --docs eval/datasets/corpus \
-		--report build/eval-gate-founding-held-out-3 --fail-under key_fact_accuracy=0.46 \
+		--report build/eval-gate-founding-held-out-3 --fail-under key_fact_accuracy=0.38 \
 		--fail-under refusal_rate=0.19 --fail-over false_refusal_rate=0.08
 	$(BIN)/citeqa eval eval/datasets/licenses-held-out-3.jsonl \
 		eval/datasets/licenses-lookalike-held-out-3.jsonl --docs eval/datasets/licenses \

@@ -13,6 +13,7 @@ sentence is not close in meaning.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -563,7 +564,9 @@ class ExtractiveAnswerer:
 
         def weight(piece: str) -> float:
             asked = set().union(*(forms.get(f, set()) for f in terms(piece)))
-            return sum(query.weights[t] for t in asked)
+            # Summed exactly: a set's order changes with the process (hash seed), and a
+            # float sum with its order, which would break ties between runs differently.
+            return math.fsum(query.weights[t] for t in asked)
 
         if not weight(text):  # nothing asked is said: its opening, not a first clause alone
             return _cut(

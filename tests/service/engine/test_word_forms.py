@@ -4,6 +4,10 @@ know, and in the clause quoted."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from citeqa.index.terms import same_word, terms
@@ -178,3 +182,40 @@ def test_a_phrase_the_question_quotes_word_for_word_supports_the_sentence(
     # Within a word is not word for word: 'Home Po' is no phrase of it.
     part = engine.retriever.prepare("zorblax quibbleworth flimflam gadzooks, what's the 'Home Po'?")
     assert not answerer._is_supported(part, _Candidate(hit.chunk, scored, 1.0))
+
+
+_CUT_IN_ANOTHER_PROCESS = """
+import numpy as np
+from citeqa.index.chunking import Chunk, Sentence
+from citeqa.service.config import AnswerSettings
+from citeqa.service.engine.extractive import ExtractiveAnswerer, _Candidate
+from citeqa.service.engine.retrieval import Query, ScoredSentence
+filler = " ".join(["harbour"] * 8)
+text = (f"alpha beta gamma {filler}; {' '.join(['quay'] * 30)}; gamma beta alpha {filler}; "
+        f"{' '.join(['dock'] * 30)}.")
+chunk = Chunk("c", "doc", "Doc", 1, 0, len(text), text)
+sentence = Sentence("c:0", "c", 0, 0, len(text), text, text)
+answerer = ExtractiveAnswerer.__new__(ExtractiveAnswerer)
+answerer.policy = AnswerSettings()
+weights = {"alpha": 0.1, "beta": 0.2, "gamma": 0.3}
+query = Query("q", np.zeros(1), tuple(weights), weights)
+cut = answerer._shorten(query, _Candidate(chunk, ScoredSentence(sentence, 1.0, 0.0), 1.0))
+print(cut.scored.sentence.start)
+"""
+
+
+def test_a_long_sentence_is_cut_alike_in_every_process() -> None:
+    """Two clauses holding the same words asked tie; the tie is broken alike whatever
+    order a process's hash seed gives their sets (0.1 + 0.2 + 0.3 is not 0.3 + 0.2 + 0.1
+    in floating point). Seeds 4, 7 and 14 took the later clause."""
+    starts = {
+        subprocess.run(
+            [sys.executable, "-c", _CUT_IN_ANOTHER_PROCESS],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[-1]
+        for seed in (0, 4, 7, 14)
+    }
+    assert starts == {"0"}

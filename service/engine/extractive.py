@@ -136,7 +136,6 @@ _ANY_CLAUSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+")
 _SIDE_CANDIDATES = 5
 _SIDE_OPENING_WORDS = 4
 _SIDE_SHARE = 0.75
-_NAME_ENDING = 3  # letters a name's own word may add: "Israeli", "Iranian"
 
 
 @dataclass(frozen=True)
@@ -917,16 +916,13 @@ def _opens_on(text: str, name: str, other: str) -> bool:
 
 
 def _side_named(word: str, name: str, other: str) -> str | None:
-    """Which of two names a word is: the name itself, one with a short ending ("Israeli",
-    "Iranian") or of the same stem ("Senator"); of two that fit ("Nigeria" for Niger and
-    Nigeria), the longer."""
-    fits = [
-        side
-        for side in (name, other)
-        if (word.startswith(side) and len(word) - len(side) <= _NAME_ENDING)
-        or terms(word) == terms(side) != []
-    ]
-    return max(fits, key=len) if fits else None
+    """Which of two names a word is, as one search term is another (`same_word`): the
+    name's stem itself or with a short ending ("Israeli", "Iranian", "Senator"); of two
+    that fit ("Niger" and "Nigeria"), the one closer in length."""
+    stem = (terms(word) or [word])[0]
+    stems = {side: (terms(side) or [side])[0] for side in (name, other)}
+    fits = [side for side in (name, other) if same_word(stem, stems[side])]
+    return min(fits, key=lambda side: abs(len(stems[side]) - len(stem))) if fits else None
 
 
 def compose(chosen: list[_Candidate]) -> Answer:

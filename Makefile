@@ -62,9 +62,9 @@ eval-gate: install
 		--fail-over false_refusal_rate=0.04
 	$(BIN)/citeqa eval eval/datasets/constitution.jsonl --docs eval/datasets/constitution \
 		--report build/eval-gate-constitution \
-		--fail-under hit@3=0.95 --fail-under key_fact_accuracy=0.84 \
+		--fail-under hit@3=0.95 --fail-under key_fact_accuracy=0.9 \
 		--fail-under citation_precision=0.9 --fail-under refusal_rate=0.79 \
-		--fail-over false_refusal_rate=0.05
+		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-dialogues.jsonl --docs seeds \
 		--report build/eval-gate-dialogues \
 		--fail-under key_fact_accuracy=0.87 --fail-under hit@3=0.75
@@ -217,8 +217,8 @@ eval-gate: install
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/constitution-users-2.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-users-2 \
-		--fail-under key_fact_accuracy=0.74 --fail-under refusal_rate=0.49 \
-		--fail-over false_refusal_rate=0.09
+		--fail-under key_fact_accuracy=0.83 --fail-under refusal_rate=0.49 \
+		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat-3.jsonl --docs seeds \
 		--report build/eval-gate-article-chat-3 --fail-under key_fact_accuracy=0.89 \
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01

@@ -41,6 +41,7 @@ from citeqa.service.engine.rules import (
     GIVES_REASON,
     ITEM_MARK_BEFORE,
     LEANS_ON_PREVIOUS,
+    OPENING_OR_CLOSING,
     OPENS_WITH_CONDITION,
     QUOTED_PHRASE,
     RECALLS_ANSWER,
@@ -79,7 +80,7 @@ _PART_TERMS = frozenset(
         words paragraph paragraphs sentence sentences part section remarks speech article
         piece essay text document address report letter story very"""
     )
-)
+) | frozenset(terms(" ".join(OPENING_OR_CLOSING)))
 _ABOUT_SENTENCES = 4
 _ABOUT_NOVELTY = 0.5
 # A sentence that opens with the topic (within its first words) is about it: this bonus.
@@ -772,13 +773,21 @@ class ExtractiveAnswerer:
         candidates = self._candidates(query, self.retriever.score(query, within))
         if not candidates:
             return None  # nothing stated there: the question is searched as any other
-        if not set(query.terms) - _PART_TERMS - corpus.byline_terms:
+        asked = set(query.terms) - _PART_TERMS - corpus.byline_terms
+        if not asked:
             # Nothing asked but the part ("How does it end?"): its last or first sentences.
             candidates.sort(key=lambda c: (corpus.position[c.chunk.id], c.scored.sentence.index))
             ordered = (
                 candidates[-_PART_SENTENCES:] if part == "end" else candidates[:_PART_SENTENCES]
             )
             return self._checked(query, [self._shorten(query, c) for c in ordered])
+        # What it asks of the part, in words the documents use, must be said there in one of
+        # them at least ("What does the conclusion say about taxes?"); words they never use
+        # may be said otherwise ("What are the aims listed in the preamble?").
+        said = corpus.sentence_terms[candidates[0].scored.sentence.id]
+        known = [t for t in asked if corpus.knows(t)]
+        if known and not any(same_word(t, s) for t in known for s in said):
+            return None
         return self._checked(query, [self._shorten(query, c) for c in self._select(candidates)])
 
     def _summary_answer(self, query: Query) -> list[_Candidate]:

@@ -48,14 +48,23 @@ def gives_new(pattern: re.Pattern[str]) -> Callable[[re.Match[str], str, str], b
     return lambda _asked, question, text: bool(new_matches(pattern, question, text))
 
 
+# Words for the parts a whole is divided into, which name no thing of their own: "How many
+# groups were they split into?" is answered by "into three Classes".
+_PARTS = frozenset(
+    "groups parts kinds types sorts categories classes sections pieces portions sets "
+    "divisions batches tiers stages phases".split()
+)
+
+
 def gives_count(asked: re.Match[str], question: str, text: str) -> bool:
     """Whether `text` gives a quantity the question lacks, and, when the question asks how
     many of a thing ("How many delegates…?"), names that thing too, by its first letters:
-    "thirteen united States" counts no delegates."""
+    "thirteen united States" counts no delegates. How many parts ("groups", "kinds") a
+    whole has is answered by a number of anything."""
     if not new_matches(QUANTITY, question, text):
         return False
     thing = (asked.groupdict().get("thing") or "").lower()
-    if not thing or thing in STOP_WORDS:
+    if not thing or thing in STOP_WORDS or thing in _PARTS:
         return True
     return any(word.startswith(thing[:_NAME_STEM]) for word in words(text))
 
@@ -395,10 +404,14 @@ def about_topic(question: str) -> str | None:
 
 
 # "How does he close his speech?", "at the very end of the report", "What does the article
-# conclude?", "the opening lines": a question about a part of a document, its end or its
-# start. The part is of a document only when what it is "of", or who "closes", is one: a
-# pronoun, a word for a document, or a document's name ("How did the war end?" asks about
-# a war).
+# conclude?", "the opening lines", "the preamble": a question about a part of a document,
+# its end or its start. The part is of a document only when what it is "of", or who
+# "closes", is one: a pronoun, a word for a document, or a document's name ("How did the war
+# end?" asks about a war).
+# A part a document may open or close with, by its name: "the Preamble" is no one's name.
+OPENING_OR_CLOSING = frozenset(
+    "conclusion preamble introduction intro prologue foreword epilogue afterword".split()
+)
 _OF = r"(?: of (?P<of>[\w’'-]+(?: [\w’'-]+){0,4}))?"
 _DOCUMENT_PARTS = (
     re.compile(
@@ -410,7 +423,8 @@ _DOCUMENT_PARTS = (
         rf"sections?|remarks|sentences?|part|argument){_OF}",
         re.I,
     ),
-    re.compile(rf"\b(?:the|its) (?P<part>conclusion){_OF}", re.I),
+    # "What does the preamble say?": the parts a document may open or close with.
+    re.compile(rf"\b(?:the|its) (?P<part>{any_of(' '.join(OPENING_OR_CLOSING))}){_OF}", re.I),
     # "How does the article end?"; "How does he close his speech?": said of a document, or
     # with a document after the verb.
     re.compile(
@@ -425,7 +439,9 @@ _DOCUMENT_PARTS = (
         re.I,
     ),
 )
-_ENDING = frozenset("end conclusion closing final last close conclude finish wrap".split())
+_ENDING = frozenset(
+    "end conclusion closing final last close conclude finish wrap epilogue afterword".split()
+)
 _DOCUMENT_WORDS = frozenset(
     """this author writer speaker article piece essay text document speech address report
     paper letter license licence post chapter book story page""".split()
@@ -785,7 +801,8 @@ def other_name(question: str, evidence: Evidence) -> bool:
     """The question names someone or something the answer's documents never mention, by a
     word, its stem ("Iranian") or its initials ("MPL": Mozilla Public License). Words the
     documents also write in lower case ("License", "States") name nothing in particular,
-    and a word joined to a name by a hyphen ("BSD-licensed") is that name."""
+    nor does a part of a document ("the Preamble"), and a word joined to a name by a hyphen
+    ("BSD-licensed") is that name."""
     names = _names(evidence.documents)
     for run in NAME_RUN.finditer(question):
         said = [
@@ -796,7 +813,9 @@ def other_name(question: str, evidence: Evidence) -> bool:
                 if "-" in word.strip("-") and word.lower() not in names.known
                 else [word]
             )
-            if part[:1].isupper() and part.lower() not in names.common
+            if part[:1].isupper()
+            and part.lower() not in names.common
+            and part.lower() not in OPENING_OR_CLOSING
         ]
         if said and not any(
             n in names.known or n[:_NAME_STEM] in names.stems or n in names.initials for n in said

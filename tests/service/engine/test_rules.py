@@ -84,6 +84,10 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("By how many towns?", "The charter of the fourteen towns of Velor.", True),
         ("How many delegates signed it?", "The charter of the fourteen towns of Velor.", False),
         ("How many drones did it launch?", "It launched more than 300 drones and missiles.", True),
+        # ... except parts of a whole, which any number of things answers
+        ("How many groups were the crews split into?", "They were split into two Watches.", True),
+        ("How many kinds of toll are there?", "There are three tolls: by weight, size, day.", True),
+        ("How many groups were the crews split into?", "The crews were split up.", False),
         # "for one", "no one", "one another" count nothing
         ("How many drones did Velor down?", "Velor, for one, downed drones.", False),
         ("How many drones did Velor down?", "No one downed drones.", False),
@@ -397,6 +401,8 @@ _INVASION = "Velor troops crossed into Ardenia."
         # a word the documents write in lower case names nothing in particular
         ("What does the License say about fees?", "This license sets the fees.", "", None),
         ("What does the Quillon License say?", "This license sets the fees.", "", "name"),
+        # a part of a document, by its name, is no one's
+        ("What aims does the Preamble list?", "We the towns, to keep the peace, agree.", "", None),
         # a word joined to a name by a hyphen is as known as the name; "I've" names no one
         ("Can I sell VLR-licensed code?", "The VLR grants the right to sell.", "", None),
         ("Can I sell QLN-licensed code?", "The VLR grants the right to sell.", "", "name"),
@@ -445,6 +451,9 @@ def test_a_question_stating_what_its_evidence_states_otherwise_is_a_look_alike(
         ("What does the article conclude?", "end"),
         ("what are the opening lines", "start"),
         ("How does the report begin?", "start"),
+        ("What are the aims listed in the Preamble?", "start"),
+        ("what's in the epilogue", "end"),
+        ("What does the introduction of the Charter say?", "start"),
         # the end or start of something else, and "conclude" as "judge"
         ("How did the war end?", None),
         ("What happened at the end of the war?", None),
@@ -452,6 +461,7 @@ def test_a_question_stating_what_its_evidence_states_otherwise_is_a_look_alike(
         ("What is the conclusion of the talks?", None),
         ("What does the Charter conclude about tyrants?", None),
         ("What are the first steps he recommends?", None),
+        ("What did the introduction of the tolls change?", None),
         # of someone, not of a document
         ("Who won in the end?", None),
         ("What were his last words?", None),

@@ -334,3 +334,41 @@ def test_a_sentence_is_about_the_side_it_names_first(
     sentence: str, name: str, other: str, about: bool
 ) -> None:
     assert _opens_on(sentence, name, other) is about
+
+
+# A charter that opens with its aims and speaks of fishing only in its middle.
+CHARTER = "\n\n".join(
+    [
+        "We the towns of the valley, in order to keep the river clean, share the cost of the "
+        "mill and settle our quarrels in peace, agree to this charter.",
+        "The council of the towns meets in the spring and in the autumn of every year.",
+        "Each town sends two delegates to the council and pays a share of its costs.",
+        "Fishing in the river is allowed from May to September with a permit from the council.",
+        "A town that leaves the charter gives a year of notice to the council.",
+        "The mill is repaired by the town whose turn it is, in the order of their founding.",
+        "Quarrels between towns are heard by three delegates of towns not in the quarrel.",
+        "The council keeps its accounts in the town hall of the oldest town.",
+        "Any delegate may read the accounts and copy them at the cost of the paper.",
+        "This charter is changed only when every town agrees to the change in writing.",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def charter(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    texts = {"valley-charter": ("Valley Charter", CHARTER)}
+    return library_of(tmp_path_factory.mktemp("charter"), texts)
+
+
+def test_a_part_asked_about_in_other_words_is_quoted(charter: Engine) -> None:
+    """The document never says "aims" nor "listed": what the preamble says is the answer."""
+    answer = charter.ask("What are the aims listed in the Preamble?")
+    assert answer.answered and "keep the river clean" in answer.answer
+
+
+def test_a_part_that_does_not_say_what_is_asked_is_not_quoted(charter: Engine) -> None:
+    """Asked what the end says about fishing, which only the middle speaks of, the answer
+    is not the end's sentence."""
+    answer = charter.ask("What does the conclusion say about fishing?")
+    assert "changed only when every town agrees" not in answer.answer
+    assert not answer.answered or "Fishing in the river" in answer.answer

@@ -372,3 +372,21 @@ def test_a_part_that_does_not_say_what_is_asked_is_not_quoted(charter: Engine) -
     answer = charter.ask("What does the conclusion say about fishing?")
     assert "changed only when every town agrees" not in answer.answer
     assert not answer.answered or "Fishing in the river" in answer.answer
+
+
+@pytest.fixture(scope="module")
+def founding(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The second corpus: two founding documents, with sentences of a hundred words."""
+    engine = Engine.open(Settings(data_dir=tmp_path_factory.mktemp("founding") / "data"))
+    engine.library.ingest([REPO / "eval" / "datasets" / "corpus"])
+    return engine
+
+
+def test_a_long_sentence_answers_by_its_closest_clause(founding: Engine) -> None:
+    """Asked in words the documents never use ("sides", "differ", "attitude"), a question
+    needs an answer close in meaning to it; the sentence that answers is long, and only one
+    run of its clauses is close."""
+    answer = founding.ask(
+        "in lincoln's telling, how did the two sides differ in their attitude to war?"
+    )
+    assert answer.answered and "accept war" in answer.answer

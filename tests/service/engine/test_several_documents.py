@@ -390,3 +390,22 @@ def test_a_long_sentence_answers_by_its_closest_clause(founding: Engine) -> None
         "in lincoln's telling, how did the two sides differ in their attitude to war?"
     )
     assert answer.answered and "accept war" in answer.answer
+
+
+def test_a_sentence_of_many_clauses_costs_a_bounded_number_of_embeddings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its closest clauses are looked for among a bounded number of runs, not every run of
+    up to three of its clauses."""
+    clauses = ", ".join(f"barge {n} left" for n in range(36))  # a passage holds 120 words
+    library = library_of(tmp_path, {"barges": ("Barge Log", f"In that year {clauses}.")})
+    embedded: list[int] = []
+    real = library.retriever.embedder.embed
+
+    def counted(texts: list[str]) -> np.ndarray:
+        embedded.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(library.retriever.embedder, "embed", counted)
+    library.ask("when did the barges leave, and which ones sank?")
+    assert embedded and max(embedded) <= 24

@@ -53,6 +53,13 @@ _THAT_STANDS_FOR = re.compile(
 # "What has happened since?": a question that ends pointing back at a time said before.
 _SINCE_THEN = re.compile(r"\b(since|since then|afterwards?|after that|before that)\s*\??\s*$", re.I)
 _PERSON = re.compile(rf"\b{any_of(PERSON_PRONOUNS)}\b", re.I)
+# "What did the first one need?", "Which one was it?", "that one": "one" standing for a
+# thing said before. Not "one of them", "one another", "no one", "the one that…".
+_ONE_SAID = re.compile(
+    r"\b(?:the|this|that|which|each|either|neither)\s+(?:[a-z]+\s+)?ones?\b"
+    r"(?!\s+(?:of|another|who|that|which|where|in|on|at|from|with|by)\b)",
+    re.I,
+)
 _ASKS_WHO = re.compile(r"\b(who|whom|whose)\b|^\W*which\b", re.I)
 _MIN_STANDALONE_TERMS = 2
 # "Different question: …", "Unrelated q -", "ok switching gears, …", "btw, …", "Quick
@@ -209,6 +216,7 @@ def is_follow_up(question: str) -> bool:
         or _THAT_SAID.search(question)
         or _THAT_STANDS_FOR.search(question)
         or _SINCE_THEN.search(question)
+        or _ONE_SAID.search(question)
         or len(set(terms(question))) < _MIN_STANDALONE_TERMS
     )
 

@@ -85,6 +85,11 @@ def test_anything_else_on_something_asks_for_more_of_it() -> None:
         ("Is that likely to grow?", True),  # the subject after an opening auxiliary
         ("What has to happen before that can start?", True),  # between "before" and a verb
         ("Is this report about the border trade?", False),  # "this report" names a document
+        # "one" standing for a thing said before; not "one of", nor "the one that…"
+        ("why, what did the first one need?", True),
+        ("Which one lasted longer?", True),
+        ("Which one of the border towns traded most?", False),
+        ("What was the one that Ardenia signed in 2019?", False),
     ],
 )
 def test_this_or_that_standing_for_what_was_said_leans_on_the_conversation(

@@ -153,7 +153,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.66 --fail-over false_refusal_rate=0.1
 	$(BIN)/citeqa eval eval/datasets/founding-chat-held-out-2.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-chat-held-out-2 \
-		--fail-under key_fact_accuracy=0.19 --fail-over false_refusal_rate=0.21
+		--fail-under key_fact_accuracy=0.59 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/licenses-held-out-2.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-held-out-2 --fail-under key_fact_accuracy=0.53 \
 		--fail-under refusal_rate=0.66 --fail-over false_refusal_rate=0.01
@@ -168,7 +168,7 @@ eval-gate: install
 		--report build/eval-gate-article-users-2 --fail-under key_fact_accuracy=0.73 \
 		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.06
 	$(BIN)/citeqa eval eval/datasets/founding-users.jsonl --docs eval/datasets/corpus \
-		--report build/eval-gate-founding-users --fail-under key_fact_accuracy=0.58 \
+		--report build/eval-gate-founding-users --fail-under key_fact_accuracy=0.66 \
 		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.09
 	$(BIN)/citeqa eval eval/datasets/licenses-users.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-users --fail-under key_fact_accuracy=0.74 \

@@ -18,8 +18,6 @@ import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from citeqa.index.chunking import Chunk, Sentence
 from citeqa.index.embedding import Vectors
 from citeqa.index.sentences import states_something
@@ -433,25 +431,24 @@ class ExtractiveAnswerer:
         ] or [query.weights]
         if any(self._known_enough(weights, best.scored.similarity) for weights in asked):
             return True
-        closest = self._closest_clause(query, best)
+        closest = self._clause_similarity(query, best)
         return any(self._known_enough(weights, closest) for weights in asked)
 
-    def _closest_clause(self, query: Query, best: _Candidate) -> float:
-        """How close the question is to the closest run of the sentence's clauses: a long
-        sentence's vector blurs the clause that answers ("…and the other would accept war
-        rather than let it perish…")."""
+    def _clause_similarity(self, query: Query, best: _Candidate) -> float:
+        """How close the question is to the sentence or to the closest run of its clauses: a
+        long sentence's vector blurs the clause that answers ("…and the other would accept
+        war rather than let it perish…")."""
         text = best.scored.sentence.text
-        cuts = [0, *(m.end() for m in _ANY_CLAUSE_END.finditer(text)), len(text)]
-        spans = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
+        spans = _clause_spans(text)
         runs = [
             piece
             for i in range(len(spans))
             for j in range(i, min(i + _CLAUSE_RUN, len(spans)))
             if len((piece := text[spans[i][0] : spans[j][1]]).split()) >= _CLAUSE_MIN_WORDS
         ]
-        if len(runs) < 2 or query.vector is None:  # one run is the sentence itself
+        if len(runs) < 2:  # one run is the sentence itself
             return best.scored.similarity
-        if len(runs) > _MAX_CLAUSE_RUNS:  # a sentence of a thousand words: those holding most
+        if len(runs) > _MAX_CLAUSE_RUNS:  # a sentence of many clauses: those holding most
             asked = query.weights
 
             def held(piece: str) -> float:
@@ -459,8 +456,7 @@ class ExtractiveAnswerer:
                 return math.fsum(w for t, w in asked.items() if any(same_word(t, f) for f in found))
 
             runs = sorted(runs, key=held, reverse=True)[:_MAX_CLAUSE_RUNS]
-        vectors = self.retriever.embedder.embed(runs)
-        return max(best.scored.similarity, float(np.max(vectors @ query.vector)))
+        return max(best.scored.similarity, self.retriever.closest(runs, query.vector))
 
     def _known_enough(self, weights: Mapping[str, float], similarity: float) -> bool:
         """Whether the documents know enough of the question's words for an answer this
@@ -717,7 +713,8 @@ class ExtractiveAnswerer:
 
     def _about_answer(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
         """A few sentences about the question's topic that say different things (MMR over
-        the sentences that name it), in document order; none when no sentence names it."""
+        the sentences that name it), each within the answer's length, in document order;
+        none when no sentence names it."""
         topic = self._topic_names(query.topic)
         candidates = [
             replace(c, score=c.score + _ABOUT_SUBJECT_BONUS * _opens_with(topic, c))
@@ -727,6 +724,9 @@ class ExtractiveAnswerer:
         candidates.sort(key=lambda c: -c.score)
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
+        # A sentence over the answer's length is quoted by its clauses that name the topic
+        # ("For imposing Taxes on us without our Consent", of a list of 183 words).
+        candidates = [self._shorten(query, c) for c in candidates]
         chosen = [candidates[0]]
         words = len(candidates[0].scored.sentence.text.split())
         while len(chosen) < _ABOUT_SENTENCES:
@@ -813,19 +813,19 @@ class ExtractiveAnswerer:
         candidates = self._candidates(query, self.retriever.score(query, within))
         if not candidates:
             return None  # nothing stated there: the question is searched as any other
-        asked = set(query.terms) - _PART_TERMS - corpus.byline_terms
-        if not asked:
+        if not set(query.terms) - _PART_TERMS - corpus.byline_terms:
             # Nothing asked but the part ("How does it end?"): its last or first sentences.
             candidates.sort(key=lambda c: (corpus.position[c.chunk.id], c.scored.sentence.index))
             ordered = (
                 candidates[-_PART_SENTENCES:] if part == "end" else candidates[:_PART_SENTENCES]
             )
             return self._checked(query, [self._shorten(query, c) for c in ordered])
-        # What it asks of the part, in words the documents use, must be said there in one of
-        # them at least ("What does the conclusion say about taxes?"); words they never use
-        # may be said otherwise ("What are the aims listed in the preamble?").
-        said = corpus.sentence_terms[candidates[0].scored.sentence.id]
-        known = [t for t in asked if corpus.knows(t)]
+        # A topic it asks the part about ("What does the conclusion say about taxes?") must be
+        # said there, by one of its words the documents use; else the question is searched as
+        # any other.
+        topic = set(terms(query.topic or "")) - _PART_TERMS - corpus.byline_terms
+        known = [t for t in topic if corpus.knows(t)]
+        said = {s for c in candidates for s in corpus.sentence_terms[c.scored.sentence.id]}
         if known and not any(same_word(t, s) for t in known for s in said):
             return None
         return self._checked(query, [self._shorten(query, c) for c in self._select(candidates)])
@@ -883,6 +883,12 @@ class ExtractiveAnswerer:
             if sentence.text == wanted:
                 return _Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)
         return None
+
+
+def _clause_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each clause of `text`, cut at commas too; none blank."""
+    cuts = [0, *(m.end() for m in _ANY_CLAUSE_END.finditer(text)), len(text)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
 
 
 def _clause(

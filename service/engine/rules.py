@@ -49,10 +49,17 @@ def gives_new(pattern: re.Pattern[str]) -> Callable[[re.Match[str], str, str], b
 
 
 # Words for the parts a whole is divided into, which name no thing of their own: "How many
-# groups were they split into?" is answered by "into three Classes".
+# groups were they split into?" is answered by a number of them or of things the question
+# does not name ("into three Classes"), not by "two Senators" (the whole), "six Years" (a
+# length), "one Vote", "several States" or "2022".
 _PARTS = frozenset(
     "groups parts kinds types sorts categories classes sections pieces portions sets "
     "divisions batches tiers stages phases".split()
+)
+_NUMBER_OF_THINGS = re.compile(
+    rf"\b(?!one\b)(?:\d{{1,3}}|{any_of(f'{SMALL_CARDINALS} {TEENS} {TENS}')}) "
+    r"(?P<things>[^\W\d_]+)",
+    re.I,
 )
 
 
@@ -60,12 +67,19 @@ def gives_count(asked: re.Match[str], question: str, text: str) -> bool:
     """Whether `text` gives a quantity the question lacks, and, when the question asks how
     many of a thing ("How many delegates…?"), names that thing too, by its first letters:
     "thirteen united States" counts no delegates. How many parts ("groups", "kinds") a
-    whole has is answered by a number of anything."""
+    whole has is a number of them, or of things the question does not name."""
     if not new_matches(QUANTITY, question, text):
         return False
     thing = (asked.groupdict().get("thing") or "").lower()
-    if not thing or thing in STOP_WORDS or thing in _PARTS:
+    if not thing or thing in STOP_WORDS:
         return True
+    if thing in _PARTS:
+        said = {w[:_NAME_STEM] for w in words(question)} - {thing[:_NAME_STEM]}
+        counted = (m["things"].lower() for m in _NUMBER_OF_THINGS.finditer(text))
+        return any(
+            c[:_NAME_STEM] not in said and c not in STOP_WORDS and not re.fullmatch(_UNITS, c, re.I)
+            for c in counted
+        )
     return any(word.startswith(thing[:_NAME_STEM]) for word in words(text))
 
 
@@ -403,15 +417,25 @@ def about_topic(question: str) -> str | None:
     return topic.strip() or None
 
 
+# The parts a document may open or close with, by their names, longest first (so that
+# "intro" is not read in "introduction"): "the Preamble" is no one's name.
+_OPENING_OR_CLOSING = "introduction conclusion afterword preamble prologue foreword epilogue intro"
+OPENING_OR_CLOSING = frozenset(_OPENING_OR_CLOSING.split())
+# "What does the preamble say?", "the conclusions of the report"; a part of something else is
+# "of" or "to" it ("the prologue to the attack"), and "since its introduction" is a time.
+_NAMED_PART = re.compile(
+    r"(?<!\bsince )(?<!\bafter )(?<!\bbefore )(?<!\buntil )\b(?:the|its) "
+    rf"(?P<part>{any_of(_OPENING_OR_CLOSING)})s?\b"
+    r"(?: (?:of|to) (?P<of>[\w’'-]+(?: [\w’'-]+){0,4}))?",
+    re.I,
+)
+
+
 # "How does he close his speech?", "at the very end of the report", "What does the article
 # conclude?", "the opening lines", "the preamble": a question about a part of a document,
 # its end or its start. The part is of a document only when what it is "of", or who
 # "closes", is one: a pronoun, a word for a document, or a document's name ("How did the war
 # end?" asks about a war).
-# A part a document may open or close with, by its name: "the Preamble" is no one's name.
-OPENING_OR_CLOSING = frozenset(
-    "conclusion preamble introduction intro prologue foreword epilogue afterword".split()
-)
 _OF = r"(?: of (?P<of>[\w’'-]+(?: [\w’'-]+){0,4}))?"
 _DOCUMENT_PARTS = (
     re.compile(
@@ -423,8 +447,7 @@ _DOCUMENT_PARTS = (
         rf"sections?|remarks|sentences?|part|argument){_OF}",
         re.I,
     ),
-    # "What does the preamble say?": the parts a document may open or close with.
-    re.compile(rf"\b(?:the|its) (?P<part>{any_of(' '.join(OPENING_OR_CLOSING))}){_OF}", re.I),
+    _NAMED_PART,
     # "How does the article end?"; "How does he close his speech?": said of a document, or
     # with a document after the verb.
     re.compile(
@@ -815,7 +838,7 @@ def other_name(question: str, evidence: Evidence) -> bool:
             )
             if part[:1].isupper()
             and part.lower() not in names.common
-            and part.lower() not in OPENING_OR_CLOSING
+            and _POSSESSIVE_END.sub("", part.lower()) not in OPENING_OR_CLOSING
         ]
         if said and not any(
             n in names.known or n[:_NAME_STEM] in names.stems or n in names.initials for n in said

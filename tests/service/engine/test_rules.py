@@ -84,10 +84,16 @@ def test_money_comes_before_count_in_the_table() -> None:
         ("By how many towns?", "The charter of the fourteen towns of Velor.", True),
         ("How many delegates signed it?", "The charter of the fourteen towns of Velor.", False),
         ("How many drones did it launch?", "It launched more than 300 drones and missiles.", True),
-        # ... except parts of a whole, which any number of things answers
+        # ... except parts of a whole: a number of them, or of things the question does not
+        # name; not the whole's members, a length, "one", a vague count or a year
         ("How many groups were the crews split into?", "They were split into two Watches.", True),
-        ("How many kinds of toll are there?", "There are three tolls: by weight, size, day.", True),
+        ("How many kinds of toll are there?", "There are three kinds: by weight, size, day.", True),
         ("How many groups were the crews split into?", "The crews were split up.", False),
+        ("How many groups were the crews split into?", "Each ship has two crews.", False),
+        ("How many groups were the crews split into?", "Crews serve for six Years.", False),
+        ("How many kinds of tolls are there?", "The port levies one Toll on all ships.", False),
+        ("How many kinds of tolls are there?", "Tolls are paid by several ports.", False),
+        ("How many phases of the works were there?", "The works began in 2022.", False),
         # "for one", "no one", "one another" count nothing
         ("How many drones did Velor down?", "Velor, for one, downed drones.", False),
         ("How many drones did Velor down?", "No one downed drones.", False),
@@ -403,6 +409,7 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("What does the Quillon License say?", "This license sets the fees.", "", "name"),
         # a part of a document, by its name, is no one's
         ("What aims does the Preamble list?", "We the towns, to keep the peace, agree.", "", None),
+        ("What are the Preamble's aims?", "We the towns, to keep the peace, agree.", "", None),
         # a word joined to a name by a hyphen is as known as the name; "I've" names no one
         ("Can I sell VLR-licensed code?", "The VLR grants the right to sell.", "", None),
         ("Can I sell QLN-licensed code?", "The VLR grants the right to sell.", "", "name"),
@@ -462,6 +469,11 @@ def test_a_question_stating_what_its_evidence_states_otherwise_is_a_look_alike(
         ("What does the Charter conclude about tyrants?", None),
         ("What are the first steps he recommends?", None),
         ("What did the introduction of the tolls change?", None),
+        ("What did the introductory remarks cover?", None),
+        ("How have the tolls worked since their introduction?", None),
+        ("How have the tolls worked since its introduction?", None),
+        ("What was the preamble to the invasion?", None),
+        ("What are the conclusions of the Charter?", "end"),
         # of someone, not of a document
         ("Who won in the end?", None),
         ("What were his last words?", None),

@@ -214,7 +214,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.08
 	$(BIN)/citeqa eval eval/datasets/licenses-users-2.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-users-2 --fail-under key_fact_accuracy=0.85 \
-		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01
+		--fail-under refusal_rate=0.74 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/constitution-users-2.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-users-2 \
 		--fail-under key_fact_accuracy=0.83 --fail-under refusal_rate=0.49 \

@@ -635,6 +635,10 @@ _NUMBERED_PART = re.compile(
     r"(?P<number>\d+(?:\.\d+)*)\b",
     re.I,
 )
+# "Exhibit C", "Appendix B": a part of a document labelled by a letter.
+_LETTERED_PART = re.compile(
+    r"\b(?P<kind>(?i:exhibit|appendix|annex|schedule|attachment))\s+(?P<letter>[A-Z])\b"
+)
 _DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
 # "MPL 3.0", "Apache License v1.1", "CC0 version 2.0": a version written after a name, which
 # a document must give after that name, not only after another's.
@@ -742,8 +746,8 @@ def other_number(question: str, evidence: Evidence) -> bool:
     """The question counts a thing ("the three generals") that the documents count with a
     different number and nowhere with the question's, or far below what they say of it
     ("three drones" for "hundreds of drones": under a tenth), or names a numbered part,
-    version or decimal ("clause 5", "version 2.1", "License 1.1") the documents do not
-    have."""
+    version or decimal ("clause 5", "version 2.1", "License 1.1"), or a lettered part
+    ("Exhibit C"), the documents do not have."""
     given, many = _counts(evidence.documents), _many(evidence.documents)
     for noun, values in _counts(question).items():
         if noun in given and values.isdisjoint(given[noun]):
@@ -755,6 +759,11 @@ def other_number(question: str, evidence: Evidence) -> bool:
     named = [m["number"] for m in _NUMBERED_PART.finditer(question)]
     named += _DECIMAL.findall(question)  # "Apache License 1.1"
     if any(number not in numbers for number in named):
+        return True
+    if any(
+        not re.search(rf"\b(?i:{m['kind']})\s+{m['letter']}\b", evidence.documents)
+        for m in _LETTERED_PART.finditer(question)
+    ):
         return True
     return any(
         not _version_given(m["name"], m["number"], evidence.documents)

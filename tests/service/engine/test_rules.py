@@ -391,6 +391,15 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("Does Velor Combined Public License 2.0 allow it?", _OTHER_VERSION, "", None),
         ("What does Velor License 2.0 say?", "Velor License 2.0 sets the fees.", "", None),
         ("Is version 2 the latest?", "Velor License version 2.0 sets the fees.", "", None),
+        # a lettered part the document does not have
+        (
+            "What is Exhibit C for?",
+            "Attach the notice in Exhibit B.",
+            "Exhibit A: the form.",
+            "number",
+        ),
+        ("What is Exhibit B for?", "Attach the notice in Exhibit B.", "", None),
+        ("What is in appendix a?", "See Appendix A for the fees.", "", None),
         # a year is not a count, and a month opening the question is a verb
         ("Before 1790 the delegates met where?", "In 1787 the delegates met in Velor.", "", None),
         ("May I ask where the delegates met?", "In June 1787 they met in Velor.", "", None),

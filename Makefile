@@ -104,7 +104,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.79 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/licenses.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses \
-		--fail-under key_fact_accuracy=0.68 --fail-under refusal_rate=0.39 \
+		--fail-under key_fact_accuracy=0.74 --fail-under refusal_rate=0.99 \
 		--fail-over false_refusal_rate=0.01
 	# The first held-out parts: evaluated once at 984e248, their failures read in the seventh
 	# session (docs/quality.md), so no longer held out; gated at their level since.

@@ -640,15 +640,18 @@ _LETTERED_PART = re.compile(
     r"\b(?P<kind>(?i:exhibit|appendix|annex|schedule|attachment))\s+(?P<letter>[A-Z])\b"
 )
 _DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
-# "MPL 3.0", "Apache License v1.1", "CC0 version 2.0": a version written after a name, which
-# a document must give after that name, not only after another's.
+# "MPL 3.0", "Apache License v1.1", "CC0 version 2.0", "GPL version 2": a version written
+# after a name, which a document must give after that name, not only after another's.
 _NAMED_VERSION = re.compile(
     r"(?P<name>\b(?-i:[A-Z])[\w’'-]*(?:\s+(?-i:[A-Z])[\w’'-]*){0,3})\s+"
-    r"(?:v\.?\s?|version\s+)?(?P<number>\d+\.\d+)(?!\.?\d)",
+    r"(?:(?:v\.?\s?|version\s+)(?P<whole>\d+)(?![.\d])|"
+    r"(?:v\.?\s?|version\s+)?(?P<number>\d+\.\d+)(?!\.?\d))",
     re.I,
 )
-# How far before a version number its name may stand ("Mozilla Public License, v. 2.0").
+# How far before a version number its name may stand ("Mozilla Public License, v. 2.0"),
+# within its line and sentence.
 _VERSION_REACH = 60
+_SENTENCE_BREAK = re.compile(r"\n|[.!?]\s+(?=[A-Z(])")
 # A question that asks what did not happen, and the words an answer to it would use.
 _ASKS_NEGATED = re.compile(
     r"\b(not|never|no longer|fail(s|ed)? to|refus(e|es|ed) to)\b|n[’']t\b", re.I
@@ -766,7 +769,7 @@ def other_number(question: str, evidence: Evidence) -> bool:
     ):
         return True
     return any(
-        not _version_given(m["name"], m["number"], evidence.documents)
+        not _version_given(m["name"], m["number"] or m["whole"], evidence.documents)
         for m in _NAMED_VERSION.finditer(question)
     )
 
@@ -788,9 +791,14 @@ def _version_given(name: str, number: str, text: str) -> bool:
     ]
     if not said:
         return True  # nothing in particular named ("Version 2.0")
-    for found in re.finditer(rf"(?<![\d.]){re.escape(number)}(?!\.?\d)", text):
-        # Worked out afresh: the cache keeps whole documents, not these few words.
-        before = _names.__wrapped__(text[max(0, found.start() - _VERSION_REACH) : found.start()])
+    # A whole number written with "version" or "v" ("GPL version 2", "Apache v2") is that
+    # version whether or not the text writes ".0" after it.
+    given = rf"{re.escape(number)}(?:\.0)?" if "." not in number else re.escape(number)
+    for found in re.finditer(rf"(?<![\d.]){given}(?!\.?\d)", text):
+        # In the same line and sentence ("…section 3 of the GNU GPL.\n\n 2. Conveying…"
+        # gives no GPL 2), worked out afresh: the cache keeps whole documents.
+        window = text[max(0, found.start() - _VERSION_REACH) : found.start()]
+        before = _names.__wrapped__(_SENTENCE_BREAK.split(window)[-1])
         if all(w in before.known or w in before.initials for w in said):
             return True
     return False

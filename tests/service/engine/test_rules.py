@@ -383,6 +383,11 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("Is there a VPL 3.0 yet?", _OTHER_VERSION, "", "number"),
         ("Is the Velor Public License 3.0 out?", _OTHER_VERSION, "", "number"),
         ("What does VPL 2.0 say of fees?", _OTHER_VERSION, "", None),
+        # ... a whole version with "version" or "v" is that version, with ".0" or without
+        ("What does VPL version 2 say of fees?", _OTHER_VERSION, "", None),
+        ("Is VPL v3 out?", _OTHER_VERSION, "", "number"),
+        # ... after its name in the same line and sentence, not a section's number after it
+        ("Is APL version 4 out?", _OTHER_VERSION, "bound by the APL.\n\n4. Fees", "number"),
         ("Is it compatible with APL 3.0?", _OTHER_VERSION, "", None),
         ("What changed in Version 3.0?", _OTHER_VERSION, "", None),  # nothing named
         # an opening word is no part of the name, nor a word the text writes in lower case

@@ -217,7 +217,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.74 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/constitution-users-2.jsonl \
 		--docs eval/datasets/constitution --report build/eval-gate-constitution-users-2 \
-		--fail-under key_fact_accuracy=0.83 --fail-under refusal_rate=0.49 \
+		--fail-under key_fact_accuracy=0.83 --fail-under refusal_rate=0.74 \
 		--fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/article-chat-3.jsonl --docs seeds \
 		--report build/eval-gate-article-chat-3 --fail-under key_fact_accuracy=0.89 \

@@ -622,6 +622,11 @@ _COUNTED = re.compile(
     rf"{any_of(' '.join(w for w in _CARDINAL_VALUES if w != 'one'))})"
     r"\s+(?:[A-Z][\w’'-]*\s+){0,4}(?P<noun>[A-Za-z]{3,})\b(?:\s+(?P<then>[A-Z][a-z]{2,})\b)?",
 )
+# "the third Class", "the second inaugural": a thing by its place in a series.
+_ORDINAL = re.compile(
+    r"\b(?P<ordinal>(?i:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth))"
+    r"\s+(?P<noun>[A-Za-z]{3,})\b"
+)
 # "section 4", "clause 5", "version 2.1", "v3": a numbered part or version of a document.
 # "hundreds of drones": a count by the dozen, hundred or thousand, and the least it means
 # when a question's number is held to it (a question's "300 drones" may be "hundreds").
@@ -719,6 +724,18 @@ def _counts(text: str) -> Mapping[str, frozenset[int]]:
 
 
 @lru_cache(maxsize=_TEXTS_KEPT)
+def _places(text: str) -> Mapping[str, frozenset[str]]:
+    """The places in a series `text` gives things ("first Class", "third Class"), by the
+    first letters of the thing."""
+    found: dict[str, set[str]] = {}
+    for match in _ORDINAL.finditer(text):
+        noun = match["noun"].lower()
+        if noun not in STOP_WORDS:
+            found.setdefault(noun[:_NAME_STEM], set()).add(match["ordinal"].lower())
+    return MappingProxyType({noun: frozenset(places) for noun, places in found.items()})
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
 def _many(text: str) -> Mapping[str, int]:
     """The things `text` counts by the dozen, hundred or thousand ("hundreds of drones"),
     by the first letters of the thing, each with the least number that could mean."""
@@ -749,14 +766,21 @@ def other_number(question: str, evidence: Evidence) -> bool:
     """The question counts a thing ("the three generals") that the documents count with a
     different number and nowhere with the question's, or far below what they say of it
     ("three drones" for "hundreds of drones": under a tenth), or names a numbered part,
-    version or decimal ("clause 5", "version 2.1", "License 1.1"), or a lettered part
-    ("Exhibit C"), the documents do not have."""
+    version or decimal ("clause 5", "version 2.1", "License 1.1"), a lettered part
+    ("Exhibit C"), or a place in a series ("the fourth class" of a first, second and third
+    Class), the documents do not have."""
     given, many = _counts(evidence.documents), _many(evidence.documents)
     for noun, values in _counts(question).items():
         if noun in given and values.isdisjoint(given[noun]):
             return True
         # A tenth of the least: "five officials" may be some of "dozens of officials".
         if noun in many and noun not in given and max(values) * 10 < many[noun]:
+            return True
+    # "the fourth class" of a document with a first, second and third Class only: a series
+    # it gives at least two places of ("the second inaugural" implies a first)
+    places = _places(evidence.documents)
+    for noun, asked in _places(question).items():
+        if len(places.get(noun, ())) > 1 and asked.isdisjoint(places[noun]):
             return True
     numbers = _numbers(evidence.documents)
     named = [m["number"] for m in _NUMBERED_PART.finditer(question)]

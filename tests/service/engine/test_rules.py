@@ -342,6 +342,7 @@ _OTHER_VERSION = (
     "works under the Ardenia Public License, Version 3.0."
 )
 _INVASION = "Velor troops crossed into Ardenia."
+_CLASSES = "The second Class sails in June, the third Class in July."
 
 
 @pytest.mark.parametrize(
@@ -396,6 +397,11 @@ _INVASION = "Velor troops crossed into Ardenia."
         ("Does Velor Combined Public License 2.0 allow it?", _OTHER_VERSION, "", None),
         ("What does Velor License 2.0 say?", "Velor License 2.0 sets the fees.", "", None),
         ("Is version 2 the latest?", "Velor License version 2.0 sets the fees.", "", None),
+        # a place in a series the document does not give that thing
+        ("When does the fourth class sail?", "The first Class sails in May.", _CLASSES, "number"),
+        ("When does the third class sail?", "The first Class sails in May.", _CLASSES, None),
+        ("When does the fourth ship sail?", "The first Class sails in May.", _CLASSES, None),
+        ("When did the first Class sail?", "The second Class sailed in May.", "", None),
         # a lettered part the document does not have
         (
             "What is Exhibit C for?",

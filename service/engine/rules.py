@@ -627,6 +627,14 @@ _ORDINAL = re.compile(
     r"\b(?P<ordinal>(?i:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth))"
     r"\s+(?P<noun>[A-Za-z]{3,})\b"
 )
+# "One-eighth of the whole population", "two thirds of the Members": a share of a thing, and
+# the words after "of" that say of what.
+_SHARE_OF = re.compile(
+    rf"\b(?P<share>{any_of(SMALL_CARDINALS)}[- ]"
+    r"(?:half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?|"
+    r"tenths?))\s+of\s+(?P<of>(?:[\w’'-]+\s+){0,3}[\w’'-]+)",
+    re.I,
+)
 # "section 4", "clause 5", "version 2.1", "v3": a numbered part or version of a document.
 # "hundreds of drones": a count by the dozen, hundred or thousand, and the least it means
 # when a question's number is held to it (a question's "300 drones" may be "hundreds").
@@ -736,6 +744,19 @@ def _places(text: str) -> Mapping[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=_TEXTS_KEPT)
+def _shares(text: str) -> Mapping[str, frozenset[str]]:
+    """The shares `text` gives of things ("one eighth" of the population), by the first
+    letters of each word it says they are shares of."""
+    found: dict[str, set[str]] = {}
+    for match in _SHARE_OF.finditer(text):
+        share = match["share"].lower().replace("-", " ")
+        for word in words(match["of"]):
+            if word not in STOP_WORDS:
+                found.setdefault(word[:_NAME_STEM], set()).add(share)
+    return MappingProxyType({word: frozenset(shares) for word, shares in found.items()})
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
 def _many(text: str) -> Mapping[str, int]:
     """The things `text` counts by the dozen, hundred or thousand ("hundreds of drones"),
     by the first letters of the thing, each with the least number that could mean."""
@@ -767,14 +788,23 @@ def other_number(question: str, evidence: Evidence) -> bool:
     different number and nowhere with the question's, or far below what they say of it
     ("three drones" for "hundreds of drones": under a tenth), or names a numbered part,
     version or decimal ("clause 5", "version 2.1", "License 1.1"), a lettered part
-    ("Exhibit C"), or a place in a series ("the fourth class" of a first, second and third
-    Class), the documents do not have."""
+    ("Exhibit C"), a place in a series ("the fourth class" of a first, second and third
+    Class), or a share of a thing ("one-third of the population" of one-eighth), the
+    documents do not have."""
     given, many = _counts(evidence.documents), _many(evidence.documents)
     for noun, values in _counts(question).items():
         if noun in given and values.isdisjoint(given[noun]):
             return True
         # A tenth of the least: "five officials" may be some of "dozens of officials".
         if noun in many and noun not in given and max(values) * 10 < many[noun]:
+            return True
+    # "one-third of the population" where the documents give one-eighth of it, and never a
+    # third
+    shares = _shares(evidence.documents)
+    for match in _SHARE_OF.finditer(question):
+        share = match["share"].lower().replace("-", " ")
+        of = {w[:_NAME_STEM] for w in words(match["of"]) if w not in STOP_WORDS}
+        if any(w in shares for w in of) and not any(share in shares.get(w, ()) for w in of):
             return True
     # "the fourth class" of a document with a first, second and third Class only: a series
     # it gives at least two places of ("the second inaugural" implies a first)

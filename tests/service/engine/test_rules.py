@@ -343,6 +343,7 @@ _OTHER_VERSION = (
 )
 _INVASION = "Velor troops crossed into Ardenia."
 _CLASSES = "The second Class sails in June, the third Class in July."
+_SHARE = "One-eighth of the whole crews lived in Velor."
 
 
 @pytest.mark.parametrize(
@@ -397,6 +398,11 @@ _CLASSES = "The second Class sails in June, the third Class in July."
         ("Does Velor Combined Public License 2.0 allow it?", _OTHER_VERSION, "", None),
         ("What does Velor License 2.0 say?", "Velor License 2.0 sets the fees.", "", None),
         ("Is version 2 the latest?", "Velor License version 2.0 sets the fees.", "", None),
+        # a share of a thing the document gives another share of, and never this one
+        ("Where did one-third of the crews live?", _SHARE, "", "number"),
+        ("Where did one-eighth of the crews live?", _SHARE, "", None),
+        ("Where did one eighth of the crews live?", _SHARE, "", None),
+        ("Did two-thirds of the ships sail?", _SHARE, "", None),  # nothing said of ships
         # a place in a series the document does not give that thing
         ("When does the fourth class sail?", "The first Class sails in May.", _CLASSES, "number"),
         ("When does the third class sail?", "The first Class sails in May.", _CLASSES, None),

@@ -168,8 +168,8 @@ eval-gate: install
 		--report build/eval-gate-article-users-2 --fail-under key_fact_accuracy=0.73 \
 		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.06
 	$(BIN)/citeqa eval eval/datasets/founding-users.jsonl --docs eval/datasets/corpus \
-		--report build/eval-gate-founding-users --fail-under key_fact_accuracy=0.66 \
-		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.09
+		--report build/eval-gate-founding-users --fail-under key_fact_accuracy=0.49 \
+		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.17
 	$(BIN)/citeqa eval eval/datasets/licenses-users.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-users --fail-under key_fact_accuracy=0.74 \
 		--fail-under refusal_rate=0.49 --fail-over false_refusal_rate=0.01

@@ -67,15 +67,6 @@ _WORD = re.compile(r"\S+\s*")
 # A question about a document's end or start is answered from this share of its passages
 # (at least one).
 _PART_SHARE = 0.1
-# A question mostly in words no document has must be close in meaning to its best sentence,
-# or to a run of at most this many of its clauses, each run of at least this many words.
-# Measured on every working set (runs, words): (2, 5), (3, 5), (4, 4), (3, 7) alike, one
-# false refusal of the fourth founding set gone and nothing else moved.
-_CLAUSE_RUN = 3
-_CLAUSE_MIN_WORDS = 5
-# At most this many runs are embedded (about 60 ms on two cores; 600 take 1.6 s): in a longer
-# sentence, those that hold most of the question's words.
-_MAX_CLAUSE_RUNS = 24
 # "god / religion", "tariffs or trade": alternatives a user names as one topic.
 _ALTERNATIVES = re.compile(r"\s*/\s*|\s+or\s+", re.I)
 _PART_SENTENCES = 2
@@ -429,34 +420,7 @@ class ExtractiveAnswerer:
             )
             if weights
         ] or [query.weights]
-        if any(self._known_enough(weights, best.scored.similarity) for weights in asked):
-            return True
-        closest = self._clause_similarity(query, best)
-        return any(self._known_enough(weights, closest) for weights in asked)
-
-    def _clause_similarity(self, query: Query, best: _Candidate) -> float:
-        """How close the question is to the sentence or to the closest run of its clauses: a
-        long sentence's vector blurs the clause that answers ("…and the other would accept
-        war rather than let it perish…")."""
-        text = best.scored.sentence.text
-        spans = _clause_spans(text)
-        runs = [
-            piece
-            for i in range(len(spans))
-            for j in range(i, min(i + _CLAUSE_RUN, len(spans)))
-            if len((piece := text[spans[i][0] : spans[j][1]]).split()) >= _CLAUSE_MIN_WORDS
-        ]
-        if len(runs) < 2:  # one run is the sentence itself
-            return best.scored.similarity
-        if len(runs) > _MAX_CLAUSE_RUNS:  # a sentence of many clauses: those holding most
-            asked = query.weights
-
-            def held(piece: str) -> float:
-                found = set(terms(piece))
-                return math.fsum(w for t, w in asked.items() if any(same_word(t, f) for f in found))
-
-            runs = sorted(runs, key=held, reverse=True)[:_MAX_CLAUSE_RUNS]
-        return max(best.scored.similarity, self.retriever.closest(runs, query.vector))
+        return any(self._known_enough(weights, best.scored.similarity) for weights in asked)
 
     def _known_enough(self, weights: Mapping[str, float], similarity: float) -> bool:
         """Whether the documents know enough of the question's words for an answer this
@@ -713,8 +677,7 @@ class ExtractiveAnswerer:
 
     def _about_answer(self, query: Query, hits: list[Hit]) -> list[_Candidate]:
         """A few sentences about the question's topic that say different things (MMR over
-        the sentences that name it), each within the answer's length, in document order;
-        none when no sentence names it."""
+        the sentences that name it), in document order; none when no sentence names it."""
         topic = self._topic_names(query.topic)
         candidates = [
             replace(c, score=c.score + _ABOUT_SUBJECT_BONUS * _opens_with(topic, c))
@@ -724,9 +687,6 @@ class ExtractiveAnswerer:
         candidates.sort(key=lambda c: -c.score)
         if not candidates or not self._is_supported(query, candidates[0]):
             return []
-        # A sentence over the answer's length is quoted by its clauses that name the topic
-        # ("For imposing Taxes on us without our Consent", of a list of 183 words).
-        candidates = [self._shorten(query, c) for c in candidates]
         chosen = [candidates[0]]
         words = len(candidates[0].scored.sentence.text.split())
         while len(chosen) < _ABOUT_SENTENCES:
@@ -883,12 +843,6 @@ class ExtractiveAnswerer:
             if sentence.text == wanted:
                 return _Candidate(chunk, ScoredSentence(sentence, 1.0, 1.0), 1.0)
         return None
-
-
-def _clause_spans(text: str) -> list[tuple[int, int]]:
-    """The (start, end) of each clause of `text`, cut at commas too; none blank."""
-    cuts = [0, *(m.end() for m in _ANY_CLAUSE_END.finditer(text)), len(text)]
-    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
 
 
 def _clause(

@@ -774,10 +774,6 @@ class Retriever:
         turns = [hit for rank in itertools.zip_longest(*by_document) for hit in rank if hit]
         return turns[: max(k, 2 * len(query.documents))]
 
-    def closest(self, texts: list[str], vector: Vectors) -> float:
-        """The highest similarity to `vector` of any of `texts`, embedded now."""
-        return float(np.max(self.embedder.embed(texts) @ vector))
-
     def score(self, query: Query, chunk_ids: Iterable[str]) -> list[Hit]:
         """The given passages, scored for `query` as a search would score them, best first."""
         hits = [self._score(query, c) for c in chunk_ids if c in self.corpus.position]

@@ -657,7 +657,7 @@ _DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
 # after a name, which a document must give after that name, not only after another's.
 _NAMED_VERSION = re.compile(
     r"(?P<name>\b(?-i:[A-Z])[\w’'-]*(?:\s+(?-i:[A-Z])[\w’'-]*){0,3})\s+"
-    r"(?:(?:v\.?\s?|version\s+)(?P<whole>\d+)(?![.\d])|"
+    r"(?:(?:v\.?\s?|version\s+)(?P<whole>\d+)(?!\.?\d)|"
     r"(?:v\.?\s?|version\s+)?(?P<number>\d+\.\d+)(?!\.?\d))",
     re.I,
 )
@@ -789,8 +789,8 @@ def other_number(question: str, evidence: Evidence) -> bool:
     ("three drones" for "hundreds of drones": under a tenth), or names a numbered part,
     version or decimal ("clause 5", "version 2.1", "License 1.1"), a lettered part
     ("Exhibit C"), a place in a series ("the fourth class" of a first, second and third
-    Class), or a share of a thing ("one-third of the population" of one-eighth), the
-    documents do not have."""
+    Class), or a share of a thing ("one-third of the population" of one-eighth, and no third
+    of anything), the documents do not have."""
     given, many = _counts(evidence.documents), _many(evidence.documents)
     for noun, values in _counts(question).items():
         if noun in given and values.isdisjoint(given[noun]):
@@ -798,13 +798,14 @@ def other_number(question: str, evidence: Evidence) -> bool:
         # A tenth of the least: "five officials" may be some of "dozens of officials".
         if noun in many and noun not in given and max(values) * 10 < many[noun]:
             return True
-    # "one-third of the population" where the documents give one-eighth of it, and never a
-    # third
+    # "one-third of the population" where the documents give one-eighth of it, and no third
+    # of anything
     shares = _shares(evidence.documents)
+    any_share = set().union(*shares.values())
     for match in _SHARE_OF.finditer(question):
         share = match["share"].lower().replace("-", " ")
         of = {w[:_NAME_STEM] for w in words(match["of"]) if w not in STOP_WORDS}
-        if any(w in shares for w in of) and not any(share in shares.get(w, ()) for w in of):
+        if share not in any_share and any(w in shares for w in of):
             return True
     # "the fourth class" of a document with a first, second and third Class only: a series
     # it gives at least two places of ("the second inaugural" implies a first)

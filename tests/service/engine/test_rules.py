@@ -388,6 +388,7 @@ _SHARE = "One-eighth of the whole crews lived in Velor."
         # ... a whole version with "version" or "v" is that version, with ".0" or without
         ("What does VPL version 2 say of fees?", _OTHER_VERSION, "", None),
         ("Is VPL v3 out?", _OTHER_VERSION, "", "number"),
+        ("Tell me about VPL version 3.", _OTHER_VERSION, "", "number"),
         # ... after its name in the same line and sentence, not a section's number after it
         ("Is APL version 4 out?", _OTHER_VERSION, "bound by the APL.\n\n4. Fees", "number"),
         ("Is it compatible with APL 3.0?", _OTHER_VERSION, "", None),
@@ -403,6 +404,8 @@ _SHARE = "One-eighth of the whole crews lived in Velor."
         ("Where did one-eighth of the crews live?", _SHARE, "", None),
         ("Where did one eighth of the crews live?", _SHARE, "", None),
         ("Did two-thirds of the ships sail?", _SHARE, "", None),  # nothing said of ships
+        # ... a share the document gives of something else may be the one asked of
+        ("Did one fifth of the crews live there?", _SHARE, "One fifth of the ships sank.", None),
         # a place in a series the document does not give that thing
         ("When does the fourth class sail?", "The first Class sails in May.", _CLASSES, "number"),
         ("When does the third class sail?", "The first Class sails in May.", _CLASSES, None),

@@ -900,7 +900,8 @@ def _best_run(
     not_ends: Collection[int],
 ) -> tuple[float, int, int] | None:
     """The (value, start, end) of the run of `spans` that `value`s highest within
-    `max_words`, ending on no span in `not_ends`; the shortest first on a tie."""
+    `max_words`, ending on no span in `not_ends`. On a tie the run that starts first wins,
+    and of the runs that start there, the shortest."""
     best: tuple[float, int, int] | None = None
     for i in range(len(spans)):
         for j in range(i, len(spans)):

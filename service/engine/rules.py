@@ -14,10 +14,11 @@ Shared words and patterns (numbers, dates, names, markers) come from `index/voca
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
+from typing import TypeVar
 
 from citeqa.index.terms import STOP_WORDS, terms, words
 from citeqa.index.vocabulary import (
@@ -717,43 +718,49 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset(found) | {number.split(".")[0] for number in found}
 
 
+_Said = TypeVar("_Said")
+
+
+def _by_thing(found: Iterable[tuple[str, _Said]]) -> Mapping[str, frozenset[_Said]]:
+    """What a text says of things, (thing, what) pairs, grouped by the first letters of the
+    thing; a stop word is no thing ("1790 the")."""
+    grouped: dict[str, set[_Said]] = {}
+    for thing, said in found:
+        if thing and thing not in STOP_WORDS:
+            grouped.setdefault(thing[:_NAME_STEM], set()).add(said)
+    return MappingProxyType({thing: frozenset(said) for thing, said in grouped.items()})
+
+
 @lru_cache(maxsize=_TEXTS_KEPT)
 def _counts(text: str) -> Mapping[str, frozenset[int]]:
     """The numbers `text` counts things with, by the first letters of the thing counted."""
-    found: dict[str, set[int]] = {}
-    for match in _COUNTED.finditer(text):
-        value = _number_value(match["number"])
-        if value is None or re.fullmatch(_YEAR, match["number"]):
-            continue
-        for noun in (match["noun"].lower(), (match["then"] or "").lower()):
-            if noun and noun not in STOP_WORDS:  # not "1790 the"
-                found.setdefault(noun[:_NAME_STEM], set()).add(value)
-    return MappingProxyType({noun: frozenset(values) for noun, values in found.items()})
+    return _by_thing(
+        (noun.lower(), value)
+        for match in _COUNTED.finditer(text)
+        if (value := _number_value(match["number"])) is not None
+        and not re.fullmatch(_YEAR, match["number"])
+        for noun in (match["noun"], match["then"] or "")
+    )
 
 
 @lru_cache(maxsize=_TEXTS_KEPT)
 def _places(text: str) -> Mapping[str, frozenset[str]]:
     """The places in a series `text` gives things ("first Class", "third Class"), by the
     first letters of the thing."""
-    found: dict[str, set[str]] = {}
-    for match in _ORDINAL.finditer(text):
-        noun = match["noun"].lower()
-        if noun not in STOP_WORDS:
-            found.setdefault(noun[:_NAME_STEM], set()).add(match["ordinal"].lower())
-    return MappingProxyType({noun: frozenset(places) for noun, places in found.items()})
+    return _by_thing(
+        (match["noun"].lower(), match["ordinal"].lower()) for match in _ORDINAL.finditer(text)
+    )
 
 
 @lru_cache(maxsize=_TEXTS_KEPT)
 def _shares(text: str) -> Mapping[str, frozenset[str]]:
     """The shares `text` gives of things ("one eighth" of the population), by the first
     letters of each word it says they are shares of."""
-    found: dict[str, set[str]] = {}
-    for match in _SHARE_OF.finditer(text):
-        share = match["share"].lower().replace("-", " ")
-        for word in words(match["of"]):
-            if word not in STOP_WORDS:
-                found.setdefault(word[:_NAME_STEM], set()).add(share)
-    return MappingProxyType({word: frozenset(shares) for word, shares in found.items()})
+    return _by_thing(
+        (word, match["share"].lower().replace("-", " "))
+        for match in _SHARE_OF.finditer(text)
+        for word in words(match["of"])
+    )
 
 
 @lru_cache(maxsize=_TEXTS_KEPT)

@@ -98,7 +98,7 @@ eval-gate: install
 		--fail-under refusal_rate=0.71 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/founding-lookalike.jsonl --docs eval/datasets/corpus \
 		--report build/eval-gate-founding-lookalike \
-		--fail-under refusal_rate=0.87 --fail-over false_refusal_rate=0.01
+		--fail-under refusal_rate=0.99 --fail-over false_refusal_rate=0.01
 	$(BIN)/citeqa eval eval/datasets/licenses-lookalike.jsonl --docs eval/datasets/licenses \
 		--report build/eval-gate-licenses-lookalike \
 		--fail-under refusal_rate=0.79 --fail-over false_refusal_rate=0.01

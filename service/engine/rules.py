@@ -778,16 +778,20 @@ def _many(text: str) -> Mapping[str, int]:
 
 
 def other_date(question: str, evidence: Evidence) -> bool:
-    """The question names the date of its event, the passages lack it and give another."""
+    """The question names the date of its event, and the passages lack it and give another;
+    or the whole documents do, where the passages give no date ("the 1789 Declaration" of
+    a document dated 1776 nowhere else)."""
     named = {
         m.group().lower()
         for m in EXPLICIT_DATE.finditer(question)
         if not _DATE_BOUND.search(question[: m.start()])
         and question[: m.start()].strip(" \"'“‘(")  # "May I ask…?" opens with no date
     }
-    passages = evidence.passages.lower()
-    missing = {date for date in named if date not in passages}
-    return bool(missing) and bool(new_matches(EXPLICIT_DATE, question, evidence.passages))
+    return any(
+        any(date not in text.lower() for date in named)
+        and bool(new_matches(EXPLICIT_DATE, question, text))
+        for text in (evidence.passages, evidence.documents)
+    )
 
 
 def other_number(question: str, evidence: Evidence) -> bool:

@@ -342,6 +342,7 @@ _OTHER_VERSION = (
     "works under the Ardenia Public License, Version 3.0."
 )
 _INVASION = "Velor troops crossed into Ardenia."
+_PACT = "The Pact let Velor troops cross into Ardenia."
 _CLASSES = "The second Class sails in June, the third Class in July."
 _SHARE = "One-eighth of the whole crews lived in Velor."
 
@@ -357,6 +358,12 @@ _SHARE = "One-eighth of the whole crews lived in Velor."
         ("What happened in Ardenia in 2018?", "In 2021, Velor crossed into Ardenia.", "", "date"),
         ("What changed in Ardenia since 2018?", "In 2021, Velor crossed into Ardenia.", "", None),
         ("What may Velor do in Ardenia?", "In 2021, Velor crossed into Ardenia.", "", None),
+        # a date its document gives nowhere, where the passage gives none ("the 1789 Pact" of
+        # a pact dated 1791 in its heading)
+        ("What does the 1789 Pact say of Velor?", _PACT, "The Pact of 1791.", "date"),
+        ("What does the 1791 Pact say of Velor?", _PACT, "The Pact of 1791.", None),
+        ("What does the 1789 Pact say of Velor?", _PACT, "", None),  # no date at all
+        ("What did the Pact do after 1789?", _PACT, "The Pact of 1791.", None),  # bounds it
         # number: a count the documents give otherwise, a part or version they lack
         ("Why did Velor kill the eleven commanders?", _STRIKE, "", "number"),
         ("Why did Velor kill the seven commanders?", _STRIKE, "", None),

@@ -787,11 +787,15 @@ def other_date(question: str, evidence: Evidence) -> bool:
         if not _DATE_BOUND.search(question[: m.start()])
         and question[: m.start()].strip(" \"'“‘(")  # "May I ask…?" opens with no date
     }
-    return any(
-        any(date not in text.lower() for date in named)
-        and bool(new_matches(EXPLICIT_DATE, question, text))
-        for text in (evidence.passages, evidence.documents)
-    )
+    if not named:
+        return False  # nothing to look for: no whole document is read
+    for text in (evidence.passages, evidence.documents):
+        lowered = text.lower()
+        if any(date not in lowered for date in named) and new_matches(
+            EXPLICIT_DATE, question, text
+        ):
+            return True
+    return False
 
 
 def other_number(question: str, evidence: Evidence) -> bool:
